@@ -1,0 +1,129 @@
+package io.edgenode.core.llama;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * One request's llama.cpp sampler chain: penalties, top-k, top-p, min-p, temperature, then a
+ * seeded draw (or argmax when greedy). Confined to the context's owner thread. Samplers keep
+ * per-request state (penalty history, RNG), so every sequence has its own chain.
+ */
+public final class SamplerChain implements AutoCloseable {
+    private final SamplingParams params;
+    private MemorySegment chain;
+
+    private SamplerChain(SamplingParams params, MemorySegment chain) {
+        this.params = params;
+        this.chain = chain;
+    }
+
+    /** Builds the chain for {@code params}; {@code vocab} sizes the penalty sampler. */
+    public static SamplerChain create(Vocab vocab, SamplingParams params) {
+        Objects.requireNonNull(vocab, "vocab");
+        Objects.requireNonNull(params, "params");
+        try {
+            MemorySegment chainParams = ChainParams.DEFAULTS;
+            MemorySegment c = (MemorySegment) LlamaNative.llama_sampler_chain_init.invokeExact(chainParams);
+            SamplerChain result = new SamplerChain(params, c);
+            if (params.hasPenalties()) {
+                result.add((MemorySegment) LlamaNative.llama_sampler_init_penalties.invokeExact(vocab.size(),
+                        params.penaltyLastN(), params.repeatPenalty(), params.frequencyPenalty(),
+                        params.presencePenalty()));
+            }
+            if (params.isGreedy()) {
+                result.add((MemorySegment) LlamaNative.llama_sampler_init_greedy.invokeExact());
+                return result;
+            }
+            if (params.topK() > 0) {
+                result.add((MemorySegment) LlamaNative.llama_sampler_init_top_k.invokeExact(params.topK()));
+            }
+            if (params.topP() < 1f) {
+                result.add((MemorySegment) LlamaNative.llama_sampler_init_top_p.invokeExact(params.topP(), 1L));
+            }
+            if (params.minP() > 0f) {
+                result.add((MemorySegment) LlamaNative.llama_sampler_init_min_p.invokeExact(params.minP(), 1L));
+            }
+            result.add((MemorySegment) LlamaNative.llama_sampler_init_temp.invokeExact(params.temperature()));
+            result.add((MemorySegment) LlamaNative.llama_sampler_init_dist.invokeExact((int) params.seed()));
+            return result;
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+    }
+
+    /** The chain takes ownership of {@code sampler} (freed with the chain). */
+    private void add(MemorySegment sampler) throws Throwable {
+        LlamaNative.llama_sampler_chain_add.invokeExact(chain, sampler);
+    }
+
+    public SamplingParams params() {
+        return params;
+    }
+
+    /**
+     * Samples a token from the logits of batch position {@code batchIndex} of the last decode and
+     * records it in the chain's history (penalties).
+     */
+    public int sample(LlamaContext context, int batchIndex) {
+        try {
+            return (int) LlamaNative.llama_sampler_sample.invokeExact(chain(), contextHandle(context), batchIndex);
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+    }
+
+    /** Records a token that was not sampled here (e.g. prompt tokens, for repetition penalties). */
+    public void accept(int token) {
+        try {
+            LlamaNative.llama_sampler_accept.invokeExact(chain(), token);
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+    }
+
+    /** Forgets history and reseeds, for reuse on a new request. */
+    public void reset() {
+        try {
+            LlamaNative.llama_sampler_reset.invokeExact(chain());
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+    }
+
+    private MemorySegment chain() {
+        MemorySegment c = chain;
+        if (c == null) {
+            throw new IllegalStateException("sampler chain is closed");
+        }
+        return c;
+    }
+
+    private static MemorySegment contextHandle(LlamaContext context) {
+        return context.nativeHandle();
+    }
+
+    /** Frees the chain and its samplers. A second close is harmless. */
+    @Override
+    public void close() {
+        MemorySegment c = chain;
+        if (c == null) {
+            return;
+        }
+        chain = null;
+        try {
+            LlamaNative.llama_sampler_free.invokeExact(c);
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+    }
+
+    /** {@code llama_sampler_chain_params} with {@code no_perf = true}, allocated once. */
+    private static final class ChainParams {
+        static final MemorySegment DEFAULTS;
+
+        static {
+            DEFAULTS = java.lang.foreign.Arena.global().allocate(LlamaStructs.SAMPLER_CHAIN_PARAMS);
+            DEFAULTS.set(java.lang.foreign.ValueLayout.JAVA_BOOLEAN, 0, true);
+        }
+    }
+}
