@@ -30,6 +30,7 @@ public final class Batch implements AutoCloseable {
     private final MemorySegment logits;
     private int size;
     private int outputs;
+    private int generation;
     private boolean closed;
 
     public Batch(int capacity, int maxSeqPerToken) {
@@ -82,6 +83,17 @@ public final class Batch implements AutoCloseable {
         checkOpen();
         size = 0;
         outputs = 0;
+        generation++;
+    }
+
+    /** Bumped by every {@link #clear()}: lets a context tell whether this is still the batch it decoded. */
+    int generation() {
+        return generation;
+    }
+
+    /** Whether position {@code i} asked for logits. */
+    public boolean wantsLogits(int i) {
+        return i >= 0 && i < size && logits.get(JAVA_BYTE, i) != 0;
     }
 
     /**

@@ -23,6 +23,9 @@ public final class LlamaContext implements AutoCloseable {
     private final int vocabSize;
     private MemorySegment handle;
     private MemorySegment memory;
+    /** The batch of the last successful decode and its generation: which rows have logits now. */
+    private Batch lastDecoded;
+    private int lastDecodedGeneration;
 
     private LlamaContext(LlamaModel model, ContextParams params, MemorySegment handle) {
         this.model = model;
@@ -53,8 +56,6 @@ public final class LlamaContext implements AutoCloseable {
                         + params + (why.isEmpty() ? "" : ": " + why));
             }
             return new LlamaContext(model, params, h);
-        } catch (LlamaException | IllegalStateException e) {
-            throw e;
         } catch (Throwable t) {
             throw LlamaNative.rethrow(t);
         }
@@ -116,6 +117,8 @@ public final class LlamaContext implements AutoCloseable {
             }
         }
         int rc;
+        lastDecoded = null;
+        LlamaLog.takeLastError(); // so that a failure reports its own cause
         try {
             rc = (int) LlamaNative.llama_decode.invokeExact(ctx(), batch.prepareForDecode());
         } catch (Throwable t) {
@@ -129,6 +132,17 @@ public final class LlamaContext implements AutoCloseable {
                 default -> "llama_decode failed with " + rc + (why.isEmpty() ? "" : ": " + why);
             });
         }
+        lastDecoded = batch;
+        lastDecodedGeneration = batch.generation();
+    }
+
+    /**
+     * Whether batch row {@code i} of the last decode has logits. Sampling a row without them
+     * would make llama.cpp dereference a null pointer, so {@link SamplerChain} asks first.
+     */
+    public boolean hasLogits(int i) {
+        Batch b = lastDecoded;
+        return b != null && b.generation() == lastDecodedGeneration && b.wantsLogits(i);
     }
 
     /**
@@ -136,14 +150,15 @@ public final class LlamaContext implements AutoCloseable {
      * the next decode. Length: the vocabulary size.
      */
     public MemorySegment logits(int i) {
+        if (!hasLogits(i)) {
+            throw new IllegalArgumentException("batch row " + i + " of the last decode has no logits");
+        }
         try {
             MemorySegment p = (MemorySegment) LlamaNative.llama_get_logits_ith.invokeExact(ctx(), i);
             if (p.equals(MemorySegment.NULL)) {
                 throw new IllegalArgumentException("no logits for batch index " + i);
             }
             return p.reinterpret((long) vocabSize * JAVA_FLOAT.byteSize());
-        } catch (IllegalArgumentException e) {
-            throw e;
         } catch (Throwable t) {
             throw LlamaNative.rethrow(t);
         }

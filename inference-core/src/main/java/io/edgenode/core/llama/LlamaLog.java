@@ -84,7 +84,9 @@ final class LlamaLog {
             case DEBUG -> Level.TRACE;
             default -> Level.DEBUG; // llama.cpp's INFO is chatty load detail: debug for us
         };
-        if (line.level == ERROR) {
+        // Keep the first error since the last take: llama.cpp logs the cause first, then the
+        // consequences ("invalid token[0]", then "failed to initialize batch", then "ret = -1").
+        if (line.level == ERROR && line.lastError == null) {
             line.lastError = message.strip();
         }
         if (LOG.isLoggable(level)) {
@@ -92,7 +94,7 @@ final class LlamaLog {
         }
     }
 
-    /** The last error llama.cpp logged on this thread, consumed by the call; empty when none. */
+    /** The first error llama.cpp logged on this thread since the last call, consumed; empty when none. */
     static String takeLastError() {
         LineBuffer line = LINES.get();
         String e = line.lastError;

@@ -1,5 +1,8 @@
 package io.edgenode.core.llama;
 
+import io.edgenode.store.gguf.GgufFile;
+import io.edgenode.store.gguf.GgufFormatException;
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -51,6 +54,7 @@ public final class LlamaModel implements AutoCloseable {
         if (!Files.isReadable(path)) {
             throw new ModelLoadException("model file is not readable: " + path);
         }
+        validateGguf(path);
         if (params.gpuLayers() != 0 && !library.supportsGpuOffload()) {
             LOG.log(System.Logger.Level.WARNING, "--gpu-layers {0} requested, but the llama.cpp in {1} has no GPU"
                     + " support: running on the CPU", params.gpuLayers(), library.directory());
@@ -65,10 +69,23 @@ public final class LlamaModel implements AutoCloseable {
                         + (why.isEmpty() ? "" : ": " + why));
             }
             return new LlamaModel(path, params, h);
-        } catch (LlamaException e) {
-            throw e;
         } catch (Throwable t) {
             throw LlamaNative.rethrow(t);
+        }
+    }
+
+    /**
+     * Parses the GGUF structure in Java before llama.cpp sees the file: a corrupt or hostile file
+     * (a lying array length, a tensor past the end) is refused with the offset and the reason,
+     * and llama.cpp's C++ parser never gets the chance to over-allocate or abort on it.
+     */
+    private static void validateGguf(Path path) {
+        try (GgufFile ignored = GgufFile.open(path)) {
+            // parsing is the check
+        } catch (GgufFormatException e) {
+            throw new ModelLoadException("not a valid GGUF model: " + e.getMessage());
+        } catch (IOException e) {
+            throw new ModelLoadException("cannot read model file " + path + ": " + e);
         }
     }
 

@@ -192,10 +192,17 @@ final class LlamaNative {
     static final MethodHandle llama_sampler_reset = fn("llama_sampler_reset", FunctionDescriptor.ofVoid(ADDRESS));
     static final MethodHandle llama_sampler_free = fn("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
 
-    /** Wraps a checked Throwable from a downcall; downcalls only throw on binding bugs. */
-    static LlamaException rethrow(Throwable t) {
-        if (t instanceof LlamaException e) {
+    /**
+     * Passes runtime exceptions and errors through (use-after-close checks throw
+     * IllegalStateException inside the try) and wraps anything checked. invokeExact declares
+     * Throwable; downcalls themselves only throw on binding bugs.
+     */
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException e) {
             return e;
+        }
+        if (t instanceof Error e) {
+            throw e;
         }
         return new LlamaException("native call failed: " + t, t);
     }

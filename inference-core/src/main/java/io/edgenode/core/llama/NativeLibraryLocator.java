@@ -85,7 +85,8 @@ public final class NativeLibraryLocator {
     }
 
     /**
-     * Finds {@code lib<stem>.so}, {@code lib<stem>.v<version>.so} (the npm packages' naming) or the
+     * Finds {@code lib<stem>.so}, {@code lib<stem>[.<backend>].v<version>.so} (the npm packages'
+     * naming, e.g. {@code libllama.cuda.v0.5.0.so}) or the
      * macOS {@code .dylib} equivalents in {@code dir}.
      */
     static Optional<Path> find(Path dir, String stem) {
@@ -101,7 +102,8 @@ public final class NativeLibraryLocator {
                         }
                         String rest = n.substring(plain.length());
                         return rest.equals(".so") || rest.equals(".dylib")
-                                || rest.matches("\\.v[0-9.]+\\.(so|dylib)")
+                                // npm packages: libllama.v0.5.0.so, GPU ones libllama.cuda.v0.5.0.so
+                                || rest.matches("\\.(?:[a-z0-9-]+\\.)?v[0-9.]+\\.(so|dylib)")
                                 || rest.matches("\\.so\\.[0-9.]+");
                     })
                     .sorted()

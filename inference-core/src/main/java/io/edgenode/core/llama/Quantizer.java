@@ -52,8 +52,6 @@ public final class Quantizer {
             Files.move(tmp, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + output, e);
-        } catch (LlamaException e) {
-            throw e;
         } catch (Throwable t) {
             throw LlamaNative.rethrow(t);
         } finally {

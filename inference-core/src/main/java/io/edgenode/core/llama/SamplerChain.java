@@ -65,6 +65,9 @@ public final class SamplerChain implements AutoCloseable {
      * records it in the chain's history (penalties).
      */
     public int sample(LlamaContext context, int batchIndex) {
+        if (!context.hasLogits(batchIndex)) {
+            throw new IllegalArgumentException("batch row " + batchIndex + " of the last decode has no logits");
+        }
         try {
             return (int) LlamaNative.llama_sampler_sample.invokeExact(chain(), contextHandle(context), batchIndex);
         } catch (Throwable t) {

@@ -130,8 +130,6 @@ public final class Vocab {
                 }
             }
             return out.asSlice(0, (long) n * Integer.BYTES).toArray(JAVA_INT);
-        } catch (LlamaException e) {
-            throw e;
         } catch (Throwable t) {
             throw LlamaNative.rethrow(t);
         }
@@ -188,8 +186,6 @@ public final class Vocab {
                 }
             }
             return new String(out.asSlice(0, n).toArray(JAVA_BYTE), StandardCharsets.UTF_8);
-        } catch (LlamaException e) {
-            throw e;
         } catch (Throwable t) {
             throw LlamaNative.rethrow(t);
         }
