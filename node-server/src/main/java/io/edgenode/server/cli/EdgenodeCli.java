@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
                 CommandLine.HelpCommand.class})
 public final class EdgenodeCli implements Runnable {
 
-    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+    @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
             description = "Show llama.cpp's log and stack traces on errors.")
     boolean verbose;
 
@@ -32,7 +32,8 @@ public final class EdgenodeCli implements Runnable {
 
     /** Runs the CLI with the given streams and returns the exit code (tests call this). */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
-        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose")
+                || java.util.Arrays.asList(args).contains("-v");
         CliLogging.configure(verbose);
         CommandLine cli = new CommandLine(new EdgenodeCli());
         cli.setOut(out);
