@@ -4,6 +4,7 @@
 #
 #   benchmarks/scripts/generate-decode.sh MODEL.gguf [REPEATS=5] [THREADS=2] [TOKENS=128] [PROMPT_TOKENS=128]
 #   LLAMA_BENCH=/path/to/llama-bench benchmarks/scripts/generate-decode.sh ...   # adds the reference
+#   EDGENODE_GENERATE_OPTS="--poll 50"                                          # extra generate options
 #
 # llama-bench is built from the same llama.cpp commit (scripts/native source + cmake; never committed).
 # Runs alternate (ours, reference, ours, ...) so that drift on a noisy machine hits both alike.
@@ -18,11 +19,12 @@ stats() {  # numbers on stdin -> "min median max"
   sort -g | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f %.1f %.1f", a[1], m, a[NR]}'
 }
 
-ours_dec=(); ours_pre=(); ref_dec=(); ref_pre=(); outside=()
+ours_dec=(); ours_pre=(); ours_call=(); ref_dec=(); ref_pre=(); outside=()
 for ((i = 1; i <= REPEATS; i++)); do
   out="$("$ROOT/scripts/edgenode" generate --model "$MODEL" --prompt "$PROMPT" -n "$TOKENS" --ignore-eos \
-          --threads "$THREADS" 2>&1 >/dev/null)"
+          --threads "$THREADS" ${EDGENODE_GENERATE_OPTS:-} 2>&1 >/dev/null)"
   ours_dec+=("$(sed -n 's/^decode: \([0-9.]*\) tok\/s.*/\1/p' <<<"$out")")
+  ours_call+=("$(sed -n 's/^llama_decode alone: \([0-9.]*\) tok\/s.*/\1/p' <<<"$out")")
   ours_pre+=("$(sed -n 's/^prefill: \([0-9.]*\) tok\/s.*/\1/p' <<<"$out")")
   outside+=("$(sed -n 's/^decode step outside llama_decode: \([0-9.]*\)%.*/\1/p' <<<"$out")")
   if [[ -n "${LLAMA_BENCH:-}" ]]; then
@@ -35,6 +37,7 @@ done
 commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
 echo "model: $MODEL   threads: $THREADS   tokens: $TOKENS   prompt: ~$PROMPT_TOKENS   repeats: $REPEATS   commit: $commit"
 echo "edgenode decode tok/s  min/median/max: $(printf '%s\n' "${ours_dec[@]}" | stats)"
+echo "edgenode llama_decode alone tok/s min/median/max: $(printf '%s\n' "${ours_call[@]}" | stats)"
 echo "edgenode prefill tok/s min/median/max: $(printf '%s\n' "${ours_pre[@]}" | stats)"
 echo "decode step outside llama_decode %  min/median/max: $(printf '%s\n' "${outside[@]}" | stats)"
 if [[ -n "${LLAMA_BENCH:-}" ]]; then

@@ -26,6 +26,11 @@ public record GenerationStats(
         return decodeNanos == 0 ? 0 : decodeSteps * 1e9 / decodeNanos;
     }
 
+    /** The rate llama_decode alone would give: the binding's overhead is the gap to {@link #decodeTokensPerSecond()}. */
+    public double decodeCallTokensPerSecond() {
+        return decodeCallNanos == 0 ? 0 : decodeSteps * 1e9 / decodeCallNanos;
+    }
+
     /** Share of the decode loop spent outside {@code llama_decode}: batch fill, sampling, detokenization. */
     public double outsideDecodeFraction() {
         return decodeNanos == 0 ? 0 : (decodeNanos - decodeCallNanos) / (double) decodeNanos;

@@ -28,6 +28,18 @@ public final class SingleStreamGenerator implements AutoCloseable {
     }
 
     /**
+     * One throwaway step through every path a generation takes (prefill, decode, sampling,
+     * detokenization), then an empty cache, as llama.cpp's own tools do before they measure:
+     * the first {@code llama_decode} of a shape allocates compute buffers, and the first calls
+     * of each downcall link method handles and run interpreted.
+     */
+    public void warmUp() {
+        int bos = vocab.bos() >= 0 ? vocab.bos() : 0;
+        generate(new int[] {bos, bos}, 4, SamplingParams.greedy(), true, text -> {});
+        context.removeSequence(SEQ, -1, -1);
+    }
+
+    /**
      * Tokenizes {@code prompt} (with BOS when the model wants it) and generates up to
      * {@code maxTokens} tokens, handing complete UTF-8 text to {@code onText} as it is produced.
      *

@@ -11,6 +11,8 @@ import java.lang.foreign.SegmentAllocator;
  * How to create a context: KV cells ({@code nCtx}, shared by all sequences when
  * {@code kvUnified}), logical and physical batch sizes, parallel sequences, threads for
  * single-token decode and for batches, flash attention and the KV cache element type.
+ * {@code threadPoll} is ggml's polling level for the context's CPU thread pool (0..100; 0: workers
+ * sleep between graphs instead of spinning, see {@link CpuThreadPool}).
  */
 public record ContextParams(
         int nCtx,
@@ -21,7 +23,8 @@ public record ContextParams(
         int threadsBatch,
         FlashAttention flashAttention,
         GgmlTypeId kvType,
-        boolean kvUnified) {
+        boolean kvUnified,
+        int threadPoll) {
 
     /** {@code enum llama_flash_attn_type}. */
     public enum FlashAttention {
@@ -66,6 +69,9 @@ public record ContextParams(
         if (nCtx <= 0 || nBatch <= 0 || nUbatch <= 0 || nSeqMax <= 0 || threads <= 0 || threadsBatch <= 0) {
             throw new IllegalArgumentException("context sizes and thread counts must be positive: " + this);
         }
+        if (threadPoll < 0 || threadPoll > 100) {
+            throw new IllegalArgumentException("thread poll level must be 0..100, got " + threadPoll);
+        }
         if (nUbatch > nBatch) {
             throw new IllegalArgumentException("n_ubatch " + nUbatch + " exceeds n_batch " + nBatch);
         }
@@ -74,19 +80,24 @@ public record ContextParams(
     /** One sequence of {@code nCtx} cells, batches of 512, all cores. */
     public static ContextParams single(int nCtx) {
         int cores = Runtime.getRuntime().availableProcessors();
-        return new ContextParams(nCtx, 512, 512, 1, cores, cores, FlashAttention.AUTO, GgmlTypeId.F16, true);
+        return new ContextParams(nCtx, 512, 512, 1, cores, cores, FlashAttention.AUTO, GgmlTypeId.F16, true, 0);
     }
 
     public ContextParams withThreads(int t) {
-        return new ContextParams(nCtx, nBatch, nUbatch, nSeqMax, t, t, flashAttention, kvType, kvUnified);
+        return new ContextParams(nCtx, nBatch, nUbatch, nSeqMax, t, t, flashAttention, kvType, kvUnified, threadPoll);
     }
 
     public ContextParams withSeqMax(int n) {
-        return new ContextParams(nCtx, nBatch, nUbatch, n, threads, threadsBatch, flashAttention, kvType, kvUnified);
+        return new ContextParams(nCtx, nBatch, nUbatch, n, threads, threadsBatch, flashAttention, kvType, kvUnified, threadPoll);
+    }
+
+    public ContextParams withThreadPoll(int poll) {
+        return new ContextParams(nCtx, nBatch, nUbatch, nSeqMax, threads, threadsBatch, flashAttention, kvType,
+                kvUnified, poll);
     }
 
     public ContextParams withBatch(int batch, int ubatch) {
-        return new ContextParams(nCtx, batch, ubatch, nSeqMax, threads, threadsBatch, flashAttention, kvType, kvUnified);
+        return new ContextParams(nCtx, batch, ubatch, nSeqMax, threads, threadsBatch, flashAttention, kvType, kvUnified, threadPoll);
     }
 
     MemorySegment toNative(Arena arena) {

@@ -23,14 +23,16 @@ public final class LlamaContext implements AutoCloseable {
     private final int vocabSize;
     private MemorySegment handle;
     private MemorySegment memory;
+    private final CpuThreadPool threadPool;
     /** The batch of the last successful decode and its generation: which rows have logits now. */
     private Batch lastDecoded;
     private int lastDecodedGeneration;
 
-    private LlamaContext(LlamaModel model, ContextParams params, MemorySegment handle) {
+    private LlamaContext(LlamaModel model, ContextParams params, MemorySegment handle, CpuThreadPool threadPool) {
         this.model = model;
         this.params = params;
         this.handle = handle;
+        this.threadPool = threadPool;
         try {
             this.memory = (MemorySegment) LlamaNative.llama_get_memory.invokeExact(handle);
             this.nCtx = (int) LlamaNative.llama_n_ctx.invokeExact(handle);
@@ -55,7 +57,17 @@ public final class LlamaContext implements AutoCloseable {
                 throw new ModelLoadException("llama.cpp could not create a context for " + model.path() + " with "
                         + params + (why.isEmpty() ? "" : ": " + why));
             }
-            return new LlamaContext(model, params, h);
+            CpuThreadPool pool;
+            try {
+                pool = CpuThreadPool.create(Math.max(params.threads(), params.threadsBatch()), params.threadPoll());
+                if (pool != null) {
+                    pool.attachTo(h);
+                }
+            } catch (RuntimeException e) {
+                LlamaNative.llama_free.invokeExact(h);
+                throw e;
+            }
+            return new LlamaContext(model, params, h, pool);
         } catch (Throwable t) {
             throw LlamaNative.rethrow(t);
         }
@@ -287,9 +299,16 @@ public final class LlamaContext implements AutoCloseable {
         handle = null;
         memory = null;
         try {
+            if (threadPool != null) {
+                LlamaNative.llama_detach_threadpool.invokeExact(h);
+            }
             LlamaNative.llama_free.invokeExact(h);
         } catch (Throwable t) {
             throw LlamaNative.rethrow(t);
+        } finally {
+            if (threadPool != null) {
+                threadPool.close();
+            }
         }
     }
 }

@@ -53,7 +53,8 @@ final class LlamaNative {
             "llama_sampler_init_dist", "llama_sampler_init_top_k", "llama_sampler_init_top_p",
             "llama_sampler_init_min_p", "llama_sampler_init_temp", "llama_sampler_init_penalties",
             "llama_sampler_sample", "llama_sampler_accept", "llama_sampler_reset", "llama_sampler_free",
-            "ggml_backend_load_all_from_path");
+            "ggml_backend_load_all_from_path", "ggml_backend_reg_by_name", "ggml_backend_reg_get_proc_address",
+            "ggml_threadpool_params_init", "llama_attach_threadpool", "llama_detach_threadpool");
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LOOKUP = SymbolLookup.loaderLookup();
@@ -76,6 +77,23 @@ final class LlamaNative {
             fn("llama_supports_gpu_offload", FunctionDescriptor.of(JAVA_BOOLEAN));
     static final MethodHandle llama_supports_mmap = fn("llama_supports_mmap", FunctionDescriptor.of(JAVA_BOOLEAN));
     static final MethodHandle llama_supports_mlock = fn("llama_supports_mlock", FunctionDescriptor.of(JAVA_BOOLEAN));
+
+    // --- CPU thread pools (ggml_threadpool_new/free live in the CPU backend module: via proc address) ---
+    static final MethodHandle ggml_backend_reg_by_name =
+            fn("ggml_backend_reg_by_name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final MethodHandle ggml_backend_reg_get_proc_address =
+            fn("ggml_backend_reg_get_proc_address", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle ggml_threadpool_params_init =
+            fn("ggml_threadpool_params_init", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
+    static final MethodHandle llama_attach_threadpool =
+            fn("llama_attach_threadpool", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle llama_detach_threadpool =
+            fn("llama_detach_threadpool", FunctionDescriptor.ofVoid(ADDRESS));
+
+    /** A downcall to a function pointer obtained at run time (not on the token path). */
+    static MethodHandle pointer(MemorySegment address, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(address, descriptor);
+    }
 
     // --- default parameter structs (returned by value: the handle takes a SegmentAllocator first) ---
     static final MethodHandle llama_model_default_params =

@@ -74,6 +74,29 @@ class GenerationTest {
     }
 
     @Test
+    void shouldPickTheSameGreedyTokenAsLlamaCppsSampler() {
+        try (LlamaModel model = LlamaModel.load(library, TestModels.tiny(QuantType.Q4_0), ModelParams.defaults());
+                LlamaContext ctx = LlamaContext.create(model, ContextParams.single(256).withThreads(1));
+                Batch batch = new Batch(64, 1);
+                SamplerChain java = SamplerChain.create(model.vocab(), SamplingParams.greedy(), true);
+                SamplerChain llama = SamplerChain.create(model.vocab(), SamplingParams.greedy(), false)) {
+            int[] prompt = model.vocab().tokenize("argmax check", true, false);
+            for (int i = 0; i < prompt.length; i++) {
+                batch.add(prompt[i], i, 0, i == prompt.length - 1);
+            }
+            ctx.decode(batch);
+            int idx = prompt.length - 1;
+            for (int pos = prompt.length; pos < prompt.length + 40; pos++) {
+                int expected = llama.sample(ctx, idx);
+                assertEquals(expected, java.sample(ctx, idx), "step at position " + pos);
+                batch.clear();
+                idx = batch.add(expected, pos, 0, true);
+                ctx.decode(batch);
+            }
+        }
+    }
+
+    @Test
     void shouldSampleDeterministicallyForAFixedSeed() {
         try (LlamaModel model = LlamaModel.load(library, TestModels.tiny(QuantType.F16), ModelParams.defaults());
                 LlamaContext ctx = LlamaContext.create(model, ContextParams.single(256).withThreads(1));

@@ -59,6 +59,10 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = {"-c", "--ctx"}, defaultValue = "0", description = "Context size; 0: prompt + max tokens, at least 512.")
     int contextSize;
 
+    @Option(names = "--poll", defaultValue = "0",
+            description = "ggml worker polling level 0..100 between steps; 0 sleeps, llama.cpp's default is 50 (default ${DEFAULT-VALUE}).")
+    int poll;
+
     @Option(names = "--ignore-eos", description = "Keep generating past end-of-generation tokens (exact lengths for benchmarks).")
     boolean ignoreEos;
 
@@ -81,9 +85,10 @@ final class GenerateCommand implements Callable<Integer> {
         try (LlamaModel m = LlamaModel.load(library, model, ModelParams.defaults().withGpuLayers(gpuLayers))) {
             int[] tokens = m.vocab().tokenize(prompt, true, true);
             int nCtx = contextSize > 0 ? contextSize : Math.max(512, tokens.length + maxTokens);
-            ContextParams cp = ContextParams.single(nCtx).withThreads(nThreads);
+            ContextParams cp = ContextParams.single(nCtx).withThreads(nThreads).withThreadPoll(poll);
             try (LlamaContext ctx = LlamaContext.create(m, cp);
                     SingleStreamGenerator generator = new SingleStreamGenerator(ctx)) {
+                generator.warmUp();
                 GenerationStats s = generator.generate(tokens, maxTokens, sampling, ignoreEos, text -> {
                     out.print(text);
                     out.flush();
@@ -91,9 +96,10 @@ final class GenerateCommand implements Callable<Integer> {
                 out.println();
                 out.flush();
                 err.printf(Locale.ROOT, "prompt tokens: %d%ngenerated tokens: %d (%s)%nprefill: %.1f tok/s%n"
-                                + "decode: %.1f tok/s%ndecode step outside llama_decode: %.2f%%%nthreads: %d%n",
+                                + "decode: %.1f tok/s%nllama_decode alone: %.1f tok/s%ndecode step outside llama_decode: %.2f%%%nthreads: %d%n",
                         s.promptTokens(), s.generatedTokens(), s.finishReason().name().toLowerCase(Locale.ROOT),
-                        s.prefillTokensPerSecond(), s.decodeTokensPerSecond(), 100 * s.outsideDecodeFraction(),
+                        s.prefillTokensPerSecond(), s.decodeTokensPerSecond(), s.decodeCallTokensPerSecond(),
+                        100 * s.outsideDecodeFraction(),
                         nThreads);
                 err.flush();
             }
