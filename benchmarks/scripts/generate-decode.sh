@@ -8,6 +8,7 @@
 #
 # llama-bench is built from the same llama.cpp commit (scripts/native source + cmake; never committed).
 # Runs alternate (ours, reference, ours, ...) so that drift on a noisy machine hits both alike.
+# The reference decode runs at depth PROMPT_TOKENS (llama-bench -d), like generate after its prompt.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 MODEL="${1:?model file}"; REPEATS="${2:-5}"; THREADS="${3:-2}"; TOKENS="${4:-128}"; PROMPT_TOKENS="${5:-128}"
@@ -28,9 +29,12 @@ for ((i = 1; i <= REPEATS; i++)); do
   ours_pre+=("$(sed -n 's/^prefill: \([0-9.]*\) tok\/s.*/\1/p' <<<"$out")")
   outside+=("$(sed -n 's/^decode step outside llama_decode: \([0-9.]*\)%.*/\1/p' <<<"$out")")
   if [[ -n "${LLAMA_BENCH:-}" ]]; then
-    json="$("$LLAMA_BENCH" -m "$MODEL" -t "$THREADS" -p "$PROMPT_TOKENS" -n "$TOKENS" -r 1 -o json 2>/dev/null)"
-    ref_pre+=("$(python3 -c 'import json,sys; r=json.load(sys.stdin); print([x["avg_ts"] for x in r if x["n_prompt"]>0][0])' <<<"$json")")
-    ref_dec+=("$(python3 -c 'import json,sys; r=json.load(sys.stdin); print([x["avg_ts"] for x in r if x["n_gen"]>0][0])' <<<"$json")")
+    # Prefill of the prompt at depth 0, then generation at depth PROMPT_TOKENS: the same KV
+    # lengths that generate's decode steps attend over (a plain tg test would start empty).
+    json="$("$LLAMA_BENCH" -m "$MODEL" -t "$THREADS" -p "$PROMPT_TOKENS" -n 0 -r 1 -o json 2>/dev/null)"
+    ref_pre+=("$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["avg_ts"])' <<<"$json")")
+    json="$("$LLAMA_BENCH" -m "$MODEL" -t "$THREADS" -p 0 -n "$TOKENS" -d "$PROMPT_TOKENS" -r 1 -o json 2>/dev/null)"
+    ref_dec+=("$(python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["avg_ts"])' <<<"$json")")
   fi
 done
 
