@@ -304,9 +304,10 @@ final class DecodeLoop {
             s.slot = -1;
         }
         closeNative(s);
-        complete(s, reason, error);
+        // Gauges first: whoever waits on the completion may read them at once.
         activeSequences = running.size();
         kvCellsUsed = slots.cellsReferenced();
+        complete(s, reason, error);
     }
 
     private void closeNative(Sequence s) {
