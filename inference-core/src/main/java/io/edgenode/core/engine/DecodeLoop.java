@@ -87,10 +87,19 @@ final class DecodeLoop {
                     }
                 }
                 idle = false;
-                drainInbox();
-                handleCancellations();
-                admit();
-                step();
+                try {
+                    drainInbox();
+                    handleCancellations();
+                    admit();
+                    step();
+                } catch (RuntimeException e) {
+                    // A bug or an unexpected native failure: fail what was running, keep serving.
+                    LOG.log(System.Logger.Level.ERROR, "engine step failed; failing " + running.size()
+                            + " running sequences", e);
+                    for (Sequence s : new ArrayList<>(running)) {
+                        finish(s, FinishReason.ERROR, "engine step failed: " + e, true);
+                    }
+                }
                 idle = running.isEmpty() && waiting.isEmpty() && inbox.isEmpty();
             }
         } finally {
@@ -131,6 +140,9 @@ final class DecodeLoop {
 
     /** Gives free slots to waiting sequences, tenant by tenant, reusing the longest cached prefix. */
     private void admit() {
+        if (running.isEmpty()) {
+            admissionsPaused = false; // nothing left to wait for
+        }
         while (!admissionsPaused && !waiting.isEmpty() && slots.hasFreeSlot()) {
             Sequence s = waiting.poll();
             if (s.preemptions == 0) {
@@ -257,7 +269,7 @@ final class DecodeLoop {
     }
 
     private void emit(Sequence s, String text) {
-        if (text.isEmpty() || s.status == Sequence.Status.FINISHED && s.cancelRequested) {
+        if (text.isEmpty()) {
             return;
         }
         try {

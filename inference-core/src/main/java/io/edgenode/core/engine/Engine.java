@@ -66,6 +66,7 @@ public final class Engine implements AutoCloseable {
         } catch (Throwable t) {
             LOG.log(System.Logger.Level.ERROR, "engine loop died", t);
         } finally {
+            accepting = false; // nobody would serve new requests
             stopped.countDown();
         }
     }
