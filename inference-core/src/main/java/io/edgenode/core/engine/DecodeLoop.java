@@ -254,6 +254,11 @@ final class DecodeLoop {
         }
         s.appendToken(token);
         generatedTokens++;
+        try {
+            s.request.listener().onToken(token);
+        } catch (RuntimeException e) {
+            s.listenerError = "listener failed: " + e;
+        }
         String text = s.stopMatcher.append(s.decoder.append(token));
         if (s.stopMatcher.stopped()) {
             emit(s, text);

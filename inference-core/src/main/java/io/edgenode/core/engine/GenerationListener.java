@@ -9,6 +9,9 @@ public interface GenerationListener {
     /** Newly completed text: whole UTF-8 characters, never a part of a stop string. */
     void onText(String delta);
 
+    /** Each sampled token id, before its text (end-of-generation tokens excluded). */
+    default void onToken(int token) {}
+
     /** Exactly once, last. */
     void onComplete(GenerationResult result);
 

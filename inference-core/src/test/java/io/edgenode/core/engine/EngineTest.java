@@ -22,6 +22,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** The engine on a real llama.cpp context (tiny synthetic model). */
 @Timeout(120)
@@ -45,12 +47,18 @@ class EngineTest {
     /** Collects a stream's tokens through the text it produces and its result. */
     static class Collector implements GenerationListener {
         final StringBuilder text = new StringBuilder();
+        final List<Integer> tokens = new ArrayList<>();
         final CountDownLatch done = new CountDownLatch(1);
         volatile GenerationResult result;
 
         @Override
         public void onText(String delta) {
             text.append(delta);
+        }
+
+        @Override
+        public void onToken(int token) {
+            tokens.add(token);
         }
 
         @Override
@@ -73,15 +81,29 @@ class EngineTest {
         return h.completion().get(60, TimeUnit.SECONDS);
     }
 
-    @Test
-    void shouldGiveConcurrentGreedyRequestsTheSameTextAsAlone() throws Exception {
+    @ParameterizedTest
+    @EnumSource(value = QuantType.class, names = {"F32", "Q8_0", "Q4_0"})
+    void shouldGiveConcurrentGreedyRequestsTheSameTextAsAlone(QuantType type) throws Exception {
+        try (LlamaModel m = LlamaModel.load(LlamaLibrary.load(), TestModels.tiny(type), ModelParams.defaults())) {
+            // F32: every token agrees. Quantized weights: llama.cpp's CPU backend runs a batch of
+            // one row through a matrix-vector kernel and several rows through repacked
+            // matrix-matrix kernels (Q4_0 -> Q4_0x8 here), which accumulate in another order; on
+            // random weights, where top logits are near-ties, a greedy stream can flip after a
+            // while. Measured here (every run the same): F32 and Q8_0 agree on all 24 tokens of
+            // all 6 requests; Q4_0 request 3 flips at token 20. So quantized models must agree on
+            // the first 12 tokens, F32 on all 24.
+            assertBatchedEqualsAlone(m, type == QuantType.F32 ? 24 : 12);
+        }
+    }
+
+    private static void assertBatchedEqualsAlone(LlamaModel model, int mustAgree) throws Exception {
         int n = 6;
-        List<String> alone = new ArrayList<>();
+        List<List<Integer>> alone = new ArrayList<>();
         try (Engine engine = Engine.start(model, config())) {
             for (int i = 0; i < n; i++) {
                 Collector c = new Collector();
                 await(engine.submit(greedy("alone" + i, prompt(i, 20 + i * 9), 24, c)));
-                alone.add(c.text.toString());
+                alone.add(c.tokens);
             }
         }
         try (Engine engine = Engine.start(model, config().withParallel(8).withContextSize(2048))) {
@@ -96,9 +118,14 @@ class EngineTest {
                 GenerationResult r = await(handles.get(i));
                 assertEquals(FinishReason.LENGTH, r.finishReason());
                 assertEquals(24, r.usage().completionTokens());
-                // F32 weights: batched and single-sequence matmuls agree to the last token here.
-                assertFalse(alone.get(i).isEmpty());
-                assertEquals(alone.get(i), collectors.get(i).text.toString(), "request " + i);
+                List<Integer> batched = collectors.get(i).tokens;
+                int diverge = 0;
+                while (diverge < 24 && alone.get(i).get(diverge).equals(batched.get(diverge))) {
+                    diverge++;
+                }
+                System.out.println(model.path().getFileName() + " request " + i + ": batched agrees with alone on " + diverge + " of 24 tokens");
+                assertEquals(24, batched.size());
+                assertEquals(alone.get(i).subList(0, mustAgree), batched.subList(0, mustAgree), "request " + i);
             }
             assertTrue(engine.metrics().steps() > 0);
         }
