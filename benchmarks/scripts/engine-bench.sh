@@ -13,8 +13,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 JAVA_HOME="${JAVA_HOME:-$("$ROOT/scripts/find-jdk")}"
 JAR="$ROOT/benchmarks/target/benchmarks.jar"
 [[ -f "$JAR" ]] || { echo "missing $JAR: ./mvnw -DskipTests install" >&2; exit 2; }
-commit="$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-if [[ -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then commit="$commit+dirty"; fi
+# The commit recorded with the results; EDGENODE_COMMIT overrides (e.g. a build from `git archive`).
+commit="${EDGENODE_COMMIT:-$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)}"
+if [[ -z "${EDGENODE_COMMIT:-}" && -n "$(git -C "$ROOT" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+  commit="$commit+dirty"
+fi
 cd "$ROOT"
 exec "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -Dedgenode.home="$ROOT" -Dedgenode.commit="$commit" \
   -cp "$JAR" io.edgenode.bench.engine.EngineLoadBench "$@"

@@ -86,12 +86,12 @@ class EngineTest {
     void shouldGiveConcurrentGreedyRequestsTheSameTextAsAlone(QuantType type) throws Exception {
         try (LlamaModel m = LlamaModel.load(LlamaLibrary.load(), TestModels.tiny(type), ModelParams.defaults())) {
             // F32: every token agrees. Quantized weights: llama.cpp's CPU backend runs a batch of
-            // one row through a matrix-vector kernel and several rows through repacked
-            // matrix-matrix kernels (Q4_0 -> Q4_0x8 here), which accumulate in another order; on
-            // random weights, where top logits are near-ties, a greedy stream can flip after a
-            // while. Measured here (every run the same): F32 and Q8_0 agree on all 24 tokens of
-            // all 6 requests; Q4_0 request 3 flips at token 20. So quantized models must agree on
-            // the first 12 tokens, F32 on all 24.
+            // one row through a matrix-vector kernel and several rows through matrix-matrix
+            // kernels (with repacked weights where the CPU variant has them), which accumulate in
+            // another order; on random weights, where top logits are near-ties, a greedy stream
+            // can flip after a while. Measured here (the same in every run): F32 and Q4_0 agree on
+            // all 24 tokens of all 6 requests; Q8_0 request 3 flips at token 20. So quantized
+            // models must agree on the first 12 tokens, F32 on all 24.
             assertBatchedEqualsAlone(m, type == QuantType.F32 ? 24 : 12);
         }
     }
