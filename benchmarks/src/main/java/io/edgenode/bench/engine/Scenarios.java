@@ -7,6 +7,7 @@ import io.edgenode.core.llama.LlamaModel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -173,8 +174,7 @@ final class Scenarios {
         SplittableRandom gaps = new SplittableRandom(7);
         List<Double> idle = new ArrayList<>();
         List<Double> loaded = new ArrayList<>();
-        List<Double> decodeSteps = new ArrayList<>();
-        List<Double> mixedSteps = new ArrayList<>();
+        TreeMap<Integer, List<Double>> stepTimes = new TreeMap<>();
         try (Engine engine = start(config)) {
             for (int i = 0; i < arrivals; i++) {
                 Wave.Sample s = Wave.submit(engine, "idle-" + i, prompts.next(shortPrompt), shortTokens).await(engine);
@@ -196,7 +196,7 @@ final class Scenarios {
                 while (engine.metrics().prefilledTokens() - m0.prefilledTokens() < (long) longCount * longPrompt) {
                     sleepMillis(5);
                 }
-                StepSampler sampler = new StepSampler(engine, longCount, shortPrompt);
+                StepSampler sampler = new StepSampler(engine);
                 sampler.start();
                 while (loaded.size() < arrivals && longs.stream().noneMatch(Wave.Pending::isDone)) {
                     Wave.Sample s = Wave.submit(engine, "short-" + loaded.size(), prompts.next(shortPrompt), shortTokens)
@@ -207,9 +207,7 @@ final class Scenarios {
                     }
                     sleepMillis(50 + gaps.nextInt(100));
                 }
-                sampler.stop();
-                decodeSteps.addAll(sampler.decodeOnly);
-                mixedSteps.addAll(sampler.withPrefill);
+                sampler.stop().forEach((k, v) -> stepTimes.computeIfAbsent(k, x -> new ArrayList<>()).addAll(v));
                 for (Wave.Pending l : longs) {
                     l.await(engine);
                 }
@@ -221,46 +219,37 @@ final class Scenarios {
         Report.row(t, longCount + " long decoding", loaded.size(), Stats.percentile(loaded, 50),
                 Stats.percentile(loaded, 95), Stats.percentile(loaded, 100));
         Report.Table steps = report.table("Engine step time while loaded (EngineMetrics.lastStepNanos, sampled)",
-                "step kind", "steps seen", "p50 ms", "p95 ms", "max ms");
-        if (!decodeSteps.isEmpty()) {
-            Report.row(steps, longCount + " decode tokens", decodeSteps.size(), Stats.percentile(decodeSteps, 50),
-                    Stats.percentile(decodeSteps, 95), Stats.percentile(decodeSteps, 100));
-        }
-        if (!mixedSteps.isEmpty()) {
-            Report.row(steps, "with the short prompt (" + (longCount + shortPrompt) + " tokens)", mixedSteps.size(),
-                    Stats.percentile(mixedSteps, 50), Stats.percentile(mixedSteps, 95), Stats.percentile(mixedSteps, 100));
-        }
+                "batch tokens", "what", "steps seen", "p50 ms", "p95 ms", "max ms");
+        stepTimes.forEach((tokens, v) -> Report.row(steps, tokens, stepKind(tokens, longCount, shortPrompt), v.size(),
+                Stats.percentile(v, 50), Stats.percentile(v, 95), Stats.percentile(v, 100)));
         steps.notes().add("Rounds of long requests used: " + rounds + ". Step times are sampled every 2 ms from"
                 + " metrics(); a step shorter than that between two samples is missed.");
     }
 
-    /** Polls an engine's step gauges from its own thread and sorts step times by batch size. */
+    /** Polls an engine's step gauges from its own thread and groups step times by batch tokens. */
     static final class StepSampler implements Runnable {
-        final List<Double> decodeOnly = new ArrayList<>();
-        final List<Double> withPrefill = new ArrayList<>();
         private final Engine engine;
-        private final int decodeTokens;
-        private final int prefillTokens;
+        private final TreeMap<Integer, List<Double>> byBatchTokens = new TreeMap<>();
         private volatile boolean stop;
         private Thread thread;
 
-        StepSampler(Engine engine, int decodeTokens, int prefillTokens) {
+        StepSampler(Engine engine) {
             this.engine = engine;
-            this.decodeTokens = decodeTokens;
-            this.prefillTokens = prefillTokens;
         }
 
         void start() {
             thread = Thread.ofPlatform().name("step-sampler").daemon(true).start(this);
         }
 
-        void stop() {
+        /** Stops polling; returns step times in ms by batch tokens. */
+        TreeMap<Integer, List<Double>> stop() {
             stop = true;
             try {
                 thread.join();
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+            return byBatchTokens;
         }
 
         @Override
@@ -271,14 +260,21 @@ final class Scenarios {
                 EngineMetrics m = engine.metrics();
                 if (m.steps() != seen) {
                     seen = m.steps();
-                    if (m.lastStepBatchTokens() == decodeTokens) {
-                        decodeOnly.add(m.lastStepNanos() / 1e6);
-                    } else if (m.lastStepBatchTokens() == decodeTokens + prefillTokens) {
-                        withPrefill.add(m.lastStepNanos() / 1e6);
-                    }
+                    byBatchTokens.computeIfAbsent(m.lastStepBatchTokens(), k -> new ArrayList<>()).add(m.lastStepNanos() / 1e6);
                 }
             }
         }
+    }
+
+    private static String stepKind(int tokens, int longCount, int shortPrompt) {
+        if (tokens == longCount) {
+            return "long decodes only";
+        } else if (tokens == longCount + 1) {
+            return "long decodes + short decode";
+        } else if (tokens == longCount + shortPrompt) {
+            return "long decodes + short prompt";
+        }
+        return "other (long prompts finishing, fewer long)";
     }
 
     // ---- sweep-config ---------------------------------------------------------------------
