@@ -49,6 +49,7 @@ public final class EngineLoadBench {
         report.fact("commit", System.getProperty("edgenode.commit", "unknown"));
         try (LlamaModel llama = LlamaModel.load(library, model, ModelParams.defaults())) {
             Scenarios scenarios = new Scenarios(llama, options, report);
+            ForeignCpu cpu0 = ForeignCpu.now();
             switch (mode) {
                 case "sweep" -> scenarios.sweep();
                 case "burst" -> scenarios.burst();
@@ -59,6 +60,8 @@ public final class EngineLoadBench {
                     System.exit(2);
                 }
             }
+            report.fact("other processes, whole run (cores, average)",
+                    String.format("%.2f", ForeignCpu.now().coresSince(cpu0)));
         } catch (EngineBugException e) {
             System.err.println("ENGINE BUG: " + e.getMessage());
             System.exit(3);

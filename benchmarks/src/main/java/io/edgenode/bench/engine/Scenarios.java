@@ -60,17 +60,18 @@ final class Scenarios {
     // ---- sweep ----------------------------------------------------------------------------
 
     /** One sweep point: decode-phase rate, engine's summed per-request rate, end-to-end rate. */
-    record Point(double decode, double summed, double endToEnd, long steps) {}
+    record Point(double decode, double summed, double endToEnd, long steps, double foreignCores) {}
 
     Point streams(EngineConfig config, int n, int promptLength, int tokens) {
         try (Engine engine = start(config)) {
             long steps0 = engine.metrics().steps();
+            ForeignCpu cpu0 = ForeignCpu.now();
             List<Wave.Sample> s = Wave.run(engine, "s" + n + "-" + engineRuns, prompts.next(n, promptLength), tokens);
             if (Wave.cachedPromptTokens(s) != 0) {
                 throw new EngineBugException("random prompts reused " + Wave.cachedPromptTokens(s) + " cached tokens");
             }
             return new Point(Wave.decodeTokensPerSecond(s), Wave.summedRequestRates(s), Wave.endToEndTokensPerSecond(s),
-                    engine.metrics().steps() - steps0);
+                    engine.metrics().steps() - steps0, ForeignCpu.now().coresSince(cpu0));
         }
     }
 
@@ -92,13 +93,15 @@ final class Scenarios {
             for (int i = 0; i < streams.length; i++) { // rounds interleave the stream counts against drift
                 Point p = streams(config, streams[i], prompt, tokens);
                 byStreams.get(i).add(p);
-                System.out.printf("run %d  streams %d  decode %.1f tok/s  summed %.1f  end-to-end %.1f  steps %d%n",
-                        r + 1, streams[i], p.decode(), p.summed(), p.endToEnd(), p.steps());
+                System.out.printf("run %d  streams %d  decode %.1f tok/s  summed %.1f  end-to-end %.1f  steps %d"
+                        + "  other processes %.2f cores%s%n", r + 1, streams[i], p.decode(), p.summed(), p.endToEnd(),
+                        p.steps(), p.foreignCores(), p.foreignCores() > ForeignCpu.NOISY_CORES ? "  NOISY" : "");
             }
         }
         Report.Table t = report.table("Aggregate decode tok/s vs streams (min / median / max of " + runs + " runs)",
                 "streams", "decode tok/s", "per-stream tok/s (median)", "ratio to 1 stream (paired)",
-                "summed Usage.decodeTokensPerSecond", "end-to-end tok/s (incl. prefill)", "steps (median)");
+                "summed Usage.decodeTokensPerSecond", "end-to-end tok/s (incl. prefill)", "steps (median)",
+                "other processes, cores (max)");
         for (int i = 0; i < streams.length; i++) {
             List<Point> ps = byStreams.get(i);
             List<Double> ratios = new ArrayList<>();
@@ -110,19 +113,22 @@ final class Scenarios {
                     Stats.mmm(Stats.minMedianMax(ratios), "%.2f"),
                     Stats.mmm(Stats.minMedianMax(ps.stream().map(Point::summed).toList()), "%.1f"),
                     Stats.mmm(Stats.minMedianMax(ps.stream().map(Point::endToEnd).toList()), "%.1f"),
-                    Stats.minMedianMax(ps.stream().map(p -> (double) p.steps()).toList())[1]);
+                    Stats.minMedianMax(ps.stream().map(p -> (double) p.steps()).toList())[1],
+                    Stats.minMedianMax(ps.stream().map(Point::foreignCores).toList())[2]);
         }
         t.notes().add("Ratios are to the " + streams[0] + "-stream run of the same round.");
     }
 
     // ---- burst ----------------------------------------------------------------------------
 
-    record Burst(List<Double> ttftMillis, double endToEnd, double decode) {}
+    record Burst(List<Double> ttftMillis, double endToEnd, double decode, double foreignCores) {}
 
     Burst burstOnce(EngineConfig config, int requests, int prompt, int tokens) {
         try (Engine engine = start(config)) {
+            ForeignCpu cpu0 = ForeignCpu.now();
             List<Wave.Sample> s = Wave.run(engine, "b" + engineRuns, prompts.next(requests, prompt), tokens);
-            return new Burst(Wave.ttftMillis(s), Wave.endToEndTokensPerSecond(s), Wave.decodeTokensPerSecond(s));
+            return new Burst(Wave.ttftMillis(s), Wave.endToEndTokensPerSecond(s), Wave.decodeTokensPerSecond(s),
+                    ForeignCpu.now().coresSince(cpu0));
         }
     }
 
@@ -138,7 +144,7 @@ final class Scenarios {
                 + " generated, ignore EOS");
         burstOnce(config, requests, prompt, 8); // warm-up
         Report.Table t = report.table("Burst", "run", "TTFT p50 ms", "TTFT p95 ms", "TTFT min ms", "TTFT max ms",
-                "end-to-end tok/s", "tok/s after first token");
+                "end-to-end tok/s", "tok/s after first token", "other processes, cores");
         List<Double> all = new ArrayList<>();
         List<Double> e2e = new ArrayList<>();
         for (int r = 0; r < runs; r++) {
@@ -146,12 +152,14 @@ final class Scenarios {
             all.addAll(b.ttftMillis());
             e2e.add(b.endToEnd());
             Report.row(t, r + 1, Stats.percentile(b.ttftMillis(), 50), Stats.percentile(b.ttftMillis(), 95),
-                    Stats.percentile(b.ttftMillis(), 0), Stats.percentile(b.ttftMillis(), 100), b.endToEnd(), b.decode());
-            System.out.printf("run %d  TTFT p50 %.1f ms  p95 %.1f ms  end-to-end %.1f tok/s%n", r + 1,
-                    Stats.percentile(b.ttftMillis(), 50), Stats.percentile(b.ttftMillis(), 95), b.endToEnd());
+                    Stats.percentile(b.ttftMillis(), 0), Stats.percentile(b.ttftMillis(), 100), b.endToEnd(), b.decode(),
+                    b.foreignCores());
+            System.out.printf("run %d  TTFT p50 %.1f ms  p95 %.1f ms  end-to-end %.1f tok/s  other processes %.2f cores%n",
+                    r + 1, Stats.percentile(b.ttftMillis(), 50), Stats.percentile(b.ttftMillis(), 95), b.endToEnd(),
+                    b.foreignCores());
         }
         Report.row(t, "all " + all.size(), Stats.percentile(all, 50), Stats.percentile(all, 95),
-                Stats.percentile(all, 0), Stats.percentile(all, 100), Stats.minMedianMax(e2e)[1], "");
+                Stats.percentile(all, 0), Stats.percentile(all, 100), Stats.minMedianMax(e2e)[1], "", "");
         t.notes().add("TTFT = Usage.timeToFirstTokenNanos (submit to first token). End-to-end tok/s = all generated"
                 + " tokens / first submit to last completion. Last row: pooled TTFT, median end-to-end.");
     }
@@ -291,7 +299,7 @@ final class Scenarios {
         streams(base, 8, 16, 16); // warm-up
         Report.Table t = report.table("maxBatchTokens x parallel (median of " + runs + " runs; min-max in brackets)",
                 "maxBatchTokens", "parallel", "burst TTFT p50 ms", "burst TTFT p95 ms", "burst end-to-end tok/s",
-                "8-stream decode tok/s", "8-stream end-to-end tok/s");
+                "8-stream decode tok/s", "8-stream end-to-end tok/s", "other processes, cores (max)");
         for (int mbt : batchTokens) {
             for (int par : parallels) {
                 EngineConfig c = new EngineConfig(par, base.contextSize(), mbt, base.maxQueue(), base.threads(),
@@ -301,6 +309,7 @@ final class Scenarios {
                 List<Double> burstRate = new ArrayList<>();
                 List<Double> decode = new ArrayList<>();
                 List<Double> e2e = new ArrayList<>();
+                double foreign = 0;
                 for (int r = 0; r < runs; r++) {
                     Burst b = burstOnce(c, 8, 100, 32);
                     p50.add(Stats.percentile(b.ttftMillis(), 50));
@@ -309,9 +318,10 @@ final class Scenarios {
                     Point p = streams(c, 8, 16, 128);
                     decode.add(p.decode());
                     e2e.add(p.endToEnd());
+                    foreign = Math.max(foreign, Math.max(b.foreignCores(), p.foreignCores()));
                 }
                 Report.row(t, mbt, par, medianRange(p50), medianRange(p95), medianRange(burstRate), medianRange(decode),
-                        medianRange(e2e));
+                        medianRange(e2e), foreign);
                 System.out.printf("maxBatchTokens %d parallel %d: TTFT p50 %s ms, decode %s tok/s%n", mbt, par,
                         medianRange(p50), medianRange(decode));
             }

@@ -1,0 +1,147 @@
+package io.edgenode.core.chat;
+
+import com.hubspot.jinjava.tree.Node;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A model's chat template (GGUF {@code tokenizer.chat_template}, Hugging Face style Jinja), compiled
+ * once and rendered per request, as llama.cpp's server does with its own Jinja engine.
+ *
+ * <p>Templates see what {@code apply_chat_template} gives them: {@code messages} (a list of mappings
+ * with {@code role} and {@code content}, content always a string), {@code add_generation_prompt},
+ * {@code bos_token}, {@code eos_token}, and the globals {@code raise_exception(msg)} and
+ * {@code strftime_now(fmt)} (local time zone). No {@code tools} are passed, so templates take their
+ * plain-chat branches. Jinja's semantics and the gaps Jinjava has are described in
+ * {@link HfJinjaEnvironment}.
+ *
+ * <p><b>Fallback.</b> A model without a template (or with an empty one) gets ChatML, which is what
+ * llama.cpp falls back to (its {@code CHATML_TEMPLATE_SRC}):
+ *
+ * <pre>
+ * &lt;|im_start|&gt;{role}\n{content}&lt;|im_end|&gt;\n      (per message)
+ * &lt;|im_start|&gt;assistant\n                         (when add_generation_prompt)
+ * </pre>
+ *
+ * No BOS text is emitted: the tokenizer adds it where the vocabulary asks for it. Note that ChatML's
+ * markers are plain text to a vocabulary that lacks them as special tokens.
+ *
+ * <p><b>Roles.</b> {@code system}, {@code user}, {@code assistant} and {@code tool}; any other role is
+ * refused before the template runs. Templates may refuse more (Gemma has no system role; Mistral
+ * requires alternating turns) through {@code raise_exception}.
+ *
+ * <p>Immutable and thread-safe: {@link #render} may run from any thread, concurrently; each call builds
+ * its own Jinjava context over the shared, read-only parse tree.
+ */
+public final class ChatTemplate {
+
+    /** llama.cpp's {@code CHATML_TEMPLATE_SRC}, the template used when a model has none. */
+    static final String CHATML = """
+            {%- for message in messages -%}
+              {{- '<|im_start|>' + message.role + '\\n' + message.content + '<|im_end|>\\n' -}}
+            {%- endfor -%}
+            {%- if add_generation_prompt -%}
+              {{- '<|im_start|>assistant\\n' -}}
+            {%- endif -%}""";
+
+    /** The roles a message may have. */
+    static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool");
+
+    private final String source;
+    private final boolean fallback;
+    private final String bosToken;
+    private final String eosToken;
+    private final HfJinjaEnvironment environment;
+    private final Node root;
+
+    private ChatTemplate(String source, boolean fallback, String bosToken, String eosToken, Clock clock) {
+        this.source = source;
+        this.fallback = fallback;
+        this.bosToken = bosToken;
+        this.eosToken = eosToken;
+        this.environment = new HfJinjaEnvironment(clock);
+        this.root = environment.parse(source);
+    }
+
+    /**
+     * Compiles a model's template.
+     *
+     * @param template the GGUF template text, or empty (or blank) for the {@linkplain ChatTemplate fallback}
+     * @param bosToken the vocabulary's BOS token text ("" if none)
+     * @param eosToken the vocabulary's EOS token text ("" if none)
+     * @throws ChatTemplateException if the template does not parse
+     */
+    public static ChatTemplate of(Optional<String> template, String bosToken, String eosToken) {
+        return of(template, bosToken, eosToken, Clock.systemDefaultZone());
+    }
+
+    /** As {@link #of(Optional, String, String)}, with the clock {@code strftime_now} reads (tests). */
+    static ChatTemplate of(Optional<String> template, String bosToken, String eosToken, Clock clock) {
+        Objects.requireNonNull(template, "template");
+        Objects.requireNonNull(bosToken, "bosToken");
+        Objects.requireNonNull(eosToken, "eosToken");
+        Objects.requireNonNull(clock, "clock");
+        Optional<String> text = template.filter(t -> !t.isBlank());
+        return text.isPresent()
+                ? new ChatTemplate(text.get(), false, bosToken, eosToken, clock)
+                : new ChatTemplate(CHATML, true, bosToken, eosToken, clock);
+    }
+
+    /** The documented ChatML fallback. */
+    public static ChatTemplate fallback(String bosToken, String eosToken) {
+        return of(Optional.empty(), bosToken, eosToken);
+    }
+
+    /** Whether this is the ChatML fallback rather than the model's own template. */
+    public boolean isFallback() {
+        return fallback;
+    }
+
+    /** The template text in use (the model's, or the fallback's). */
+    public String source() {
+        return source;
+    }
+
+    /**
+     * Renders a conversation into prompt text.
+     *
+     * @param messages the conversation, oldest first
+     * @param addGenerationPrompt whether to append the header that opens the assistant's turn
+     * @throws ChatTemplateException on a role outside {@link #ROLES}, a template's
+     *     {@code raise_exception(...)} (message = the template's text) or any template error
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        Objects.requireNonNull(messages, "messages");
+        List<Map<String, Object>> list = new ArrayList<>(messages.size());
+        for (int i = 0; i < messages.size(); i++) {
+            ChatMessage m = Objects.requireNonNull(messages.get(i), "messages[" + i + "]");
+            if (!ROLES.contains(m.role())) {
+                throw new ChatTemplateException("unsupported role '" + m.role() + "' in messages[" + i
+                        + "]; expected one of system, user, assistant, tool");
+            }
+            // Fresh mutable maps per render: a template may call .pop() or update() on them.
+            Map<String, Object> map = new LinkedHashMap<>();
+            map.put("role", m.role());
+            map.put("content", m.content());
+            list.add(map);
+        }
+        Map<String, Object> variables = new HashMap<>();
+        variables.put("messages", list);
+        variables.put("add_generation_prompt", addGenerationPrompt);
+        variables.put("bos_token", bosToken);
+        variables.put("eos_token", eosToken);
+        return environment.render(root, variables);
+    }
+
+    @Override
+    public String toString() {
+        return fallback ? "ChatTemplate[fallback ChatML]" : "ChatTemplate[" + source.length() + " chars]";
+    }
+}

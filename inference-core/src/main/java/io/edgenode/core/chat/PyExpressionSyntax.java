@@ -1,0 +1,193 @@
+package io.edgenode.core.chat;
+
+import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
+import com.hubspot.jinjava.el.ext.ExtendedParser;
+import com.hubspot.jinjava.el.ext.ExtendedScanner;
+import jinjava.de.odysseus.el.tree.impl.Builder;
+import jinjava.de.odysseus.el.tree.impl.Parser;
+import jinjava.de.odysseus.el.tree.impl.Scanner;
+import jinjava.de.odysseus.el.tree.impl.Scanner.Symbol;
+import com.hubspot.jinjava.el.ext.AstNamedParameter;
+import java.util.ArrayList;
+import java.util.List;
+import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
+import jinjava.de.odysseus.el.tree.impl.ast.AstIdentifier;
+import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
+import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
+import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
+
+/**
+ * Jinja's expression grammar where Jinjava's parser departs from it, as a tree builder for the
+ * expression factory (Jinjava's designed extension point: {@link ExtendedParser} and
+ * {@link ExtendedScanner} are open for subclassing):
+ *
+ * <ul>
+ *   <li>{@code not} binds looser than comparisons and tests: {@code not x is defined} is
+ *       {@code not (x is defined)}, {@code not a == b} is {@code not (a == b)}. Jinjava applies
+ *       {@code not} to the operand alone, so {@code not add_generation_prompt is defined} was always
+ *       true.
+ *   <li>Full slices {@code [start:stop:step]} with any expressions ({@code messages[::-1]},
+ *       {@code messages[:n+1]}), evaluated by {@link PySlice}.
+ *   <li>Keyword arguments take any expression: {@code f(n=a|length - 1)}.
+ *   <li>{@code a+1} is an addition: Jinjava's scanner reads {@code +1} as a unary operator wherever it
+ *       sees it, so {@code i+1} failed to parse.
+ * </ul>
+ *
+ * <p>Parsers and scanners are created per expression and confined to the parsing thread; the builder
+ * is stateless.
+ */
+final class PyExpressionSyntax extends ExtendedSyntaxBuilder {
+
+    private static final long serialVersionUID = 1L;
+
+    /** The features JUEL's default (JEE6) profile gives Jinjava's expression factory. */
+    PyExpressionSyntax() {
+        super(Builder.Feature.METHOD_INVOCATIONS, Builder.Feature.VARARGS);
+    }
+
+    @Override
+    protected Parser createParser(String expression) {
+        return new PyParser(this, expression);
+    }
+
+    private static final class PyParser extends ExtendedParser {
+
+        PyParser(Builder context, String input) {
+            super(context, input);
+        }
+
+        @Override
+        protected Scanner createScanner(String expression) {
+            return new PyScanner(expression);
+        }
+
+        /** {@code not} takes a whole comparison (Jinja's {@code parse_not} sits above {@code parse_compare}). */
+        @Override
+        protected AstNode unary(boolean required) throws Scanner.ScanException, ParseException {
+            if (getToken().getSymbol() == Symbol.NOT) {
+                consumeToken();
+                return createAstUnary(eq(true), AstUnary.NOT);
+            }
+            return super.unary(required);
+        }
+
+        /**
+         * Jinjava's {@code value()} with Python subscripts. Jinjava reads {@code [a:b]} only with simple
+         * operands and no step; this reads {@code [start? : stop? (: step?)?]} with full expressions.
+         * (With natural operator precedence, which {@link HfJinjaEnvironment} always sets, Jinjava's
+         * {@code value()} also just returns here; filters and tests are parsed one level up.)
+         */
+        @Override
+        protected AstNode value() throws Scanner.ScanException, ParseException {
+            boolean lvalue = true;
+            AstNode v = nonliteral();
+            if (v == null) {
+                v = literal();
+                if (v == null) {
+                    return null;
+                }
+                lvalue = false;
+            }
+            while (true) {
+                switch (getToken().getSymbol()) {
+                    case DOT -> {
+                        consumeToken();
+                        String name = consumeToken(Symbol.IDENTIFIER).getImage();
+                        var dot = createAstDot(v, name, lvalue);
+                        v = getToken().getSymbol() == Symbol.LPAREN && context.isEnabled(Builder.Feature.METHOD_INVOCATIONS)
+                                ? createAstMethod(dot, params())
+                                : dot;
+                    }
+                    case LBRACK -> {
+                        consumeToken();
+                        boolean strict = !context.isEnabled(Builder.Feature.NULL_PROPERTIES);
+                        AstNode start = isSliceColon() ? null : expr(true);
+                        if (isSliceColon()) {
+                            consumeToken();
+                            AstNode stop = isSliceColon() || getToken().getSymbol() == Symbol.RBRACK ? null : expr(true);
+                            AstNode step = null;
+                            if (isSliceColon()) {
+                                consumeToken();
+                                step = getToken().getSymbol() == Symbol.RBRACK ? null : expr(true);
+                            }
+                            consumeToken(Symbol.RBRACK);
+                            v = new PySlice(v, start, stop, step, lvalue, strict, context.isEnabled(Builder.Feature.IGNORE_RETURN_TYPE));
+                        } else {
+                            consumeToken(Symbol.RBRACK);
+                            AstBracket bracket = createAstBracket(v, start, lvalue, strict);
+                            v = getToken().getSymbol() == Symbol.LPAREN && context.isEnabled(Builder.Feature.METHOD_INVOCATIONS)
+                                    ? createAstMethod(bracket, params())
+                                    : bracket;
+                        }
+                    }
+                    default -> {
+                        return v;
+                    }
+                }
+            }
+        }
+
+        /**
+         * Call arguments with Python keywords: {@code name=<any expression>}. Jinjava reads {@code =} as
+         * an operator at the level of {@code +}, so {@code namespace(n=messages|length - 1)} became
+         * {@code (n=messages|length) - 1}.
+         */
+        @Override
+        protected AstParameters params(Symbol left, Symbol right) throws Scanner.ScanException, ParseException {
+            consumeToken(left);
+            List<AstNode> arguments = new ArrayList<>();
+            while (getToken().getSymbol() != right) {
+                if (getToken().getSymbol() == Symbol.IDENTIFIER && isKeywordEquals(lookahead(0))) {
+                    AstIdentifier name = identifier(consumeToken().getImage());
+                    consumeToken(); // '='
+                    arguments.add(new AstNamedParameter(name, expr(true)));
+                } else {
+                    arguments.add(expr(true));
+                }
+                if (getToken().getSymbol() != Symbol.COMMA) {
+                    break;
+                }
+                consumeToken();
+            }
+            consumeToken(right);
+            return createAstParameters(arguments);
+        }
+
+        private static boolean isKeywordEquals(Scanner.Token token) {
+            return token.getSymbol() == Symbol.EXTENSION && "=".equals(token.getImage());
+        }
+
+        /** A plain ':' (Jinjava's scanner also gives the keyword {@code else} the COLON symbol). */
+        private boolean isSliceColon() {
+            return getToken().getSymbol() == Symbol.COLON && ":".equals(getToken().getImage());
+        }
+    }
+
+    private static final class PyScanner extends ExtendedScanner {
+
+        PyScanner(String input) {
+            super(input);
+        }
+
+        @Override
+        protected Token nextEval() throws ScanException {
+            if (getInput().charAt(getPosition()) == '+' && followsOperand()) {
+                return fixed(Symbol.PLUS);
+            }
+            return super.nextEval();
+        }
+
+        /** Whether the previous token ends an operand, making a following '+' binary. */
+        private boolean followsOperand() {
+            Token previous = getToken();
+            if (previous == null) {
+                return false;
+            }
+            return switch (previous.getSymbol()) {
+                case IDENTIFIER, INTEGER, FLOAT, STRING, TRUE, FALSE, NULL, RPAREN, RBRACK -> true;
+                case EXTENSION -> "}".equals(previous.getImage()); // end of a dict literal
+                default -> false;
+            };
+        }
+    }
+}

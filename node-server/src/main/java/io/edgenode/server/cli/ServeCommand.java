@@ -1,0 +1,89 @@
+package io.edgenode.server.cli;
+
+import io.edgenode.core.llama.LlamaLibrary;
+import io.edgenode.server.config.NodeConfig;
+import io.edgenode.server.config.NodeConfigReader;
+import io.edgenode.server.config.ServerSettings;
+import io.edgenode.server.http.HttpNode;
+import io.edgenode.server.metrics.ServerMetrics;
+import io.edgenode.server.node.ModelHost;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code edgenode serve}: the OpenAI-compatible node. SIGTERM or SIGINT stops accepting, lets
+ * in-flight streams finish up to {@code --shutdown-timeout}, cancels the rest, frees native memory
+ * and exits 0.
+ */
+@Command(name = "serve", description = "Serve the configured models over an OpenAI-compatible HTTP API.")
+final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", description = "models.yaml (default: models.yaml in the project home if present, else the embedded default).")
+    Path config;
+
+    @Option(names = "--host", description = "Address to bind (default: from the config, 127.0.0.1).")
+    String host;
+
+    @Option(names = "--port", description = "Port (default: from the config, 8080; 0 picks a free one).")
+    Integer port;
+
+    @Option(names = "--data-dir", description = "Data directory (default: from the config).")
+    Path dataDir;
+
+    @Option(names = "--shutdown-timeout", defaultValue = "30", description = "Seconds in-flight requests may take to finish on SIGTERM (default ${DEFAULT-VALUE}).")
+    int shutdownSeconds;
+
+    @Option(names = "--llama-lib", description = "Folder with libllama.")
+    Path llamaLib;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        NodeConfig cfg = loadConfig();
+        ServerSettings s = cfg.server();
+        ServerSettings settings = new ServerSettings(host != null ? host : s.host(), port != null ? port : s.port(),
+                dataDir != null ? dataDir : s.dataDir(), s.corsAllowedOrigins(), s.maxBodyBytes());
+        Files.createDirectories(settings.dataDir());
+        LlamaLibrary library = LlamaLibrary.load(llamaLib);
+        ServerMetrics metrics = new ServerMetrics();
+        ModelHost models = new ModelHost(library, cfg);
+        for (var m : cfg.models()) {
+            // gauges follow the engine once it is loaded; 0 before
+            metrics.registerEngine(m.id(), () -> models.loaded(m.id()).map(l -> l.engine().metrics())
+                    .orElse(new io.edgenode.core.engine.EngineMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
+        }
+        models.startLoading();
+        HttpNode node = HttpNode.start(settings, models, metrics);
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.onTerminate(stop::countDown);
+        err.printf("edgenode: serving on http://%s:%d (models: %s)%n", settings.host(), node.port(),
+                String.join(", ", cfg.models().stream().map(m -> m.id()).toList()));
+        err.flush();
+        stop.await();
+        err.println("edgenode: shutting down (in-flight requests have " + shutdownSeconds + " s)");
+        err.flush();
+        boolean drained = node.shutdown(Duration.ofSeconds(shutdownSeconds));
+        err.println("edgenode: stopped" + (drained ? "" : " (some requests were cancelled)"));
+        err.flush();
+        return 0;
+    }
+
+    private NodeConfig loadConfig() throws Exception {
+        if (config != null) {
+            return NodeConfigReader.read(config);
+        }
+        Path home = Path.of(System.getProperty("edgenode.home", "."));
+        Path file = home.resolve("models.yaml");
+        return Files.isRegularFile(file) ? NodeConfigReader.read(file) : NodeConfig.defaults(home);
+    }
+}

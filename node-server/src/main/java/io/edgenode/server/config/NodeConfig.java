@@ -1,0 +1,69 @@
+package io.edgenode.server.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A node's configuration, as read from models.yaml by {@link NodeConfigReader}.
+ *
+ * @param server the HTTP node's settings
+ * @param models the models in file order; ids and aliases are unique, at least one is default
+ * @param baseDir the folder relative paths were resolved against (the config file's folder)
+ */
+public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path baseDir) {
+    /**
+     * The embedded default: what the repository's models.yaml says, without its comments. Kept as
+     * YAML so that it goes through the same reader and rules as a file.
+     */
+    static final String DEFAULT_YAML = """
+            server:
+              host: 127.0.0.1
+              port: 8080
+              data_dir: data
+              cors_allowed_origins: []
+              max_body_bytes: 4194304
+            models:
+              - id: demo
+                path: models/demo-tiny-q8_0.gguf
+                synthetic: {preset: tiny, quant: q8_0}
+                aliases: [default]
+                parallel: 8
+                context: 4096
+                threads: 2
+                gpu_layers: 0
+                max_batch_tokens: 256
+                max_queue: 64
+                default: true
+            """;
+
+    public NodeConfig {
+        Objects.requireNonNull(server, "server");
+        Objects.requireNonNull(baseDir, "baseDir");
+        models = List.copyOf(models);
+    }
+
+    /**
+     * The embedded default (the synthetic demo model, created on first start), with relative paths
+     * resolved against {@code baseDir}.
+     */
+    public static NodeConfig defaults(Path baseDir) {
+        return NodeConfigReader.parse(DEFAULT_YAML, baseDir, "<embedded default>");
+    }
+
+    /** The model whose id or alias is {@code name}. */
+    public Optional<ModelSpec> model(String name) {
+        for (ModelSpec m : models) {
+            if (m.answersTo(name)) {
+                return Optional.of(m);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The models marked {@code default: true} (or the first model, when none is marked). */
+    public List<ModelSpec> defaultModels() {
+        return models.stream().filter(ModelSpec::isDefault).toList();
+    }
+}

@@ -1,0 +1,467 @@
+package io.edgenode.server.config;
+
+import com.fasterxml.jackson.core.JsonToken;
+import io.edgenode.core.llama.QuantType;
+import io.edgenode.server.config.YamlTree.Entry;
+import io.edgenode.server.config.YamlTree.Mapping;
+import io.edgenode.server.config.YamlTree.Mark;
+import io.edgenode.server.config.YamlTree.Node;
+import io.edgenode.server.config.YamlTree.Scalar;
+import io.edgenode.server.config.YamlTree.Sequence;
+import io.edgenode.store.synth.ModelPreset;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+
+/**
+ * Reads models.yaml into a {@link NodeConfig}. The format, field by field (snake_case keys; every
+ * key but {@code models[].id} and {@code models[].path} optional):
+ *
+ * <pre>
+ * server:
+ *   host: 127.0.0.1            # bind address
+ *   port: 8080                 # 0..65535, 0 = ephemeral
+ *   data_dir: data             # relative to this file's folder
+ *   cors_allowed_origins: []   # "https://host[:port]" or "*"; none by default
+ *   max_body_bytes: 4194304    # positive
+ * models:                      # at least one
+ *   - id: demo                 # required; letters, digits, . _ : / @ + -
+ *     path: models/x.gguf      # required; relative to this file's folder
+ *     synthetic: {preset: tiny, quant: q8_0}   # create the file from a preset when missing
+ *     aliases: [default]
+ *     parallel: 8              # 1..64
+ *     context: 4096            # total KV cells, at least parallel
+ *     threads: 2               # positive; default all cores
+ *     gpu_layers: 0            # -1 = all
+ *     max_batch_tokens: 256    # at least parallel
+ *     max_queue: 64            # positive
+ *     default: true            # loaded at start, awaited by /ready; none marked: the first model
+ * </pre>
+ *
+ * <p>Rules: an unknown key is an error (typos must not pass silently), except keys starting with
+ * {@code x-} anywhere, which are ignored (yours to use, and where later versions will never put a
+ * field). Ids and aliases share one namespace and must be unique. A key with no value ({@code
+ * parallel:}) means its default. Scalars follow YAML 1.2: only {@code true}/{@code false} are
+ * booleans; numbers must be numbers ({@code "8"} quoted is a string). Errors are
+ * {@link ConfigException}s at the first problem, positioned at the offending key (or list item,
+ * or the mapping that misses a required key).
+ *
+ * <p>Forward compatibility: a file valid today stays valid; new fields are added as new optional
+ * keys. {@code source} and {@code sha256} are reserved for model pulls and refused until they are
+ * implemented, so that a checksum is never silently ignored.
+ *
+ * <p>Stateless; safe from any thread. Reading a file is blocking I/O: not on an event loop.
+ */
+public final class NodeConfigReader {
+    private static final List<String> TOP_KEYS = List.of("server", "models");
+    private static final List<String> SERVER_KEYS =
+            List.of("host", "port", "data_dir", "cors_allowed_origins", "max_body_bytes");
+    private static final List<String> MODEL_KEYS = List.of("id", "path", "synthetic", "aliases", "parallel", "context",
+            "threads", "gpu_layers", "max_batch_tokens", "max_queue", "default");
+    private static final List<String> SYNTHETIC_KEYS = List.of("preset", "quant");
+    /** Keys of the upcoming pull feature: refused with a reason instead of "unknown". */
+    private static final Map<String, String> MODEL_RESERVED = Map.of(
+            "source", "not supported by this version yet (pulls come with `edgenode pull`); download the file to"
+                    + " `path` yourself and remove this key, or rename it x-source",
+            "sha256", "not supported by this version yet (checksums are verified by `edgenode pull`); remove this"
+                    + " key or rename it x-sha256");
+
+    /** Model ids and aliases: what clients send as {@code model}, and a metrics label value. */
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
+    private static final Pattern ORIGIN = Pattern.compile("\\*|https?://[^/\\s?#]+");
+
+    private final String source;
+    private final Path baseDir;
+    /** Every id and alias seen so far -> the field that took it, with its line. */
+    private final Map<String, String> names = new HashMap<>();
+
+    private NodeConfigReader(String source, Path baseDir) {
+        this.source = source;
+        this.baseDir = baseDir;
+    }
+
+    /**
+     * Reads {@code file}; relative paths in it resolve against the file's folder.
+     *
+     * @throws ConfigException when the file cannot be read or breaks a rule; the message starts
+     *     with {@code file} as given and the line and column
+     */
+    public static NodeConfig read(Path file) {
+        Objects.requireNonNull(file, "file");
+        String name = file.toString();
+        String text;
+        try {
+            if (Files.size(file) > YamlTree.MAX_CHARS) {
+                throw new ConfigException(name, 0, 0, "", "larger than " + YamlTree.MAX_CHARS + " bytes");
+            }
+            text = Files.readString(file);
+        } catch (NoSuchFileException e) {
+            throw new ConfigException(name, 0, 0, "", "no such file", e);
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(name, 0, 0, "", "not valid UTF-8", e);
+        } catch (IOException e) {
+            throw new ConfigException(name, 0, 0, "", "cannot read: " + e, e);
+        }
+        Path dir = file.toAbsolutePath().normalize().getParent();
+        return parse(text, dir, name);
+    }
+
+    /**
+     * Parses models.yaml text.
+     *
+     * @param baseDir the folder relative paths resolve against (made absolute)
+     * @param sourceName the name errors start with, such as the file's name
+     * @throws ConfigException when the text breaks a rule
+     */
+    public static NodeConfig parse(String yaml, Path baseDir, String sourceName) {
+        Objects.requireNonNull(yaml, "yaml");
+        Objects.requireNonNull(baseDir, "baseDir");
+        Objects.requireNonNull(sourceName, "sourceName");
+        String text = yaml.startsWith("\uFEFF") ? yaml.substring(1) : yaml;
+        return new NodeConfigReader(sourceName, baseDir.toAbsolutePath().normalize()).document(text);
+    }
+
+    private NodeConfig document(String text) {
+        Node root;
+        try {
+            root = YamlTree.parse(text);
+        } catch (YamlTree.SyntaxException e) {
+            throw new ConfigException(source, e.mark.line(), e.mark.column(), "", e.getMessage(), e);
+        }
+        if (root == null || root instanceof Scalar s && s.isNull()) {
+            throw error(new Mark(1, 1), "models", "required but missing (the document is empty)");
+        }
+        if (!(root instanceof Mapping top)) {
+            throw error(root.mark(), "", "must be a mapping with the keys server and models, got " + describe(root));
+        }
+        Section doc = new Section(top, "", TOP_KEYS, Map.of());
+        Entry serverEntry = doc.entry("server");
+        ServerSettings server = serverEntry == null ? ServerSettings.defaults(baseDir) : server(doc, serverEntry);
+        Entry modelsEntry = doc.entry("models");
+        if (modelsEntry == null) {
+            throw error(top.mark(), "models", "required but missing");
+        }
+        if (!(modelsEntry.value() instanceof Sequence list)) {
+            throw doc.invalid(modelsEntry, "must be a list of models");
+        }
+        if (list.items().isEmpty()) {
+            throw error(modelsEntry.keyMark(), "models", "must list at least one model");
+        }
+        List<ModelSpec> models = new ArrayList<>(list.items().size());
+        for (int i = 0; i < list.items().size(); i++) {
+            models.add(model(list.items().get(i), "models[" + i + "]"));
+        }
+        if (models.stream().noneMatch(ModelSpec::isDefault)) {
+            models.set(0, withDefault(models.getFirst()));
+        }
+        return new NodeConfig(server, models, baseDir);
+    }
+
+    // server:
+
+    private ServerSettings server(Section doc, Entry entry) {
+        if (!(entry.value() instanceof Mapping m)) {
+            throw doc.invalid(entry, "must be a mapping");
+        }
+        Section s = new Section(m, "server", SERVER_KEYS, Map.of());
+        String host = s.string("host").orElse(ServerSettings.DEFAULT_HOST);
+        if (host.isBlank() || host.chars().anyMatch(Character::isWhitespace)) {
+            throw s.invalid(s.entry("host"), "must be a host name or address");
+        }
+        int port = s.integer("port", ServerSettings.DEFAULT_PORT, 0, 65535, "must be a port number from 0 to 65535");
+        Path dataDir = s.path("data_dir").orElse(baseDir.resolve(ServerSettings.DEFAULT_DATA_DIR).normalize());
+        List<String> origins = s.stringList("cors_allowed_origins", ORIGIN,
+                "must be an origin such as \"https://app.example.com\" (scheme and host, optional port, no path)"
+                        + " or \"*\"");
+        int maxBody = s.integer("max_body_bytes", ServerSettings.DEFAULT_MAX_BODY_BYTES, 1, Integer.MAX_VALUE,
+                "must be a positive integer");
+        return new ServerSettings(host, port, dataDir, origins, maxBody);
+    }
+
+    // models[i]:
+
+    private ModelSpec model(Node node, String path) {
+        if (!(node instanceof Mapping m)) {
+            throw error(node.mark(), path, "must be a mapping with at least id and path, got " + describe(node));
+        }
+        Section s = new Section(m, path, MODEL_KEYS, MODEL_RESERVED);
+        String id = s.required("id", () -> s.string("id"));
+        if (!NAME.matcher(id).matches()) {
+            throw s.invalid(s.entry("id"), nameRule());
+        }
+        claim(id, s.field("id"), s.entry("id").keyMark());
+        Path file = s.required("path", () -> s.path("path"));
+        Optional<SyntheticSpec> synthetic = synthetic(s);
+        List<String> aliases = s.stringList("aliases", NAME, nameRule());
+        Sequence aliasNodes = s.entry("aliases") == null ? null : (Sequence) s.entry("aliases").value();
+        for (int i = 0; i < aliases.size(); i++) {
+            claim(aliases.get(i), s.field("aliases") + "[" + i + "]", aliasNodes.items().get(i).mark());
+        }
+        int parallel = s.integer("parallel", ModelSpec.DEFAULT_PARALLEL, 1, ModelSpec.MAX_PARALLEL,
+                "must be an integer from 1 to " + ModelSpec.MAX_PARALLEL);
+        int context = s.integer("context", ModelSpec.DEFAULT_CONTEXT, 1, Integer.MAX_VALUE, "must be a positive integer");
+        if (context < parallel) {
+            String key = s.entry("context") != null ? "context" : "parallel";
+            throw error(s.entry(key).keyMark(), s.field("context"),
+                    "must be at least parallel (" + parallel + "): each sequence needs KV cells, got " + context);
+        }
+        int threads = s.integer("threads", Runtime.getRuntime().availableProcessors(), 1, Integer.MAX_VALUE,
+                "must be a positive integer");
+        int gpuLayers = s.integer("gpu_layers", ModelSpec.DEFAULT_GPU_LAYERS, -1, Integer.MAX_VALUE,
+                "must be -1 (all layers), 0 (none) or a positive integer");
+        int maxBatch = s.integer("max_batch_tokens", ModelSpec.DEFAULT_MAX_BATCH_TOKENS, 1, Integer.MAX_VALUE,
+                "must be a positive integer");
+        if (maxBatch < parallel) {
+            String key = s.entry("max_batch_tokens") != null ? "max_batch_tokens" : "parallel";
+            throw error(s.entry(key).keyMark(), s.field("max_batch_tokens"), "must be at least parallel (" + parallel
+                    + "): every decoding sequence takes one token a step, got " + maxBatch);
+        }
+        int maxQueue = s.integer("max_queue", ModelSpec.DEFAULT_MAX_QUEUE, 1, Integer.MAX_VALUE,
+                "must be a positive integer");
+        boolean isDefault = s.bool("default", false);
+        return new ModelSpec(id, file, synthetic, aliases, parallel, context, threads, gpuLayers, maxBatch, maxQueue,
+                isDefault);
+    }
+
+    private Optional<SyntheticSpec> synthetic(Section model) {
+        Entry e = model.entry("synthetic");
+        if (e == null) {
+            return Optional.empty();
+        }
+        if (!(e.value() instanceof Mapping m)) {
+            throw model.invalid(e, "must be a mapping such as {preset: tiny, quant: q8_0}");
+        }
+        Section s = new Section(m, model.field("synthetic"), SYNTHETIC_KEYS, Map.of());
+        String presetName = s.required("preset", () -> s.string("preset"));
+        ModelPreset preset = ModelPreset.byName(presetName).orElseThrow(() -> s.invalid(s.entry("preset"),
+                "must be one of " + String.join(", ", List.of(ModelPreset.values()).stream().map(ModelPreset::id)
+                        .toList())));
+        String quant = s.string("quant").orElse(SyntheticSpec.DEFAULT_QUANT);
+        QuantType type;
+        try {
+            type = QuantType.parse(quant);
+        } catch (IllegalArgumentException ex) {
+            throw s.invalid(s.entry("quant"), "must be one of " + String.join(", ",
+                    List.of(QuantType.values()).stream().map(QuantType::cliName).toList()));
+        }
+        return Optional.of(new SyntheticSpec(preset.id(), type.cliName()));
+    }
+
+    /** Records {@code name} as taken by {@code field}, or fails naming who took it first. */
+    private void claim(String name, String field, Mark at) {
+        String first = names.putIfAbsent(name, field + " (line " + at.line() + ")");
+        if (first != null) {
+            throw error(at, field, quote(name) + " is already used by " + first
+                    + "; ids and aliases must be unique across models");
+        }
+    }
+
+    private static String nameRule() {
+        return "must start with a letter or digit and use only letters, digits and . _ : / @ + - (at most 128)";
+    }
+
+    private static ModelSpec withDefault(ModelSpec m) {
+        return new ModelSpec(m.id(), m.path(), m.synthetic(), m.aliases(), m.parallel(), m.contextSize(), m.threads(),
+                m.gpuLayers(), m.maxBatchTokens(), m.maxQueue(), true);
+    }
+
+    private ConfigException error(Mark at, String field, String reason) {
+        return new ConfigException(source, at.line(), at.column(), field, reason);
+    }
+
+    /** How a value reads in an error: strings quoted, numbers and booleans as written. */
+    static String describe(Node n) {
+        return switch (n) {
+            case Mapping m -> "a mapping";
+            case Sequence s -> "a list";
+            case Scalar s when s.isNull() -> "nothing";
+            case Scalar s when s.token() == JsonToken.VALUE_STRING -> quote(s.text());
+            case Scalar s -> s.text();
+        };
+    }
+
+    private static String quote(String s) {
+        String t = s.length() > 60 ? s.substring(0, 57) + "..." : s;
+        return '"' + t.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n") + '"';
+    }
+
+    private static String suggestion(String key, List<String> known) {
+        String best = null;
+        int bestDistance = 3; // suggest only close misspellings
+        for (String k : known) {
+            int d = editDistance(key.toLowerCase(Locale.ROOT), k);
+            if (d < bestDistance) {
+                best = k;
+                bestDistance = d;
+            }
+        }
+        return best == null ? "" : "; did you mean '" + best + "'?";
+    }
+
+    private static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j], cur[j - 1]) + 1);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
+    /**
+     * One mapping of the document and the typed reads of its keys. Construction checks the keys
+     * (unknown, reserved); reads return the default for an absent or empty key.
+     */
+    private final class Section {
+        final Mapping map;
+        final String path;
+
+        Section(Mapping map, String path, List<String> known, Map<String, String> reserved) {
+            this.map = map;
+            this.path = path;
+            for (Entry e : map.entries().values()) {
+                String k = e.key();
+                if (k.startsWith("x-") || known.contains(k)) {
+                    continue;
+                }
+                String reason = reserved.get(k);
+                throw error(e.keyMark(), field(k), reason != null ? reason
+                        : "unknown key" + suggestion(k, known) + " (known: " + String.join(", ", known)
+                                + "; your own keys need an 'x-' prefix)");
+            }
+        }
+
+        String field(String key) {
+            return path.isEmpty() ? key : path + "." + key;
+        }
+
+        /** The entry for {@code key}, or null when absent or without a value. */
+        Entry entry(String key) {
+            Entry e = map.entries().get(key);
+            return e == null || e.value() instanceof Scalar s && s.isNull() ? null : e;
+        }
+
+        ConfigException invalid(Entry e, String rule) {
+            return error(e.keyMark(), field(e.key()), rule + ", got " + describe(e.value()));
+        }
+
+        /** {@code read}'s value; fails at the mapping when the key is absent, at the key when it is empty. */
+        <T> T required(String key, Supplier<Optional<T>> read) {
+            return read.get().orElseThrow(() -> {
+                Entry raw = map.entries().get(key);
+                return raw != null ? error(raw.keyMark(), field(key), "required but empty")
+                        : error(map.mark(), field(key), "required but missing");
+            });
+        }
+
+        /** A string; numbers are taken as written ({@code id: 7} is "7"), other kinds fail. */
+        Optional<String> string(String key) {
+            Entry e = entry(key);
+            if (e == null) {
+                return Optional.empty();
+            }
+            if (!(e.value() instanceof Scalar s) || !isText(s)) {
+                throw invalid(e, "must be a string");
+            }
+            return Optional.of(s.text());
+        }
+
+        Optional<Path> path(String key) {
+            Optional<String> text = string(key);
+            if (text.isPresent() && text.get().isBlank()) {
+                throw invalid(entry(key), "must be a file path");
+            }
+            try {
+                return text.map(t -> baseDir.resolve(t).normalize());
+            } catch (InvalidPathException ex) {
+                throw invalid(entry(key), "must be a file path (" + ex.getReason() + ")");
+            }
+        }
+
+        int integer(String key, int defaultValue, int min, int max, String rule) {
+            Entry e = entry(key);
+            if (e == null) {
+                return defaultValue;
+            }
+            if (e.value() instanceof Scalar s && s.token() == JsonToken.VALUE_NUMBER_INT) {
+                BigInteger v = s.number() instanceof BigInteger b ? b : BigInteger.valueOf(s.number().longValue());
+                if (v.compareTo(BigInteger.valueOf(min)) >= 0 && v.compareTo(BigInteger.valueOf(max)) <= 0) {
+                    return v.intValue();
+                }
+            }
+            throw invalid(e, rule);
+        }
+
+        boolean bool(String key, boolean defaultValue) {
+            Entry e = entry(key);
+            if (e == null) {
+                return defaultValue;
+            }
+            if (e.value() instanceof Scalar s) {
+                switch (s.token()) {
+                    case VALUE_TRUE -> {
+                        return true;
+                    }
+                    case VALUE_FALSE -> {
+                        return false;
+                    }
+                    default -> { }
+                }
+            }
+            throw invalid(e, "must be true or false");
+        }
+
+        /** A list of strings, each matching {@code rule}; duplicates within the list fail. */
+        List<String> stringList(String key, Pattern pattern, String rule) {
+            Entry e = entry(key);
+            if (e == null) {
+                return List.of();
+            }
+            if (!(e.value() instanceof Sequence seq)) {
+                throw invalid(e, "must be a list, such as [a, b]");
+            }
+            List<String> out = new ArrayList<>(seq.items().size());
+            for (int i = 0; i < seq.items().size(); i++) {
+                Node item = seq.items().get(i);
+                String f = field(key) + "[" + i + "]";
+                if (!(item instanceof Scalar s) || !isText(s) || !pattern.matcher(s.text()).matches()) {
+                    throw error(item.mark(), f, rule + ", got " + describe(item));
+                }
+                if (out.contains(s.text())) {
+                    throw error(item.mark(), f, quote(s.text()) + " is listed twice");
+                }
+                out.add(s.text());
+            }
+            return out;
+        }
+
+        private static boolean isText(Scalar s) {
+            return switch (s.token()) {
+                case VALUE_STRING, VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> true;
+                default -> false;
+            };
+        }
+    }
+}

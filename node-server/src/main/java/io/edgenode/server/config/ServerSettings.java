@@ -1,0 +1,43 @@
+package io.edgenode.server.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The {@code server:} section of models.yaml.
+ *
+ * @param host the address to bind ({@code 127.0.0.1} by default: reachable from this host only)
+ * @param port 0..65535; 0 binds an ephemeral port
+ * @param dataDir sessions and other state; models.yaml resolves it against its own folder
+ * @param corsAllowedOrigins origins allowed by CORS ({@code https://app.example.com}, or {@code *});
+ *     empty (the default) sends no CORS headers
+ * @param maxBodyBytes the largest request body accepted (larger: 413)
+ */
+public record ServerSettings(String host, int port, Path dataDir, List<String> corsAllowedOrigins, int maxBodyBytes) {
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 8080;
+    public static final String DEFAULT_DATA_DIR = "data";
+    public static final int DEFAULT_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+    public ServerSettings {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(dataDir, "dataDir");
+        corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
+        if (host.isBlank()) {
+            throw new IllegalArgumentException("host is blank");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("port out of 0..65535: " + port);
+        }
+        if (maxBodyBytes < 1) {
+            throw new IllegalArgumentException("maxBodyBytes must be positive: " + maxBodyBytes);
+        }
+    }
+
+    /** The defaults, with {@code data_dir} resolved against {@code baseDir}. */
+    public static ServerSettings defaults(Path baseDir) {
+        return new ServerSettings(DEFAULT_HOST, DEFAULT_PORT, baseDir.resolve(DEFAULT_DATA_DIR).normalize(), List.of(),
+                DEFAULT_MAX_BODY_BYTES);
+    }
+}

@@ -1,0 +1,197 @@
+package io.edgenode.server.http;
+
+import io.edgenode.core.chat.ChatTemplateException;
+import io.edgenode.core.engine.EngineRejectedException;
+import io.edgenode.core.engine.GenerationHandle;
+import io.edgenode.core.engine.GenerationListener;
+import io.edgenode.core.engine.GenerationRequest;
+import io.edgenode.core.llama.Vocab;
+import io.edgenode.server.metrics.ServerMetrics;
+import io.edgenode.server.node.LoadedModel;
+import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.openai.ApiError;
+import io.edgenode.server.openai.ApiException;
+import io.edgenode.server.openai.ChatCompletionRequest;
+import io.edgenode.server.openai.CompletionRequest;
+import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.security.SecureRandom;
+import java.util.concurrent.Executor;
+
+/**
+ * {@code POST /v1/chat/completions} and {@code POST /v1/completions}. Parsing, template
+ * rendering and tokenization run on a virtual thread ({@code blocking}), never on the event loop;
+ * the generation then runs on the model's engine and its output comes back through an
+ * {@link SseStream} or a {@link BufferedResponse}. Thread-safe (stateless).
+ */
+final class GenerationEndpoint {
+    private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".toCharArray();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    static final String FINGERPRINT = "fp_edgenode_llamacpp_de3ff815";
+
+    private final ModelHost host;
+    private final ServerMetrics metrics;
+    private final Executor blocking;
+
+    GenerationEndpoint(ModelHost host, ServerMetrics metrics, Executor blocking) {
+        this.host = host;
+        this.metrics = metrics;
+        this.blocking = blocking;
+    }
+
+    /** What the router needs to finish the exchange: write an error, or resume reading when done. */
+    interface Exchange {
+        Channel channel();
+
+        boolean keepAlive();
+
+        HttpHeaders cors();
+
+        String endpoint();
+
+        long startNanos();
+
+        /** Writes an error response (any thread) and ends the exchange. */
+        void fail(ApiError error);
+
+        /** Called once the response is fully written (event loop). */
+        void done(int status);
+
+        /** The exchange streams through {@code stream} (the router forwards writability changes). */
+        void streaming(SseStream stream);
+    }
+
+    void chat(byte[] body, Exchange ex) {
+        blocking.execute(() -> {
+            try {
+                ChatCompletionRequest req = ChatCompletionRequest.parse(body);
+                LoadedModel m = resolve(req.model());
+                String rendered;
+                try {
+                    rendered = m.template().render(req.messages(), true);
+                } catch (ChatTemplateException e) {
+                    throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
+                }
+                Vocab vocab = m.model().vocab();
+                // Templates that write the BOS token themselves (Llama 3) must not get a second one.
+                String bos = vocab.bos() >= 0 ? new String(vocab.pieceBytes(vocab.bos(), true),
+                        java.nio.charset.StandardCharsets.UTF_8) : "";
+                boolean addBos = vocab.addsBos() && (bos.isEmpty() || !rendered.startsWith(bos));
+                int[] prompt = vocab.tokenize(rendered, addBos, true);
+                String id = "chatcmpl-" + randomId();
+                ResponseFormat format = ResponseFormats.chat(id, epochSeconds(), m.id(), FINGERPRINT);
+                start(ex, m, id, prompt, req.maxTokens(), req.sampling(), req.stop(), req.ignoreEos(), req.user(),
+                        req.stream(), req.includeUsage(), format);
+            } catch (ApiException e) {
+                ex.fail(e.error());
+            } catch (RuntimeException e) {
+                ex.fail(ApiError.serverError("internal error: " + e.getMessage()));
+            }
+        });
+    }
+
+    void completion(byte[] body, Exchange ex) {
+        blocking.execute(() -> {
+            try {
+                CompletionRequest req = CompletionRequest.parse(body);
+                LoadedModel m = resolve(req.model());
+                int[] prompt = m.model().vocab().tokenize(req.prompt(), true, true);
+                String id = "cmpl-" + randomId();
+                ResponseFormat format = ResponseFormats.text(id, epochSeconds(), m.id(), FINGERPRINT);
+                start(ex, m, id, prompt, req.maxTokens(), req.sampling(), req.stop(), req.ignoreEos(), req.user(),
+                        req.stream(), req.includeUsage(), format);
+            } catch (ApiException e) {
+                ex.fail(e.error());
+            } catch (RuntimeException e) {
+                ex.fail(ApiError.serverError("internal error: " + e.getMessage()));
+            }
+        });
+    }
+
+    private LoadedModel resolve(String name) {
+        var spec = host.spec(name).orElseThrow(() -> new ApiException(ApiError.modelNotFound(name)));
+        return host.loaded(spec.id()).orElseThrow(() -> new ApiException(host.failure(spec.id())
+                .map(f -> ApiError.serverError("model " + spec.id() + " failed to load: " + f))
+                .orElse(ApiError.notReady())));
+    }
+
+    private void start(Exchange ex, LoadedModel m, String id, int[] prompt, int requestedMax,
+            io.edgenode.core.llama.SamplingParams sampling, java.util.List<String> stop, boolean ignoreEos,
+            String user, boolean stream, boolean includeUsage, ResponseFormat format) {
+        int limit = m.engine().config().maxSequenceTokens();
+        if (prompt.length >= limit) {
+            throw new ApiException(ApiError.contextLengthExceeded("This model's maximum context length is " + limit
+                    + " tokens. However, your messages resulted in " + prompt.length + " tokens."));
+        }
+        int maxTokens = requestedMax > 0 ? requestedMax : limit - prompt.length;
+        if (prompt.length + maxTokens > limit) {
+            throw new ApiException(ApiError.contextLengthExceeded("This model's maximum context length is " + limit
+                    + " tokens. However, you requested " + (prompt.length + maxTokens) + " tokens (" + prompt.length
+                    + " in the messages, " + maxTokens + " in the completion)."));
+        }
+        Channel ch = ex.channel();
+        GenerationListener listener;
+        SseStream sse = null;
+        BufferedResponse buffered = null;
+        Runnable onDone = () -> ex.done(200);
+        if (stream) {
+            sse = new SseStream(ch, format, includeUsage, ex.keepAlive(), ex.cors(), m.id(), metrics, onDone);
+            listener = withMetrics(sse, m.id());
+        } else {
+            buffered = new BufferedResponse(ch, format, ex.keepAlive(), ex.cors(), onDone);
+            listener = withMetrics(buffered, m.id());
+        }
+        GenerationRequest request = new GenerationRequest(id, prompt, maxTokens, sampling, stop, ignoreEos, user, 0,
+                listener);
+        GenerationHandle handle;
+        try {
+            handle = m.engine().submit(request);
+        } catch (EngineRejectedException e) {
+            throw new ApiException(switch (e.reason()) {
+                case OVERLOADED -> ApiError.overloaded(e.getMessage());
+                case CONTEXT_LENGTH_EXCEEDED -> ApiError.contextLengthExceeded(e.getMessage());
+                case SHUT_DOWN -> ApiError.notReady();
+            });
+        }
+        if (sse != null) {
+            sse.attach(handle);
+            ch.eventLoop().execute(sse::drain); // headers and the first chunk go out now, before any token
+            ex.streaming(sse);
+        } else {
+            buffered.attach(handle);
+        }
+    }
+
+    /** Records usage in the metrics when a generation completes, then hands on to {@code target}. */
+    private GenerationListener withMetrics(GenerationListener target, String modelId) {
+        return new GenerationListener() {
+            @Override
+            public void onText(String delta) {
+                target.onText(delta);
+            }
+
+            @Override
+            public void onToken(int token) {
+                target.onToken(token);
+            }
+
+            @Override
+            public void onComplete(io.edgenode.core.engine.GenerationResult result) {
+                metrics.recordGeneration(modelId, result.usage());
+                target.onComplete(result);
+            }
+        };
+    }
+
+    private static long epochSeconds() {
+        return System.currentTimeMillis() / 1000;
+    }
+
+    private static String randomId() {
+        char[] c = new char[24];
+        for (int i = 0; i < c.length; i++) {
+            c[i] = ALPHABET[RANDOM.nextInt(ALPHABET.length)];
+        }
+        return new String(c);
+    }
+}

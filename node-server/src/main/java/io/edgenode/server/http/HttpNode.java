@@ -1,0 +1,130 @@
+package io.edgenode.server.http;
+
+import io.edgenode.server.config.ServerSettings;
+import io.edgenode.server.metrics.ServerMetrics;
+import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.openai.ApiError;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The node's HTTP server: Netty 4.2 with epoll when available (NIO otherwise), HTTP/1.1
+ * keep-alive, bodies aggregated up to a limit (over it: 413 in OpenAI's error shape). Event loops
+ * only parse HTTP and write; everything that blocks runs on virtual threads.
+ */
+public final class HttpNode implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(HttpNode.class.getName());
+
+    private final EventLoopGroup group;
+    private final ExecutorService blocking;
+    private final Channel serverChannel;
+    private final ModelHost host;
+
+    private HttpNode(EventLoopGroup group, ExecutorService blocking, Channel serverChannel, ModelHost host) {
+        this.group = group;
+        this.blocking = blocking;
+        this.serverChannel = serverChannel;
+        this.host = host;
+    }
+
+    /** Binds {@code settings.host():settings.port()} (port 0: an ephemeral port) and starts serving. */
+    public static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics) throws InterruptedException {
+        boolean epoll = Epoll.isAvailable();
+        int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
+                epoll ? EpollIoHandler.newFactory() : NioIoHandler.newFactory());
+        Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        ExecutorService blocking = Executors.newThreadPerTaskExecutor(
+                Thread.ofVirtual().name("edgenode-request-", 0).factory());
+        GenerationEndpoint generation = new GenerationEndpoint(host, metrics, blocking);
+        Cors cors = new Cors(settings.corsAllowedOrigins());
+        int maxBody = settings.maxBodyBytes();
+        ServerBootstrap b = new ServerBootstrap()
+                .group(group)
+                .channel(channelClass)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(32 * 1024, 128 * 1024))
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new HttpServerCodec(4096, 16 * 1024, 16 * 1024));
+                        ch.pipeline().addLast(new LimitedAggregator(maxBody));
+                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, cors));
+                    }
+                });
+        try {
+            Channel server = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
+            LOG.log(System.Logger.Level.INFO, "listening on {0} ({1})", server.localAddress(), epoll ? "epoll" : "nio");
+            return new HttpNode(group, blocking, server, host);
+        } catch (InterruptedException | RuntimeException e) {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            blocking.shutdownNow();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) serverChannel.localAddress();
+    }
+
+    /**
+     * Graceful stop: no new connections, in-flight generations may finish until {@code deadline}
+     * (then they are cancelled), models freed, event loops stopped. True when all finished in time.
+     */
+    public boolean shutdown(Duration deadline) {
+        serverChannel.close().syncUninterruptibly();
+        boolean drained = host.shutdown(deadline);
+        // Let the last chunks of finished streams reach their sockets before the loops stop.
+        group.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+        blocking.shutdownNow();
+        return drained;
+    }
+
+    @Override
+    public void close() {
+        shutdown(Duration.ZERO);
+    }
+
+    /** Aggregates bodies up to the limit and answers anything larger with an OpenAI-shaped 413. */
+    private static final class LimitedAggregator extends HttpObjectAggregator {
+        private final int limit;
+
+        LimitedAggregator(int limit) {
+            super(limit);
+            this.limit = limit;
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            ctx.writeAndFlush(HttpResponses.error(ApiError.bodyTooLarge(limit)))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package io.edgenode.server.http;
+
+import io.edgenode.server.config.ModelSpec;
+import io.edgenode.server.metrics.ServerMetrics;
+import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.openai.ApiError;
+import io.edgenode.server.openai.ModelInfo;
+import io.edgenode.server.openai.OpenAiEncoder;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * Routes one connection's requests. Event-loop only (one instance per channel). While a
+ * generation is in flight the channel stops reading ({@code autoRead} off), so pipelined
+ * requests wait their turn and responses never interleave.
+ */
+final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final ModelHost host;
+    private final ServerMetrics metrics;
+    private final GenerationEndpoint generation;
+    private final Cors cors;
+    private SseStream stream;
+
+    RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, Cors cors) {
+        this.host = host;
+        this.metrics = metrics;
+        this.generation = generation;
+        this.cors = cors;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        long start = System.nanoTime();
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        HttpHeaders corsHeaders = cors.responseHeaders(origin);
+        String path = pathOf(req.uri());
+        HttpMethod method = req.method();
+        Channel ch = ctx.channel();
+
+        if (req.decoderResult().isFailure()) {
+            error(ch, "other", start, ApiError.invalidRequest(null, "malformed HTTP request: "
+                    + req.decoderResult().cause().getMessage()), false, corsHeaders);
+            return;
+        }
+        if (method.equals(HttpMethod.OPTIONS)) {
+            HttpHeaders pre = cors.preflightHeaders(origin);
+            var r = HttpResponses.full(pre.isEmpty() ? HttpResponseStatus.FORBIDDEN : HttpResponseStatus.NO_CONTENT,
+                    "text/plain", new byte[0]);
+            r.headers().add(pre);
+            HttpResponses.write(ch, r, keepAlive, EmptyHttpHeaders.INSTANCE);
+            return;
+        }
+        switch (path) {
+            case "/health" -> json(ch, "health", start, HttpResponseStatus.OK, "{\"status\":\"ok\"}", keepAlive, corsHeaders);
+            case "/ready" -> {
+                if (host.isReady()) {
+                    json(ch, "ready", start, HttpResponseStatus.OK, "{\"status\":\"ready\"}", keepAlive, corsHeaders);
+                } else {
+                    error(ch, "ready", start, ApiError.notReady(), keepAlive, corsHeaders);
+                }
+            }
+            case "/metrics" -> {
+                byte[] body = metrics.scrape();
+                HttpResponses.write(ch, HttpResponses.full(HttpResponseStatus.OK, metrics.contentType(), body),
+                        keepAlive, corsHeaders);
+                metrics.recordRequest("metrics", 200, System.nanoTime() - start);
+            }
+            case "/v1/models" -> {
+                if (!method.equals(HttpMethod.GET)) {
+                    error(ch, "models", start, ApiError.methodNotAllowed(method.name(), path), keepAlive, corsHeaders);
+                    return;
+                }
+                List<ModelInfo> models = host.specs().stream().map(this::info).toList();
+                bytes(ch, "models", start, new OpenAiEncoder().models(models), keepAlive, corsHeaders);
+            }
+            case "/v1/chat/completions", "/v1/completions" -> {
+                String endpoint = path.equals("/v1/completions") ? "completions" : "chat_completions";
+                if (!method.equals(HttpMethod.POST)) {
+                    error(ch, endpoint, start, ApiError.methodNotAllowed(method.name(), path), keepAlive, corsHeaders);
+                    return;
+                }
+                byte[] body = ByteBufUtil.getBytes(req.content());
+                ch.config().setAutoRead(false); // one exchange at a time on this connection
+                var ex = new Exchange(ch, keepAlive, corsHeaders, endpoint, start);
+                if (endpoint.equals("completions")) {
+                    generation.completion(body, ex);
+                } else {
+                    generation.chat(body, ex);
+                }
+            }
+            default -> {
+                if (path.startsWith("/v1/models/") && method.equals(HttpMethod.GET)) {
+                    String id = path.substring("/v1/models/".length());
+                    var spec = host.spec(id);
+                    if (spec.isEmpty()) {
+                        error(ch, "model", start, ApiError.modelNotFound(id), keepAlive, corsHeaders);
+                    } else {
+                        bytes(ch, "model", start, new OpenAiEncoder().model(info(spec.get())), keepAlive, corsHeaders);
+                    }
+                } else {
+                    error(ch, "other", start, ApiError.notFound(path), keepAlive, corsHeaders);
+                }
+            }
+        }
+    }
+
+    private ModelInfo info(ModelSpec spec) {
+        long created = host.loaded(spec.id()).map(m -> m.createdEpochSeconds()).orElse(0L);
+        return new ModelInfo(spec.id(), created, "edgenode");
+    }
+
+    private static String pathOf(String uri) {
+        int q = uri.indexOf('?');
+        String p = q >= 0 ? uri.substring(0, q) : uri;
+        return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+
+    private void json(Channel ch, String endpoint, long start, HttpResponseStatus status, String body, boolean keepAlive,
+            HttpHeaders corsHeaders) {
+        HttpResponses.write(ch, HttpResponses.full(status, HttpResponses.JSON, body.getBytes(StandardCharsets.UTF_8)),
+                keepAlive, corsHeaders);
+        metrics.recordRequest(endpoint, status.code(), System.nanoTime() - start);
+    }
+
+    private void bytes(Channel ch, String endpoint, long start, byte[] body, boolean keepAlive, HttpHeaders corsHeaders) {
+        HttpResponses.write(ch, HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON, body), keepAlive,
+                corsHeaders);
+        metrics.recordRequest(endpoint, 200, System.nanoTime() - start);
+    }
+
+    private void error(Channel ch, String endpoint, long start, ApiError e, boolean keepAlive, HttpHeaders corsHeaders) {
+        HttpResponses.write(ch, HttpResponses.error(e), keepAlive, corsHeaders);
+        metrics.recordRequest(endpoint, e.status(), System.nanoTime() - start);
+        metrics.recordError(endpoint, e.status(), e.type());
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && stream != null) {
+            stream.drain();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        // Connection resets and the like: the close future cancels any generation.
+        ctx.close();
+    }
+
+    /** One request/response on this channel, handed to the generation endpoint. */
+    private final class Exchange implements GenerationEndpoint.Exchange {
+        private final Channel channel;
+        private final boolean keepAlive;
+        private final HttpHeaders corsHeaders;
+        private final String endpoint;
+        private final long startNanos;
+
+        Exchange(Channel channel, boolean keepAlive, HttpHeaders corsHeaders, String endpoint, long startNanos) {
+            this.channel = channel;
+            this.keepAlive = keepAlive;
+            this.corsHeaders = corsHeaders;
+            this.endpoint = endpoint;
+            this.startNanos = startNanos;
+        }
+
+        @Override
+        public Channel channel() {
+            return channel;
+        }
+
+        @Override
+        public boolean keepAlive() {
+            return keepAlive;
+        }
+
+        @Override
+        public HttpHeaders cors() {
+            return corsHeaders;
+        }
+
+        @Override
+        public String endpoint() {
+            return endpoint;
+        }
+
+        @Override
+        public long startNanos() {
+            return startNanos;
+        }
+
+        @Override
+        public void fail(ApiError error) {
+            channel.eventLoop().execute(() -> {
+                if (channel.isActive()) {
+                    error(channel, endpoint, startNanos, error, keepAlive, corsHeaders);
+                }
+                resume();
+            });
+        }
+
+        @Override
+        public void done(int status) {
+            metrics.recordRequest(endpoint, status, System.nanoTime() - startNanos);
+            resume();
+        }
+
+        @Override
+        public void streaming(SseStream s) {
+            channel.eventLoop().execute(() -> stream = s);
+        }
+
+        private void resume() {
+            stream = null;
+            channel.config().setAutoRead(true);
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.edgenode.server.http;
+
+import io.edgenode.core.engine.FinishReason;
+import io.edgenode.core.engine.Usage;
+import io.edgenode.server.openai.ContentChunkEncoder;
+import io.edgenode.server.openai.OpenAiEncoder;
+
+/** The two OpenAI output shapes: chat completions and text completions. */
+final class ResponseFormats {
+    private static final OpenAiEncoder ENCODER = new OpenAiEncoder();
+
+    private ResponseFormats() {}
+
+    static ResponseFormat chat(String id, long created, String model, String fingerprint) {
+        // The per-token chunk: JSON head and tail written once, only the delta escaped per token.
+        ContentChunkEncoder deltas = ENCODER.chatContentChunks(id, created, model, fingerprint);
+        return new ResponseFormat() {
+            @Override
+            public byte[] streamStart() {
+                return OpenAiEncoder.sse(ENCODER.chatChunkRole(id, created, model, fingerprint));
+            }
+
+            @Override
+            public byte[] streamDelta(String text) {
+                return deltas.sse(text);
+            }
+
+            @Override
+            public byte[] streamFinish(FinishReason reason) {
+                return OpenAiEncoder.sse(ENCODER.chatChunkFinish(id, created, model, fingerprint, reason));
+            }
+
+            @Override
+            public byte[] streamUsage(Usage usage) {
+                return OpenAiEncoder.sse(ENCODER.chatChunkUsage(id, created, model, fingerprint, usage));
+            }
+
+            @Override
+            public byte[] whole(String text, FinishReason reason, Usage usage) {
+                return ENCODER.chatCompletion(id, created, model, fingerprint, text, reason, usage);
+            }
+        };
+    }
+
+    static ResponseFormat text(String id, long created, String model, String fingerprint) {
+        ContentChunkEncoder deltas = ENCODER.textContentChunks(id, created, model, fingerprint);
+        return new ResponseFormat() {
+            @Override
+            public byte[] streamStart() {
+                return new byte[0];
+            }
+
+            @Override
+            public byte[] streamDelta(String text) {
+                return deltas.sse(text);
+            }
+
+            @Override
+            public byte[] streamFinish(FinishReason reason) {
+                return OpenAiEncoder.sse(ENCODER.textChunk(id, created, model, fingerprint, "", reason));
+            }
+
+            @Override
+            public byte[] streamUsage(Usage usage) {
+                return OpenAiEncoder.sse(ENCODER.textChunkUsage(id, created, model, fingerprint, usage));
+            }
+
+            @Override
+            public byte[] whole(String text, FinishReason reason, Usage usage) {
+                return ENCODER.textCompletion(id, created, model, fingerprint, text, reason, usage);
+            }
+        };
+    }
+}

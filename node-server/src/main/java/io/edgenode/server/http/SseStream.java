@@ -1,0 +1,170 @@
+package io.edgenode.server.http;
+
+import io.edgenode.core.engine.GenerationHandle;
+import io.edgenode.core.engine.GenerationListener;
+import io.edgenode.core.engine.GenerationResult;
+import io.edgenode.server.metrics.ServerMetrics;
+import io.edgenode.server.openai.ApiError;
+import io.edgenode.server.openai.OpenAiEncoder;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One streamed (SSE) generation: the bridge from the engine thread to the channel.
+ *
+ * <p>Threads: {@link #onText}/{@link #onComplete} run on the engine's decode thread and only
+ * append to a bounded buffer and schedule one coalesced {@link #drain} on the channel's event
+ * loop (STYLE 5: one writer per channel; the engine never touches the channel). {@code drain}
+ * writes while the channel is writable and stops otherwise; {@code channelWritabilityChanged}
+ * resumes it. A client that cannot keep up, so that more than {@link #MAX_PENDING_CHARS} wait,
+ * is cancelled: the decode loop never waits on a slow client.
+ */
+final class SseStream implements GenerationListener {
+    static final int MAX_PENDING_CHARS = 256 * 1024;
+    private static final System.Logger LOG = System.getLogger(SseStream.class.getName());
+
+    private final Channel channel;
+    private final ResponseFormat format;
+    private final boolean includeUsage;
+    private final boolean keepAlive;
+    private final HttpHeaders cors;
+    private final String modelId;
+    private final ServerMetrics metrics;
+    private final Runnable onDone;
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final StringBuilder pending = new StringBuilder();
+    private GenerationResult result;          // guarded by this
+    private volatile GenerationHandle handle;
+    private long lastTokenNanos;              // engine thread only
+    private boolean headersSent;              // event loop only
+    private boolean done;                     // event loop only
+
+    SseStream(Channel channel, ResponseFormat format, boolean includeUsage, boolean keepAlive, HttpHeaders cors,
+            String modelId, ServerMetrics metrics, Runnable onDone) {
+        this.channel = channel;
+        this.format = format;
+        this.includeUsage = includeUsage;
+        this.keepAlive = keepAlive;
+        this.cors = cors;
+        this.modelId = modelId;
+        this.metrics = metrics;
+        this.onDone = onDone;
+    }
+
+    /** The engine handle; a channel that closes cancels it. */
+    void attach(GenerationHandle h) {
+        this.handle = h;
+        channel.closeFuture().addListener(f -> h.cancel());
+    }
+
+    @Override
+    public void onToken(int token) {
+        long now = System.nanoTime();
+        if (lastTokenNanos != 0) {
+            metrics.recordInterTokenLatency(modelId, now - lastTokenNanos);
+        }
+        lastTokenNanos = now;
+    }
+
+    @Override
+    public void onText(String delta) {
+        boolean tooSlow;
+        synchronized (this) {
+            pending.append(delta);
+            tooSlow = pending.length() > MAX_PENDING_CHARS;
+        }
+        if (tooSlow) {
+            GenerationHandle h = handle;
+            if (h != null) {
+                LOG.log(System.Logger.Level.WARNING, "client {0} cannot keep up ({1} chars waiting): cancelling {2}",
+                        channel.remoteAddress(), MAX_PENDING_CHARS, h.id());
+                h.cancel();
+            }
+        }
+        scheduleDrain();
+    }
+
+    @Override
+    public void onComplete(GenerationResult r) {
+        synchronized (this) {
+            result = r;
+        }
+        scheduleDrain();
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            channel.eventLoop().execute(this::drain);
+        }
+    }
+
+    /** Event loop: writes what is pending while the channel takes it. Also called on writability changes. */
+    void drain() {
+        drainScheduled.set(false);
+        if (done || !channel.isActive()) {
+            return;
+        }
+        if (!headersSent) {
+            HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+            head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+            head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            head.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+            head.headers().add(cors);
+            channel.write(head);
+            byte[] start = format.streamStart();
+            if (start.length > 0) {
+                channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(start)));
+            }
+            headersSent = true;
+        }
+        if (!channel.isWritable()) {
+            channel.flush();
+            return; // channelWritabilityChanged calls drain() again
+        }
+        String text;
+        GenerationResult r;
+        synchronized (this) {
+            text = pending.isEmpty() ? "" : pending.toString();
+            pending.setLength(0);
+            r = result;
+        }
+        if (!text.isEmpty()) {
+            channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(format.streamDelta(text))));
+        }
+        if (r != null) {
+            finish(r);
+        }
+        channel.flush();
+    }
+
+    private void finish(GenerationResult r) {
+        done = true;
+        if (r.failed()) {
+            ApiError e = ApiError.serverError(r.error() == null ? "generation failed" : r.error());
+            channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(new OpenAiEncoder().sseError(e))));
+        } else {
+            channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(format.streamFinish(r.finishReason()))));
+            if (includeUsage) {
+                channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(format.streamUsage(r.usage()))));
+            }
+        }
+        channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(OpenAiEncoder.DONE)));
+        var f = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (!keepAlive) {
+            f.addListener(ChannelFutureListener.CLOSE);
+        }
+        onDone.run();
+    }
+}

@@ -1,0 +1,187 @@
+package io.edgenode.server.openai;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.edgenode.core.chat.ChatMessage;
+import io.edgenode.core.llama.SamplingParams;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.StringJoiner;
+
+/**
+ * A validated {@code POST /v1/chat/completions} body. Immutable.
+ *
+ * <p>What {@link #parse} accepts, field by field, is OpenAI's contract with these deliberate
+ * differences:
+ * <ul>
+ *   <li>Fields we do not know are ignored, as llama-server does; fields we know but do not
+ *       implement are refused with 400 when they would change the answer ({@code n} other than 1,
+ *       {@code tools}/{@code functions}, {@code tool} and {@code function} messages,
+ *       {@code tool_calls}, {@code logprobs: true}, {@code top_logprobs}, a {@code response_format}
+ *       other than {@code text}, a non-empty {@code logit_bias}, content parts other than text), so
+ *       that no client gets a silently different answer.</li>
+ *   <li>Message content given as parts is the parts' texts joined with {@code "\n"}, as
+ *       llama.cpp's and vLLM's chat templating do for text-only models.</li>
+ *   <li>{@code developer} messages are {@code system} messages (OpenAI's newer name for them).</li>
+ *   <li>llama.cpp's extensions {@code top_k}, {@code min_p}, {@code repeat_penalty},
+ *       {@code ignore_eos}, and ours, {@code session_id} (passed through).</li>
+ *   <li>Sampling defaults are llama-server's; see {@link GenerationFields}.</li>
+ * </ul>
+ *
+ * @param maxTokens    {@code max_completion_tokens}, else {@code max_tokens}; -1 when neither is given
+ * @param includeUsage {@code stream_options.include_usage}; only ever true when {@code stream} is
+ * @param sessionId    our extension {@code session_id}, or null
+ */
+public record ChatCompletionRequest(
+        String model,
+        List<ChatMessage> messages,
+        boolean stream,
+        boolean includeUsage,
+        int maxTokens,
+        SamplingParams sampling,
+        List<String> stop,
+        String user,
+        boolean ignoreEos,
+        String sessionId) {
+
+    /** The roles we take, in OpenAI's order of its error message. */
+    private static final List<String> ROLES = List.of("system", "assistant", "user", "developer");
+
+    public ChatCompletionRequest {
+        Objects.requireNonNull(model, "model");
+        Objects.requireNonNull(sampling, "sampling");
+        messages = List.copyOf(messages);
+        stop = stop == null ? List.of() : List.copyOf(stop);
+        if (messages.isEmpty()) {
+            throw new IllegalArgumentException("no messages");
+        }
+        if (maxTokens != -1 && maxTokens < 1) {
+            throw new IllegalArgumentException("max tokens must be -1 (absent) or >= 1, got " + maxTokens);
+        }
+        if (includeUsage && !stream) {
+            throw new IllegalArgumentException("include_usage without stream");
+        }
+    }
+
+    /**
+     * Parses and validates a request body.
+     *
+     * @throws ApiException with the 400 OpenAI would send: malformed or non-UTF-8 JSON, a missing
+     *         or mistyped field ({@code param} names it), a value out of range or not supported
+     */
+    public static ChatCompletionRequest parse(byte[] body) {
+        ParamReader r = ParamReader.root(OpenAiJson.readObject(body));
+        String model = GenerationFields.model(r);                                      // model
+        List<ChatMessage> messages = messages(r);                                      // messages
+        boolean stream = r.bool("stream", false);                                      // stream
+        boolean includeUsage = GenerationFields.includeUsage(r, stream);               // stream_options
+        int maxTokens = GenerationFields.maxTokens(r, "max_completion_tokens", "max_tokens");
+        GenerationFields.singleChoice(r);                                              // n
+        SamplingParams sampling = GenerationFields.sampling(r);                        // temperature, top_p, ...
+        List<String> stop = GenerationFields.stop(r);                                  // stop
+        String user = r.string("user");                                               // user
+        boolean ignoreEos = r.bool("ignore_eos", false);                               // llama.cpp extension
+        String sessionId = r.string("session_id");                                     // our extension
+        refuseUnimplemented(r);
+        return new ChatCompletionRequest(model, messages, stream, includeUsage, maxTokens, sampling, stop, user,
+                ignoreEos, sessionId);
+    }
+
+    /** {@code messages}: a non-empty array of message objects. */
+    private static List<ChatMessage> messages(ParamReader r) {
+        JsonNode n = r.required("messages");
+        if (!n.isArray()) {
+            throw ParamReader.invalidType("messages", "an array", n);
+        }
+        if (n.isEmpty()) {
+            throw ParamReader.emptyArray("messages");
+        }
+        List<ChatMessage> out = new ArrayList<>(n.size());
+        for (int i = 0; i < n.size(); i++) {
+            out.add(message(ParamReader.object(n.get(i), "messages[" + i + "]")));
+        }
+        return out;
+    }
+
+    /** One message: {@code role}, {@code content}; {@code name} is accepted and ignored. */
+    private static ChatMessage message(ParamReader m) {
+        String role = m.requiredString("role");
+        String mapped = switch (role) {
+            case "system", "developer" -> "system";
+            case "user", "assistant" -> role;
+            case "tool", "function" -> throw ParamReader.unsupportedValue(m.param("role"), "'" + role + "'",
+                    "Tool and function messages are not supported yet.");
+            default -> throw ParamReader.invalidValue(m.param("role"), role, ROLES);
+        };
+        JsonNode toolCalls = m.get("tool_calls");
+        if (toolCalls != null && !(toolCalls.isArray() && toolCalls.isEmpty())) {
+            throw ParamReader.unsupportedParameter(m.param("tool_calls"), "Tool calls are not supported yet.");
+        }
+        if (m.get("function_call") != null) {
+            throw ParamReader.unsupportedParameter(m.param("function_call"), "Function calls are not supported yet.");
+        }
+        return new ChatMessage(mapped, content(m));
+    }
+
+    /**
+     * {@code content}: a string, or a non-empty array of {@code {"type":"text","text":...}} parts.
+     * Null is refused for every role: OpenAI allows it only on an assistant message that carries
+     * {@code tool_calls}, which we do not take.
+     */
+    private static String content(ParamReader m) {
+        String param = m.param("content");
+        JsonNode c = m.raw("content");
+        if (c == null) {
+            throw ParamReader.missing(param);
+        }
+        if (c.isTextual()) {
+            return c.textValue();
+        }
+        if (!c.isArray()) {
+            throw ParamReader.invalidType(param, "one of a string or array of objects", c);
+        }
+        if (c.isEmpty()) {
+            throw ParamReader.emptyArray(param);
+        }
+        StringJoiner text = new StringJoiner("\n");
+        for (int j = 0; j < c.size(); j++) {
+            ParamReader part = ParamReader.object(c.get(j), param + "[" + j + "]");
+            String type = part.requiredString("type");
+            if (!type.equals("text")) {
+                throw ParamReader.unsupportedValue(part.param("type"), "'" + ParamReader.echo(type) + "'",
+                        "Only 'text' content parts are supported.");
+            }
+            text.add(part.requiredString("text"));
+        }
+        return text.toString();
+    }
+
+    /** Known OpenAI fields that would change the answer and that we do not implement. */
+    private static void refuseUnimplemented(ParamReader r) {
+        for (String name : List.of("tools", "functions")) {
+            JsonNode n = r.get(name);
+            if (n != null && !(n.isArray() && n.isEmpty())) {
+                throw ParamReader.unsupportedParameter(name, "Tool calling is not supported yet.");
+            }
+        }
+        if (r.bool("logprobs", false)) {
+            throw ParamReader.unsupportedValue("logprobs", "true", "Log probabilities are not supported yet.");
+        }
+        if (r.get("top_logprobs") != null) {
+            long k = r.integer("top_logprobs", 0, 0, 20);
+            if (k != 0) {
+                throw ParamReader.unsupportedValue("top_logprobs", Long.toString(k),
+                        "Log probabilities are not supported yet.");
+            }
+        }
+        JsonNode format = r.get("response_format");
+        if (format != null) {
+            String type = ParamReader.object(format, "response_format").requiredString("type");
+            if (!type.equals("text")) {
+                throw ParamReader.unsupportedValue("response_format.type", "'" + ParamReader.echo(type) + "'",
+                        "Only 'text' is supported: structured output is not supported yet.");
+            }
+        }
+        GenerationFields.noLogitBias(r);
+    }
+}

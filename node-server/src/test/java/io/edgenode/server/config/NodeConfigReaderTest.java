@@ -1,0 +1,448 @@
+package io.edgenode.server.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** models.yaml as users write it: the shipped file, defaults, paths, and an error per rule at the right place. */
+class NodeConfigReaderTest {
+    /** A commented-out line of the real-model examples: "  # - id: x" or "  #   path: y". */
+    private static final Pattern EXAMPLE_LINE = Pattern.compile("  # (- |  )[a-z_0-9]+:.*");
+
+    @TempDir
+    Path dir;
+
+    private NodeConfig parse(String yaml) {
+        return NodeConfigReader.parse(yaml, dir, "test.yaml");
+    }
+
+    private void assertError(String expectedMessage, String yaml) {
+        ConfigException e = assertThrows(ConfigException.class, () -> parse(yaml));
+        assertEquals(expectedMessage, e.getMessage());
+    }
+
+    static Path repoModelsYaml() {
+        for (Path d = Path.of("").toAbsolutePath(); d != null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve("models.yaml")) && Files.isDirectory(d.resolve("node-server"))) {
+                return d.resolve("models.yaml");
+            }
+        }
+        throw new AssertionError("repository models.yaml not found above " + Path.of("").toAbsolutePath());
+    }
+
+    @Test
+    void shouldReadTheRepositoryModelsYamlAsTheEmbeddedDefault() {
+        Path file = repoModelsYaml();
+        NodeConfig config = NodeConfigReader.read(file);
+        Path root = file.toAbsolutePath().getParent();
+
+        assertEquals(root, config.baseDir());
+        assertEquals(new ServerSettings("127.0.0.1", 8080, root.resolve("data"), List.of(), 4194304), config.server());
+        assertEquals(List.of(new ModelSpec("demo", root.resolve("models/demo-tiny-q8_0.gguf"),
+                Optional.of(new SyntheticSpec("tiny", "q8_0")), List.of("default"), 8, 4096, 2, 0, 256, 64, true)),
+                config.models());
+        assertEquals(NodeConfig.defaults(root), config, "models.yaml and NodeConfig.defaults agree");
+        assertEquals("demo", config.model("default").orElseThrow().id());
+        assertEquals(config.models(), config.defaultModels());
+    }
+
+    @Test
+    void shouldAcceptTheShippedRealModelExamplesOnceUncommentedWithoutPullKeys() {
+        String shipped = readString(repoModelsYaml());
+        String uncommented = shipped.lines()
+                .map(l -> EXAMPLE_LINE.matcher(l).matches() ? "  " + l.substring(4) : l)
+                .filter(l -> !l.strip().startsWith("source:") && !l.strip().startsWith("sha256:"))
+                .collect(Collectors.joining("\n"));
+        NodeConfig config = parse(uncommented);
+        assertEquals(List.of("demo", "llama-3.2-1b-instruct", "mistral-7b-instruct-v0.3"),
+                config.models().stream().map(ModelSpec::id).toList());
+        ModelSpec mistral = config.model("mistral").orElseThrow();
+        assertEquals(-1, mistral.gpuLayers());
+        assertEquals(dir.resolve("models/Mistral-7B-Instruct-v0.3-Q4_K_M.gguf"), mistral.path());
+        assertFalse(mistral.isDefault());
+    }
+
+    @Test
+    void shouldRefuseThePullKeysUntilPullsExist() {
+        assertError("test.yaml:4:5: models[0].sha256: not supported by this version yet (checksums are verified by"
+                + " `edgenode pull`); remove this key or rename it x-sha256", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    sha256: "00"
+                """);
+    }
+
+    @Test
+    void shouldResolveRelativePathsAgainstTheConfigFilesFolder() throws IOException {
+        Path sub = Files.createDirectories(dir.resolve("etc/edgenode"));
+        Path file = sub.resolve("models.yaml");
+        Path absolute = dir.resolve("elsewhere/abs.gguf").toAbsolutePath();
+        Files.writeString(file, """
+                server:
+                  data_dir: state
+                models:
+                  - id: rel
+                    path: ../../models/rel.gguf
+                  - id: abs
+                    path: %s
+                """.formatted(absolute));
+        NodeConfig config = NodeConfigReader.read(file);
+        Path base = sub.toAbsolutePath().normalize();
+        assertEquals(base, config.baseDir());
+        assertEquals(base.resolve("state"), config.server().dataDir());
+        assertEquals(dir.toAbsolutePath().resolve("models/rel.gguf"), config.models().get(0).path());
+        assertEquals(absolute, config.models().get(1).path());
+    }
+
+    @Test
+    void shouldApplyDefaultsToOmittedKeysAndMakeTheFirstModelDefault() {
+        NodeConfig config = parse("""
+                models:
+                  - id: a
+                    path: a.gguf
+                  - id: b
+                    path: b.gguf
+                    parallel:
+                """);
+        assertEquals(ServerSettings.defaults(dir.toAbsolutePath()), config.server());
+        ModelSpec a = config.models().get(0);
+        assertEquals(new ModelSpec("a", dir.toAbsolutePath().resolve("a.gguf"), Optional.empty(), List.of(), 8, 4096,
+                Runtime.getRuntime().availableProcessors(), 0, 256, 64, true), a);
+        assertFalse(config.models().get(1).isDefault());
+        assertEquals(8, config.models().get(1).parallel(), "a key without a value means its default");
+        assertEquals(List.of(a), config.defaultModels());
+    }
+
+    @Test
+    void shouldKeepSeveralDefaultsAndCanonicalSyntheticNames() {
+        NodeConfig config = parse("""
+                models:
+                  - id: a
+                    path: a.gguf
+                    synthetic: {preset: TINY}
+                  - {id: b, path: b.gguf, default: true, synthetic: {preset: bench-200m, quant: Q4_K_M}}
+                  - {id: c, path: c.gguf, default: true}
+                """);
+        assertEquals(List.of("b", "c"), config.defaultModels().stream().map(ModelSpec::id).toList());
+        assertEquals(Optional.of(new SyntheticSpec("tiny", "f16")), config.models().get(0).synthetic());
+        assertEquals(Optional.of(new SyntheticSpec("bench-200m", "q4_k_m")), config.models().get(1).synthetic());
+    }
+
+    @Test
+    void shouldIgnoreXPrefixedKeysAtEveryLevel() {
+        NodeConfig config = parse("""
+                x-owner: ops team
+                server:
+                  x-note: {anything: [goes]}
+                models:
+                  - id: a
+                    path: a.gguf
+                    x-ticket: 42
+                    synthetic: {preset: tiny, x-why: tests}
+                """);
+        assertEquals("a", config.models().getFirst().id());
+    }
+
+    @Test
+    void shouldReportAnInvalidIntegerAtItsKey() {
+        assertError("test.yaml:7:5: models[0].parallel: must be an integer from 1 to 64, got \"eight\"", """
+                server:
+                  port: 8080
+                models:
+                  - id: demo
+                    path: demo.gguf
+                    aliases: [default]
+                    parallel: eight
+                """);
+        assertError("test.yaml:4:5: models[0].parallel: must be an integer from 1 to 64, got 65", """
+                models:
+                  - id: demo
+                    path: demo.gguf
+                    parallel: 65
+                """);
+        assertError("test.yaml:4:5: models[0].parallel: must be an integer from 1 to 64, got \"8\"", """
+                models:
+                  - id: demo
+                    path: demo.gguf
+                    parallel: "8"
+                """);
+        assertError("test.yaml:4:5: models[0].context: must be a positive integer, got 99999999999", """
+                models:
+                  - id: demo
+                    path: demo.gguf
+                    context: 99999999999
+                """);
+        assertError("test.yaml:4:5: models[0].threads: must be a positive integer, got 1.5", """
+                models:
+                  - id: demo
+                    path: demo.gguf
+                    threads: 1.5
+                """);
+        assertError("test.yaml:4:5: models[0].gpu_layers: must be -1 (all layers), 0 (none) or a positive integer,"
+                + " got -2", """
+                models:
+                  - id: demo
+                    path: demo.gguf
+                    gpu_layers: -2
+                """);
+        assertError("test.yaml:4:5: models[0].max_queue: must be a positive integer, got 0", """
+                models:
+                  - id: demo
+                    path: demo.gguf
+                    max_queue: 0
+                """);
+    }
+
+    @Test
+    void shouldCheckServerValues() {
+        assertError("test.yaml:2:3: server.port: must be a port number from 0 to 65535, got 70000", """
+                server:
+                  port: 70000
+                models: [{id: a, path: a.gguf}]
+                """);
+        assertError("test.yaml:2:3: server.port: must be a port number from 0 to 65535, got -1", """
+                server:
+                  port: -1
+                models: [{id: a, path: a.gguf}]
+                """);
+        assertEquals(0, parse("server: {port: 0}\nmodels: [{id: a, path: a.gguf}]\n").server().port());
+        assertError("test.yaml:2:3: server.max_body_bytes: must be a positive integer, got 0", """
+                server:
+                  max_body_bytes: 0
+                models: [{id: a, path: a.gguf}]
+                """);
+        assertError("test.yaml:2:3: server.host: must be a host name or address, got \"my host\"", """
+                server:
+                  host: my host
+                models: [{id: a, path: a.gguf}]
+                """);
+        assertError("test.yaml:4:7: server.cors_allowed_origins[1]: must be an origin such as"
+                + " \"https://app.example.com\" (scheme and host, optional port, no path) or \"*\","
+                + " got \"https://b.example.com/\"", """
+                server:
+                  cors_allowed_origins:
+                    - https://a.example.com:8443
+                    - https://b.example.com/
+                models: [{id: a, path: a.gguf}]
+                """);
+        assertError("test.yaml:1:1: server: must be a mapping, got \"localhost\"", """
+                server: localhost
+                models: [{id: a, path: a.gguf}]
+                """);
+    }
+
+    @Test
+    void shouldRelateContextAndBatchToParallel() {
+        assertError("test.yaml:5:5: models[0].context: must be at least parallel (16): each sequence needs KV cells,"
+                + " got 8", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    parallel: 16
+                    context: 8
+                """);
+        assertError("test.yaml:5:5: models[0].max_batch_tokens: must be at least parallel (16): every decoding"
+                + " sequence takes one token a step, got 4", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    parallel: 16
+                    max_batch_tokens: 4
+                """);
+    }
+
+    @Test
+    void shouldNameUnknownKeysAndSuggestTheClosestKnownOne() {
+        assertError("test.yaml:4:5: models[0].paralel: unknown key; did you mean 'parallel'? (known: id, path,"
+                + " synthetic, aliases, parallel, context, threads, gpu_layers, max_batch_tokens, max_queue, default;"
+                + " your own keys need an 'x-' prefix)", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    paralel: 8
+                """);
+        assertError("test.yaml:1:1: sever: unknown key; did you mean 'server'? (known: server, models; your own keys"
+                + " need an 'x-' prefix)", """
+                sever:
+                  port: 1
+                models: [{id: a, path: a.gguf}]
+                """);
+        assertError("test.yaml:4:31: models[0].synthetic.size: unknown key (known: preset, quant; your own keys need"
+                + " an 'x-' prefix)", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    synthetic: {preset: tiny, size: 3}
+                """);
+    }
+
+    @Test
+    void shouldReportMissingRequiredKeysAtTheirMapping() {
+        assertError("test.yaml:3:5: models[1].id: required but missing", """
+                models:
+                  - {id: a, path: a.gguf}
+                  - path: b.gguf
+                    parallel: 2
+                """);
+        assertError("test.yaml:2:5: models[0].path: required but missing", """
+                models:
+                  - id: a
+                """);
+        assertError("test.yaml:3:5: models[0].path: required but empty", """
+                models:
+                  - id: a
+                    path:
+                """);
+        assertError("test.yaml:2:5: models[0].path: must be a file path, got \"\"", """
+                models:
+                  - path: ""
+                    id: a
+                """);
+        assertError("test.yaml:1:1: models: required but missing", "server: {port: 1}\n");
+        assertError("test.yaml:1:1: models: required but missing (the document is empty)", "# nothing\n");
+        assertError("test.yaml:1:1: models: must list at least one model", "models: []\n");
+        assertError("test.yaml:1:1: models: must be a list of models, got a mapping", "models: {id: a}\n");
+        assertError("test.yaml:2:5: models[0]: must be a mapping with at least id and path, got \"demo\"", """
+                models:
+                  - demo
+                """);
+        assertError("test.yaml:1:1: must be a mapping with the keys server and models, got a list", "- a\n- b\n");
+    }
+
+    @Test
+    void shouldRefuseDuplicateIdsAndAliases() {
+        assertError("test.yaml:4:5: models[1].id: \"a\" is already used by models[0].id (line 2); ids and aliases"
+                + " must be unique across models", """
+                models:
+                  - id: a
+                    path: a.gguf
+                  - id: a
+                    path: b.gguf
+                """);
+        assertError("test.yaml:5:18: models[1].aliases[1]: \"a\" is already used by models[0].id (line 2); ids and"
+                + " aliases must be unique across models", """
+                models:
+                  - id: a
+                    path: a.gguf
+                  - id: b
+                    aliases: [c, a]
+                    path: b.gguf
+                """);
+        assertError("test.yaml:4:18: models[0].aliases[1]: \"x\" is listed twice", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    aliases: [x, x]
+                """);
+        assertError("test.yaml:4:15: models[0].aliases[0]: \"a\" is already used by models[0].id (line 2); ids and"
+                + " aliases must be unique across models", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    aliases: [a]
+                """);
+        assertError("test.yaml:2:5: models[0].id: must start with a letter or digit and use only letters, digits"
+                + " and . _ : / @ + - (at most 128), got \"my model\"", """
+                models:
+                  - id: my model
+                    path: a.gguf
+                """);
+    }
+
+    @Test
+    void shouldCheckBooleansAndSyntheticModels() {
+        assertError("test.yaml:4:5: models[0].default: must be true or false, got \"yes\"", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    default: yes
+                """);
+        assertError("test.yaml:4:17: models[0].synthetic.preset: must be one of tiny, bench-200m, bench-1b,"
+                + " got \"huge\"", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    synthetic: {preset: huge}
+                """);
+        ConfigException quant = assertThrows(ConfigException.class, () -> parse("""
+                models:
+                  - id: a
+                    path: a.gguf
+                    synthetic:
+                      preset: tiny
+                      quant: q3
+                """));
+        assertEquals(6, quant.line());
+        assertEquals(7, quant.column());
+        assertEquals("models[0].synthetic.quant", quant.field());
+        assertTrue(quant.reason().startsWith("must be one of f32, f16, q4_0"), quant.reason());
+        assertTrue(quant.reason().endsWith(", got \"q3\""), quant.reason());
+        assertError("test.yaml:4:5: models[0].synthetic: must be a mapping such as {preset: tiny, quant: q8_0},"
+                + " got \"tiny\"", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    synthetic: tiny
+                """);
+    }
+
+    @Test
+    void shouldRefuseWhatYamlWouldOtherwiseHideFromUs() {
+        assertError("test.yaml:4:5: duplicate key 'parallel' (first at line 3)", """
+                models:
+                  - id: a
+                    parallel: 2
+                    parallel: 4
+                    path: a.gguf
+                """);
+        assertError("test.yaml:4:11: YAML aliases (*p) are not supported; write the value out", """
+                models:
+                  - id: a
+                    path: &p a.gguf
+                  - path: *p
+                    id: b
+                """);
+        assertError("test.yaml:3:1: more than one YAML document ('---'); expected one", """
+                models: [{id: a, path: a.gguf}]
+                ---
+                models: [{id: b, path: b.gguf}]
+                """);
+        ConfigException syntax = assertThrows(ConfigException.class, () -> parse("""
+                models:
+                  - id: a
+                    path: [unclosed
+                """));
+        assertEquals("test.yaml", syntax.source());
+        assertEquals("test.yaml:4:1: not valid YAML: expected ',' or ']', but got <stream end> (while parsing a flow"
+                + " sequence at line 3)", syntax.getMessage());
+        assertEquals("", syntax.field());
+    }
+
+    @Test
+    void shouldNameTheFileWhenItCannotBeRead() {
+        Path missing = dir.resolve("nope/models.yaml");
+        ConfigException e = assertThrows(ConfigException.class, () -> NodeConfigReader.read(missing));
+        assertEquals(missing + ": no such file", e.getMessage());
+        assertEquals(0, e.line());
+    }
+
+    private static String readString(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+}
