@@ -10,6 +10,11 @@ import jinjava.de.odysseus.el.tree.impl.Scanner.Symbol;
 import com.hubspot.jinjava.el.ext.AstNamedParameter;
 import java.util.ArrayList;
 import java.util.List;
+import com.hubspot.jinjava.el.ext.AdditionOperator;
+import jinjava.de.odysseus.el.misc.TypeConverter;
+import jinjava.de.odysseus.el.tree.impl.Parser.ExtensionPoint;
+import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
+import jinjava.javax.el.ELException;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
 import jinjava.de.odysseus.el.tree.impl.ast.AstIdentifier;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
@@ -28,6 +33,7 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
  *       true.
  *   <li>Full slices {@code [start:stop:step]} with any expressions ({@code messages[::-1]},
  *       {@code messages[:n+1]}), evaluated by {@link PySlice}.
+ *   <li>{@code +} with None or an undefined operand is an error ({@link PyAddition}).
  *   <li>Keyword arguments take any expression: {@code f(n=a|length - 1)}.
  *   <li>{@code a+1} is an addition: Jinjava's scanner reads {@code +1} as a unary operator wherever it
  *       sees it, so {@code i+1} failed to parse.
@@ -127,6 +133,36 @@ final class PyExpressionSyntax extends ExtendedSyntaxBuilder {
             }
         }
 
+        /** Jinjava's {@code add()} with {@link PyAddition} for '+'. */
+        @Override
+        protected AstNode add(boolean required) throws Scanner.ScanException, ParseException {
+            AstNode v = mul(required);
+            if (v == null) {
+                return null;
+            }
+            while (true) {
+                switch (getToken().getSymbol()) {
+                    case PLUS -> {
+                        consumeToken();
+                        v = createAstBinary(v, mul(true), PyAddition.OP);
+                    }
+                    case MINUS -> {
+                        consumeToken();
+                        v = createAstBinary(v, mul(true), AstBinary.SUB);
+                    }
+                    case EXTENSION -> {
+                        if (getExtensionHandler(getToken()).getExtensionPoint() != ExtensionPoint.ADD) {
+                            return v;
+                        }
+                        v = getExtensionHandler(consumeToken()).createAstNode(v, mul(true));
+                    }
+                    default -> {
+                        return v;
+                    }
+                }
+            }
+        }
+
         /**
          * Call arguments with Python keywords: {@code name=<any expression>}. Jinjava reads {@code =} as
          * an operator at the level of {@code +}, so {@code namespace(n=messages|length - 1)} became
@@ -160,6 +196,24 @@ final class PyExpressionSyntax extends ExtendedSyntaxBuilder {
         /** A plain ':' (Jinjava's scanner also gives the keyword {@code else} the COLON symbol). */
         private boolean isSliceColon() {
             return getToken().getSymbol() == Symbol.COLON && ":".equals(getToken().getImage());
+        }
+    }
+
+    /**
+     * Jinjava's '+' (numbers, strings, lists, dicts), except that an operand that is None or undefined
+     * is an error, as in Python: Jinjava would write "null" into the prompt, or drop an undefined
+     * variable ({@code '...' + functions} in a tool template rendered without tools).
+     */
+    static final class PyAddition extends AdditionOperator {
+        static final PyAddition OP = new PyAddition();
+
+        @Override
+        protected Object apply(TypeConverter converter, Object o1, Object o2) {
+            if (o1 == null || o2 == null) {
+                throw new ELException("unsupported operand for +: " + (o1 == null ? "None or undefined" : "a value")
+                        + " and " + (o2 == null ? "None or undefined" : "a value"));
+            }
+            return super.apply(converter, o1, o2);
         }
     }
 

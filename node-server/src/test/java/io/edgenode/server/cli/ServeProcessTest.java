@@ -13,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,15 +74,19 @@ class ServeProcessTest {
             }
             String body = "{\"model\":\"demo\",\"stream\":true,\"max_tokens\":1500,\"ignore_eos\":true,"
                     + "\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}";
-            CompletableFuture<HttpResponse<String>> stream = client.sendAsync(
+            // ofInputStream completes at the headers: the stream is under way when SIGTERM comes.
+            HttpResponse<java.io.InputStream> r = client.send(
                     HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
                             .POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            Thread.sleep(100); // the stream is under way
-            p.destroy(); // SIGTERM
-            HttpResponse<String> r = stream.get(60, TimeUnit.SECONDS);
+                    HttpResponse.BodyHandlers.ofInputStream());
             assertEquals(200, r.statusCode());
-            assertTrue(r.body().strip().endsWith("data: [DONE]"), r.body());
+            p.destroy(); // SIGTERM
+            String streamed;
+            try (var in = r.body()) {
+                streamed = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            }
+            assertTrue(streamed.contains("\"finish_reason\":\"length\""), "the stream ran to its end");
+            assertTrue(streamed.strip().endsWith("data: [DONE]"), streamed);
             assertTrue(p.waitFor(60, TimeUnit.SECONDS));
             assertEquals(0, p.exitValue());
         } finally {
