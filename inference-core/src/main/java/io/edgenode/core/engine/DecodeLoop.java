@@ -224,11 +224,12 @@ final class DecodeLoop {
                 sampleAndEmit(s);
             }
         }
-        releaseFinished();
+        // Step counters before completions: whoever waits on a completion sees this step counted.
         lastStepBatchTokens = plan.batchTokens();
         lastStepNanos = System.nanoTime() - t0;
-        kvCellsUsed = slots.cellsReferenced();
         steps++;
+        releaseFinished();
+        kvCellsUsed = slots.cellsReferenced();
     }
 
     private void clearSampleRows(SchedulerOutput plan) {

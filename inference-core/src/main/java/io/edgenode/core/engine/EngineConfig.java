@@ -53,6 +53,11 @@ public record EngineConfig(
         return new EngineConfig(parallel, contextSize, maxBatchTokens, maxQueue, n, threadPoll, maxSequenceTokens);
     }
 
+    /** ggml's worker polling level 0..100 (0: sleep between steps; see CpuThreadPool). */
+    public EngineConfig withThreadPoll(int poll) {
+        return new EngineConfig(parallel, contextSize, maxBatchTokens, maxQueue, threads, poll, maxSequenceTokens);
+    }
+
     public EngineConfig withMaxSequenceTokens(int n) {
         return new EngineConfig(parallel, contextSize, maxBatchTokens, maxQueue, threads, threadPoll, n);
     }
