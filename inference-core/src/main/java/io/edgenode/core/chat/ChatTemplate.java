@@ -13,14 +13,15 @@ import java.util.Set;
 
 /**
  * A model's chat template (GGUF {@code tokenizer.chat_template}, Hugging Face style Jinja), compiled
- * once and rendered per request, as llama.cpp's server does with its own Jinja engine.
+ * once and immutable, so any thread may render with it, concurrently; it turns a conversation into
+ * prompt text as llama.cpp's server does with its own Jinja engine.
  *
  * <p>Templates see what {@code apply_chat_template} gives them: {@code messages} (a list of mappings
  * with {@code role} and {@code content}, content always a string), {@code add_generation_prompt},
  * {@code bos_token}, {@code eos_token}, and the globals {@code raise_exception(msg)} and
  * {@code strftime_now(fmt)} (local time zone). No {@code tools} are passed, so templates take their
- * plain-chat branches. Jinja's semantics and the gaps Jinjava has are described in
- * {@link HfJinjaEnvironment}.
+ * plain-chat branches. How Jinjava is made to follow Jinja, and the differences that remain, are
+ * described in the package's {@code HfJinjaEnvironment}.
  *
  * <p><b>Fallback.</b> A model without a template (or with an empty one) gets ChatML, which is what
  * llama.cpp falls back to (its {@code CHATML_TEMPLATE_SRC}):
@@ -37,8 +38,10 @@ import java.util.Set;
  * refused before the template runs. Templates may refuse more (Gemma has no system role; Mistral
  * requires alternating turns) through {@code raise_exception}.
  *
- * <p>Immutable and thread-safe: {@link #render} may run from any thread, concurrently; each call builds
- * its own Jinjava context over the shared, read-only parse tree.
+ * <p>Each render builds its own Jinjava context over the shared, read-only parse tree (Jinjava's
+ * contexts cannot be shared between renders). A render costs in the order of a millisecond (0.5 to
+ * 2.5 ms for Phi-3.5, Llama 3.1 and Qwen 3 templates, measured on a busy 2-core machine): call it on a
+ * worker thread, not on an event loop.
  */
 public final class ChatTemplate {
 
@@ -114,11 +117,16 @@ public final class ChatTemplate {
      *
      * @param messages the conversation, oldest first
      * @param addGenerationPrompt whether to append the header that opens the assistant's turn
-     * @throws ChatTemplateException on a role outside {@link #ROLES}, a template's
-     *     {@code raise_exception(...)} (message = the template's text) or any template error
+     * @throws ChatTemplateException on an empty conversation, a role other than system, user, assistant
+     *     and tool, a template's {@code raise_exception(...)} (message = the template's text) or any
+     *     template error
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
         Objects.requireNonNull(messages, "messages");
+        if (messages.isEmpty()) {
+            // Most templates read messages[0]; Jinja would fail there, Jinjava would render a bare prompt.
+            throw new ChatTemplateException("messages must not be empty");
+        }
         List<Map<String, Object>> list = new ArrayList<>(messages.size());
         for (int i = 0; i < messages.size(); i++) {
             ChatMessage m = Objects.requireNonNull(messages.get(i), "messages[" + i + "]");

@@ -5,6 +5,7 @@ import com.hubspot.jinjava.interpret.JinjavaInterpreter.InterpreterScopeClosable
 import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
+import com.hubspot.jinjava.util.LengthLimitingStringBuilder;
 import java.util.Objects;
 
 /**
@@ -25,11 +26,11 @@ final class FilterBlockTag implements Tag {
 
     @Override
     public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
-        StringBuilder body = new StringBuilder();
+        LengthLimitingStringBuilder body = new LengthLimitingStringBuilder(interpreter.getConfig().getMaxOutputSize());
         for (Node child : tagNode.getChildren()) {
             body.append(child.render(interpreter).getValue());
         }
-        try (InterpreterScopeClosable scope = interpreter.enterScope()) {
+        try (InterpreterScopeClosable _ = interpreter.enterScope()) {
             interpreter.getContext().put(BODY, body.toString());
             Object filtered = interpreter.resolveELExpression(BODY + " | " + tagNode.getHelpers().trim(), tagNode.getLineNumber());
             return Objects.toString(filtered, "");

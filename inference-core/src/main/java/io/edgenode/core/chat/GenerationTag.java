@@ -4,6 +4,7 @@ import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
+import com.hubspot.jinjava.util.LengthLimitingStringBuilder;
 
 /**
  * {@code {% generation %}...{% endgeneration %}}: Hugging Face's {@code AssistantTracker} extension marks
@@ -21,7 +22,7 @@ final class GenerationTag implements Tag {
 
     @Override
     public String interpret(TagNode tagNode, JinjavaInterpreter interpreter) {
-        StringBuilder out = new StringBuilder();
+        LengthLimitingStringBuilder out = new LengthLimitingStringBuilder(interpreter.getConfig().getMaxOutputSize());
         for (Node child : tagNode.getChildren()) {
             out.append(child.render(interpreter).getValue());
         }

@@ -3,7 +3,6 @@ package io.edgenode.core.chat;
 import com.hubspot.jinjava.Jinjava;
 import com.hubspot.jinjava.JinjavaConfig;
 import com.hubspot.jinjava.LegacyOverrides;
-import com.hubspot.jinjava.el.TruthyTypeConverter;
 import com.hubspot.jinjava.el.TypeConvertingMapELResolver;
 import com.hubspot.jinjava.el.ext.JinjavaBeanELResolver;
 import com.hubspot.jinjava.el.ext.JinjavaListELResolver;
@@ -25,23 +24,30 @@ import io.edgenode.core.chat.TemplateFunctions.TemplateRaisedException;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
-import jinjava.de.odysseus.el.tree.TreeBuilderException;
 import jinjava.de.odysseus.el.ExpressionFactoryImpl;
+import jinjava.de.odysseus.el.tree.TreeBuilderException;
 import jinjava.de.odysseus.el.tree.TreeStore;
 import jinjava.de.odysseus.el.tree.impl.Cache;
-import jinjava.javax.el.ExpressionFactory;
 import jinjava.javax.el.ArrayELResolver;
 import jinjava.javax.el.CompositeELResolver;
+import jinjava.javax.el.ExpressionFactory;
 
 /**
- * Hugging Face's flavour of Jinja ({@code apply_chat_template}) on Jinjava: {@code trim_blocks} and
- * {@code lstrip_blocks}, Python semantics where Jinjava has legacy ones ({@link LegacyOverrides#ALL}:
- * mapping keys are expressions, {@code for} over a mapping yields its keys, natural operator precedence),
- * the globals {@code raise_exception} and {@code strftime_now}, Python's {@code str} methods
- * ({@link PyStringMethods}), Python-formatted {@code tojson} and {@code items} ({@link PyFilters}), the
- * loop filter and {@code loop.previtem}/{@code nextitem} ({@link PyForTag}) and the
- * {@code generation} block. An unknown filter or test is an error (Jinja refuses to compile it; Jinjava
- * would silently yield nothing).
+ * Hugging Face's flavour of Jinja ({@code apply_chat_template}: {@code trim_blocks},
+ * {@code lstrip_blocks}, the globals {@code raise_exception} and {@code strftime_now}, a Python-style
+ * {@code tojson}) on Jinjava, with Jinjava's departures from Jinja corrected through its extension
+ * points: the whitespace rules ({@link JinjaTreeBuilder}), the expression grammar
+ * ({@link PyExpressionSyntax}, {@link PySlice}), Python's {@code str} methods and string indexing
+ * ({@link PyStringMethods}), value printing ({@link PyOutput}, {@link PyRepr}), filters and tests
+ * ({@link PyFilters}, {@link PyTests}), the {@code for} tag ({@link PyForTag}) and the
+ * {@code generation} and {@code filter} blocks. An unknown filter or test is an error (Jinja refuses to
+ * compile it; Jinjava would silently yield nothing).
+ *
+ * <p>Known differences that remain: Jinjava has one null for None and undefined, so a missing value
+ * prints as "" (Jinja prints None as {@code None}), and using an attribute of a missing value yields
+ * null where Jinja raises {@code UndefinedError}; templates then render where Hugging Face would fail
+ * (a tool template rendered without tools, a conversation a template cannot index). Concatenating a
+ * string with a missing value gives the string, as llama.cpp does.
  *
  * <p>Message text is data: nested interpretation (Jinjava re-rendering any output that contains
  * <code>{{</code>) is off, so a user cannot smuggle template code into the prompt.
@@ -55,25 +61,24 @@ final class HfJinjaEnvironment {
     /** Output cap for one render: far above any context window, low enough to stop a runaway template. */
     static final long MAX_OUTPUT_CHARS = 64L << 20;
 
-    private static final PyExpressionSyntax SYNTAX = new PyExpressionSyntax();
-
     /**
-     * Jinja's behaviour where Jinjava keeps a legacy one. Not {@link LegacyOverrides#ALL}: its
-     * {@code whitespaceRequiredWithinTokens} would leave <code>{{'x'}}</code> (no spaces, as Phi-3 writes
-     * it) as literal text.
+     * Jinja's behaviour where Jinjava keeps a legacy one: dict literal keys are expressions,
+     * {@code for} over a dict yields its keys, {@code a + b|f} applies the filter to {@code b}, and a
+     * {@code -} marker counts only right at its delimiter. Not {@link LegacyOverrides#ALL}: its
+     * {@code whitespaceRequiredWithinTokens} would leave <code>{{'x'}}</code> (Phi-3 writes it so) as
+     * literal text. (The whitespace options for Jinjava's own tree parser do not apply:
+     * {@link JinjaTreeBuilder} replaces it.)
      */
     private static final LegacyOverrides LEGACY_OVERRIDES = LegacyOverrides.newBuilder()
-            .withEvaluateMapKeys(Boolean.parseBoolean(System.getProperty("x.emk", "true")))
+            .withEvaluateMapKeys(true)
             .withIterateOverMapKeys(true)
-            .withUsePyishObjectMapper(Boolean.parseBoolean(System.getProperty("x.pyish", "true")))
-            .withUseNaturalOperatorPrecedence(Boolean.parseBoolean(System.getProperty("x.prec", "true")))
-            .withParseWhitespaceControlStrictly(Boolean.parseBoolean(System.getProperty("x.strict", "true")))
-            .withUseTrimmingForNotesAndExpressions(Boolean.parseBoolean(System.getProperty("x.trim", "true")))
-            .withAllowAdjacentTextNodes(Boolean.parseBoolean(System.getProperty("x.adj", "false")))
+            .withUsePyishObjectMapper(true)
+            .withUseNaturalOperatorPrecedence(true)
+            .withParseWhitespaceControlStrictly(true)
             .build();
 
     private final JinjavaConfig config;
-    private final Jinjava jinjava;
+    private final PyJinjava jinjava;
 
     HfJinjaEnvironment(Clock clock) {
         CompositeELResolver resolver = new CompositeELResolver();
@@ -109,8 +114,8 @@ final class HfJinjaEnvironment {
      */
     Node parse(String template) {
         JinjavaInterpreter interpreter = new JinjavaInterpreter(jinjava, newRootContext(), config);
-        try (AutoCloseableImpl<JinjavaInterpreter> current = JinjavaInterpreter.closeablePushCurrent(interpreter).get()) {
-            Node root = interpreter.parse(template);
+        try (AutoCloseableImpl<JinjavaInterpreter> _ = JinjavaInterpreter.closeablePushCurrent(interpreter).get()) {
+            Node root = JinjaTreeBuilder.build(template, interpreter);
             for (TemplateError error : interpreter.getErrors()) {
                 throw new ChatTemplateException("invalid chat template: " + describe(error));
             }
@@ -132,11 +137,12 @@ final class HfJinjaEnvironment {
         Context context = new Context(newRootContext(), variables);
         JinjavaInterpreter interpreter = new JinjavaInterpreter(jinjava, context, config);
         String output;
-        try (AutoCloseableImpl<JinjavaInterpreter> current = JinjavaInterpreter.closeablePushCurrent(interpreter).get()) {
+        try (AutoCloseableImpl<JinjavaInterpreter> _ = JinjavaInterpreter.closeablePushCurrent(interpreter).get()) {
             output = interpreter.render(root);
         } catch (RuntimeException e) {
             throw failure(e, "chat template failed: " + e.getMessage());
         }
+        // Warnings are attribute lookups that found nothing ('text'.content): Jinja's undefined, not an error.
         for (TemplateError error : interpreter.getErrors()) {
             if (error.getSeverity() == TemplateError.ErrorType.FATAL) {
                 throw failure(error.getException(), "chat template failed: " + describe(error));
@@ -149,9 +155,6 @@ final class HfJinjaEnvironment {
         for (Throwable t = cause; t != null; t = t.getCause()) {
             if (t instanceof TemplateRaisedException raised) {
                 return new ChatTemplateException(raised.getMessage(), raised);
-            }
-            if (t.getCause() == t) {
-                break;
             }
         }
         return new ChatTemplateException(message, cause);
@@ -167,6 +170,9 @@ final class HfJinjaEnvironment {
         for (Filter filter : PyFilters.all()) {
             root.registerFilter(filter);
         }
+        for (ExpTest test : PyTests.all()) {
+            root.registerExpTest(test);
+        }
         root.registerTag(new PyForTag());
         root.registerTag(new GenerationTag());
         root.registerTag(new FilterBlockTag());
@@ -181,7 +187,7 @@ final class HfJinjaEnvironment {
     }
 
     /** Pre-parses expressions so that syntax errors surface in {@link #parse}, not in the first request. */
-    private static void checkExpressions(Node node) {
+    private void checkExpressions(Node node) {
         for (Node child : node.getChildren()) {
             switch (child) {
                 case ExpressionNode e -> checkSyntax(((ExpressionToken) e.getMaster()).getExpr(), e);
@@ -211,12 +217,13 @@ final class HfJinjaEnvironment {
         }
     }
 
-    private static void checkSyntax(String expression, Node node) {
+    private void checkSyntax(String expression, Node node) {
         if (expression == null || expression.isBlank()) {
             throw new ChatTemplateException("invalid chat template: line " + node.getLineNumber() + ": empty expression");
         }
         try {
-            SYNTAX.build("#{" + expression.trim() + "}");
+            // The key Jinjava's ExpressionResolver uses: the render then finds the tree in the cache.
+            jinjava.trees.get("#{" + expression.trim() + "}");
         } catch (TreeBuilderException e) {
             throw new ChatTemplateException("invalid chat template: line " + node.getLineNumber() + ": cannot parse '"
                     + expression.trim() + "': " + e.getMessage(), e);
@@ -241,8 +248,8 @@ final class HfJinjaEnvironment {
     /** Jinjava with {@link PyExpressionSyntax} as the expression grammar. */
     private static final class PyJinjava extends Jinjava {
         /** Parsed expression trees, shared by renders (JUEL's cache is thread-safe; the trees are immutable). */
-        private final ExpressionFactory expressionFactory =
-                new ExpressionFactoryImpl(new TreeStore(SYNTAX, new Cache(1000)), new TruthyTypeConverter());
+        final TreeStore trees = new TreeStore(new PyExpressionSyntax(), new Cache(1000));
+        private final ExpressionFactory expressionFactory = new ExpressionFactoryImpl(trees, new PyOutput.PyTypeConverter());
 
         PyJinjava(JinjavaConfig config) {
             super(config);

@@ -1,25 +1,27 @@
 package io.edgenode.core.chat;
 
 import com.hubspot.jinjava.el.ExtendedSyntaxBuilder;
+import com.hubspot.jinjava.el.ext.AdditionOperator;
+import com.hubspot.jinjava.el.ext.AstNamedParameter;
 import com.hubspot.jinjava.el.ext.ExtendedParser;
 import com.hubspot.jinjava.el.ext.ExtendedScanner;
-import jinjava.de.odysseus.el.tree.impl.Builder;
-import jinjava.de.odysseus.el.tree.impl.Parser;
-import jinjava.de.odysseus.el.tree.impl.Scanner;
-import jinjava.de.odysseus.el.tree.impl.Scanner.Symbol;
-import com.hubspot.jinjava.el.ext.AstNamedParameter;
+import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
-import com.hubspot.jinjava.el.ext.AdditionOperator;
+import java.util.Map;
 import jinjava.de.odysseus.el.misc.TypeConverter;
+import jinjava.de.odysseus.el.tree.impl.Builder;
+import jinjava.de.odysseus.el.tree.impl.Parser;
 import jinjava.de.odysseus.el.tree.impl.Parser.ExtensionPoint;
+import jinjava.de.odysseus.el.tree.impl.Scanner;
+import jinjava.de.odysseus.el.tree.impl.Scanner.Symbol;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBinary;
-import jinjava.javax.el.ELException;
 import jinjava.de.odysseus.el.tree.impl.ast.AstBracket;
 import jinjava.de.odysseus.el.tree.impl.ast.AstIdentifier;
 import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
 import jinjava.de.odysseus.el.tree.impl.ast.AstParameters;
 import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
+import jinjava.javax.el.ELException;
 
 /**
  * Jinja's expression grammar where Jinjava's parser departs from it, as a tree builder for the
@@ -33,7 +35,8 @@ import jinjava.de.odysseus.el.tree.impl.ast.AstUnary;
  *       true.
  *   <li>Full slices {@code [start:stop:step]} with any expressions ({@code messages[::-1]},
  *       {@code messages[:n+1]}), evaluated by {@link PySlice}.
- *   <li>{@code +} with None or an undefined operand is an error ({@link PyAddition}).
+ *   <li>{@code ==} is Python's equality ({@link PyEquality}), without EL's coercions.
+ *   <li>{@code +} with None or an undefined operand follows llama.cpp ({@link PyAddition}).
  *   <li>Keyword arguments take any expression: {@code f(n=a|length - 1)}.
  *   <li>{@code a+1} is an addition: Jinjava's scanner reads {@code +1} as a unary operator wherever it
  *       sees it, so {@code i+1} failed to parse.
@@ -133,6 +136,36 @@ final class PyExpressionSyntax extends ExtendedSyntaxBuilder {
             }
         }
 
+        /** {@code ==} and {@code !=} with Python's equality ({@link PyEquality}). */
+        @Override
+        protected AstNode eq(boolean required) throws Scanner.ScanException, ParseException {
+            AstNode v = cmp(required);
+            if (v == null) {
+                return null;
+            }
+            while (true) {
+                switch (getToken().getSymbol()) {
+                    case EQ -> {
+                        consumeToken();
+                        v = createAstBinary(v, cmp(true), PyEquality.EQ);
+                    }
+                    case NE -> {
+                        consumeToken();
+                        v = createAstBinary(v, cmp(true), PyEquality.NE);
+                    }
+                    case EXTENSION -> {
+                        if (getExtensionHandler(getToken()).getExtensionPoint() != ExtensionPoint.EQ) {
+                            return v;
+                        }
+                        v = getExtensionHandler(consumeToken()).createAstNode(v, cmp(true));
+                    }
+                    default -> {
+                        return v;
+                    }
+                }
+            }
+        }
+
         /** Jinjava's {@code add()} with {@link PyAddition} for '+'. */
         @Override
         protected AstNode add(boolean required) throws Scanner.ScanException, ParseException {
@@ -200,9 +233,84 @@ final class PyExpressionSyntax extends ExtendedSyntaxBuilder {
     }
 
     /**
-     * Jinjava's '+' (numbers, strings, lists, dicts), except that an operand that is None or undefined
-     * is an error, as in Python: Jinjava would write "null" into the prompt, or drop an undefined
-     * variable ({@code '...' + functions} in a tool template rendered without tools).
+     * Python's {@code ==}: values of different kinds are unequal ({@code '' != false}, which the Llama 2
+     * template relies on), numbers compare by value with booleans as 0 and 1, lists and dicts compare
+     * element by element. Jinjava follows EL and coerces both sides to the boolean or number type first.
+     */
+    static final class PyEquality extends AstBinary.SimpleOperator {
+        static final PyEquality EQ = new PyEquality(false);
+        static final PyEquality NE = new PyEquality(true);
+
+        private final boolean negated;
+
+        private PyEquality(boolean negated) {
+            this.negated = negated;
+        }
+
+        @Override
+        protected Object apply(TypeConverter converter, Object o1, Object o2) {
+            return equal(o1, o2) != negated;
+        }
+
+        static boolean equal(Object a, Object b) {
+            if (a == null || b == null) {
+                return a == b;
+            }
+            if (isNumeric(a) && isNumeric(b)) {
+                Number x = numeric(a);
+                Number y = numeric(b);
+                if (!Double.isFinite(x.doubleValue()) || !Double.isFinite(y.doubleValue())) {
+                    return x.doubleValue() == y.doubleValue();
+                }
+                return new BigDecimal(x.toString()).compareTo(new BigDecimal(y.toString())) == 0;
+            }
+            if (a instanceof CharSequence || b instanceof CharSequence) {
+                return a instanceof CharSequence && b instanceof CharSequence && a.toString().equals(b.toString());
+            }
+            if (a instanceof List<?> x && b instanceof List<?> y) {
+                if (x.size() != y.size()) {
+                    return false;
+                }
+                for (int i = 0; i < x.size(); i++) {
+                    if (!equal(x.get(i), y.get(i))) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            if (a instanceof Map<?, ?> x && b instanceof Map<?, ?> y) {
+                if (x.size() != y.size()) {
+                    return false;
+                }
+                for (Map.Entry<?, ?> e : x.entrySet()) {
+                    if (!y.containsKey(e.getKey()) || !equal(e.getValue(), y.get(e.getKey()))) {
+                        return false;
+                    }
+                }
+                return true;
+            }
+            return a.equals(b);
+        }
+
+        private static boolean isNumeric(Object o) {
+            return o instanceof Number || o instanceof Boolean;
+        }
+
+        private static Number numeric(Object o) {
+            return o instanceof Boolean b ? (b ? 1 : 0) : (Number) o;
+        }
+
+        @Override
+        public String toString() {
+            return negated ? "!=" : "==";
+        }
+    }
+
+    /**
+     * Jinjava's '+' (numbers, strings, lists, dicts) with llama.cpp's rule for None and undefined
+     * operands: next to a string they count as "" (llama.cpp's server does this on purpose, for
+     * templates that concatenate optional fields), otherwise they are an error. Jinjava would write
+     * "null" into the prompt; Python would raise in both cases.
      */
     static final class PyAddition extends AdditionOperator {
         static final PyAddition OP = new PyAddition();
@@ -210,8 +318,10 @@ final class PyExpressionSyntax extends ExtendedSyntaxBuilder {
         @Override
         protected Object apply(TypeConverter converter, Object o1, Object o2) {
             if (o1 == null || o2 == null) {
-                throw new ELException("unsupported operand for +: " + (o1 == null ? "None or undefined" : "a value")
-                        + " and " + (o2 == null ? "None or undefined" : "a value"));
+                if (o1 instanceof CharSequence || o2 instanceof CharSequence) {
+                    return o1 == null ? o2.toString() : o1.toString();
+                }
+                throw new ELException("unsupported operand for +: None or undefined");
             }
             return super.apply(converter, o1, o2);
         }

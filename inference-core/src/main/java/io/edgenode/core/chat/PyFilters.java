@@ -15,7 +15,7 @@ final class PyFilters {
     private PyFilters() {}
 
     static List<Filter> all() {
-        return List.of(new ToJson(), new Items());
+        return List.of(new ToJson(), new Items(), new Str());
     }
 
     /**
@@ -69,6 +69,19 @@ final class PyFilters {
                 throw new IllegalStateException("items filter expects a mapping, got " + var.getClass().getSimpleName());
             }
             return new ArrayList<>(map.entrySet());
+        }
+    }
+
+    /** {@code string}: Python's {@code str()} ({@code True}, not {@code true}). */
+    static final class Str implements Filter {
+        @Override
+        public String getName() {
+            return "string";
+        }
+
+        @Override
+        public Object filter(Object var, JinjavaInterpreter interpreter, String... args) {
+            return PyRepr.str(var);
         }
     }
 

@@ -3,13 +3,13 @@ package io.edgenode.core.chat;
 import com.hubspot.jinjava.interpret.InterpretException;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter;
 import com.hubspot.jinjava.interpret.JinjavaInterpreter.InterpreterScopeClosable;
-import com.hubspot.jinjava.interpret.TemplateSyntaxException;
 import com.hubspot.jinjava.lib.tag.ElseTag;
 import com.hubspot.jinjava.lib.tag.ForTag;
 import com.hubspot.jinjava.lib.tag.Tag;
 import com.hubspot.jinjava.tree.Node;
 import com.hubspot.jinjava.tree.TagNode;
 import com.hubspot.jinjava.util.ForLoop;
+import com.hubspot.jinjava.util.LengthLimitingStringBuilder;
 import com.hubspot.jinjava.util.ObjectIterator;
 import com.hubspot.jinjava.util.ObjectTruthValue;
 import java.util.ArrayList;
@@ -44,7 +44,7 @@ final class PyForTag implements Tag {
         if (header.filter() != null) {
             List<Object> kept = new ArrayList<>(items.size());
             for (Object item : items) {
-                try (InterpreterScopeClosable scope = interpreter.enterScope()) {
+                try (InterpreterScopeClosable _ = interpreter.enterScope()) {
                     bind(interpreter, tagNode, header.vars(), interpreter.wrap(item));
                     if (ObjectTruthValue.evaluate(interpreter.resolveELExpression(header.filter(), tagNode.getLineNumber()))) {
                         kept.add(item);
@@ -65,7 +65,7 @@ final class PyForTag implements Tag {
             }
         }
 
-        StringBuilder out = new StringBuilder();
+        LengthLimitingStringBuilder out = new LengthLimitingStringBuilder(interpreter.getConfig().getMaxOutputSize());
         if (items.isEmpty()) {
             for (Node node : otherwise) {
                 out.append(node.render(interpreter).getValue());
@@ -73,7 +73,7 @@ final class PyForTag implements Tag {
             return out.toString();
         }
         PyForLoop loop = new PyForLoop(items);
-        try (InterpreterScopeClosable scope = interpreter.enterScope()) {
+        try (InterpreterScopeClosable _ = interpreter.enterScope()) {
             interpreter.getContext().put(ForTag.LOOP, loop);
             while (loop.hasNext()) {
                 bind(interpreter, tagNode, header.vars(), interpreter.wrap(loop.next()));
@@ -156,8 +156,9 @@ final class PyForTag implements Tag {
             return new Header(vars, iterable, filter);
         }
 
-        private static TemplateSyntaxException syntax(TagNode tagNode, String message) {
-            return new TemplateSyntaxException(tagNode.getHelpers(), message, tagNode.getLineNumber(), tagNode.getStartPosition());
+        private static InterpretException syntax(TagNode tagNode, String message) {
+            return new InterpretException("line " + tagNode.getLineNumber() + ": " + message, tagNode.getLineNumber(),
+                    tagNode.getStartPosition());
         }
 
         /** Index of {@code word} as a whole word at bracket depth 0 outside string literals, or -1. */

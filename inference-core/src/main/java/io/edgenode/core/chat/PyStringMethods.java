@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import jinjava.javax.el.ELContext;
 import jinjava.javax.el.ELException;
@@ -19,8 +20,8 @@ import jinjava.javax.el.ELResolver;
  * chain, so a string never reaches Java reflection: a method Python's {@code str} lacks, or one this
  * class does not implement, is a template error rather than a call into {@link String}.
  *
- * <p>Indexes ({@code find}) count UTF-16 units, not code points as Python does; they differ only past
- * U+FFFF. Stateless; safe from any thread.
+ * <p>Also {@code s[i]} (by code point, as Python). Indexes that {@code find} returns count UTF-16
+ * units, not code points; they differ only past U+FFFF. Stateless; safe from any thread.
  */
 final class PyStringMethods extends ELResolver {
 
@@ -39,11 +40,10 @@ final class PyStringMethods extends ELResolver {
             case "split" -> split(s, args.string(0, "sep"), args.integer(1, "maxsplit", -1));
             case "rsplit" -> rsplit(s, args.string(0, "sep"), args.integer(1, "maxsplit", -1));
             case "splitlines" -> List.copyOf(s.lines().toList());
-            case "upper" -> s.toUpperCase(java.util.Locale.ROOT);
-            case "lower" -> s.toLowerCase(java.util.Locale.ROOT);
+            case "upper" -> s.toUpperCase(Locale.ROOT);
+            case "lower" -> s.toLowerCase(Locale.ROOT);
             case "title" -> title(s);
-            case "capitalize" -> s.isEmpty() ? s
-                    : s.substring(0, 1).toUpperCase(java.util.Locale.ROOT) + s.substring(1).toLowerCase(java.util.Locale.ROOT);
+            case "capitalize" -> s.isEmpty() ? s : s.substring(0, 1).toUpperCase(Locale.ROOT) + s.substring(1).toLowerCase(Locale.ROOT);
             case "replace" -> replace(s, str(args.required(0, "old")), str(args.required(1, "new")), args.integer(2, "count", -1));
             case "find" -> (long) s.indexOf(str(args.required(0, "sub")), (int) args.integer(1, "start", 0));
             case "rfind" -> (long) s.lastIndexOf(str(args.required(0, "sub")));
@@ -279,15 +279,9 @@ final class PyStringMethods extends ELResolver {
         return out.toString();
     }
 
-    /** Python's {@code str()} of a template value. */
+    /** Python's {@code str()} (null, Jinjava's undefined, is ""). */
     static String str(Object value) {
-        return switch (value) {
-            case null -> "None";
-            case String s -> s;
-            case Boolean b -> b ? "True" : "False";
-            case Double d -> PyJson.pyFloat(d);
-            default -> value.toString();
-        };
+        return PyRepr.str(value);
     }
 
     /** A call's arguments: positional ones, then Jinjava's {@link NamedParameter}s as keywords. */
@@ -342,11 +336,28 @@ final class PyStringMethods extends ELResolver {
         }
     }
 
-    // -- ELResolver: this resolver only answers method calls ------------------------------------
+    // -- ELResolver: method calls, and s[i] (Jinjava has no string indexing) -----------------------
 
+    /** {@code s[i]}: one character (code point), negative from the end; Jinjava passes the index as text. */
     @Override
     public Object getValue(ELContext context, Object base, Object property) {
-        return null;
+        if (!(base instanceof String s) || property == null) {
+            return null;
+        }
+        long index;
+        try {
+            index = property instanceof Number n ? n.longValue() : Long.parseLong(property.toString());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+        int length = s.codePointCount(0, s.length());
+        long i = index < 0 ? index + length : index;
+        if (i < 0 || i >= length) {
+            throw new ELException("string index out of range: " + index);
+        }
+        int at = s.offsetByCodePoints(0, (int) i);
+        context.setPropertyResolved(true);
+        return Character.toString(s.codePointAt(at));
     }
 
     @Override
