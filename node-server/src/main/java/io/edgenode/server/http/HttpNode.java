@@ -112,9 +112,15 @@ public final class HttpNode implements AutoCloseable {
         shutdown(Duration.ZERO);
     }
 
-    /** Aggregates bodies up to the limit and answers anything larger with an OpenAI-shaped 413. */
+    /**
+     * Aggregates bodies up to the limit and answers anything larger with an OpenAI-shaped 413.
+     * The connection closes only after the rest of the oversized body has been read (and
+     * discarded by the aggregator): closing with unread bytes makes the kernel reset the
+     * connection, and the client would lose the 413 it has not read yet.
+     */
     private static final class LimitedAggregator extends HttpObjectAggregator {
         private final int limit;
+        private boolean closeAfterBody;
 
         LimitedAggregator(int limit) {
             super(limit);
@@ -123,8 +129,22 @@ public final class HttpNode implements AutoCloseable {
 
         @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
-            ctx.writeAndFlush(HttpResponses.error(ApiError.bodyTooLarge(limit)))
-                    .addListener(ChannelFutureListener.CLOSE);
+            var response = HttpResponses.error(ApiError.bodyTooLarge(limit));
+            response.headers().set(io.netty.handler.codec.http.HttpHeaderNames.CONNECTION,
+                    io.netty.handler.codec.http.HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(response);
+            closeAfterBody = true;
+            // A client that never finishes its upload is not waited for.
+            ctx.executor().schedule(() -> ctx.close(), 10, TimeUnit.SECONDS);
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            boolean last = msg instanceof io.netty.handler.codec.http.LastHttpContent;
+            super.channelRead(ctx, msg);
+            if (closeAfterBody && last) {
+                ctx.close();
+            }
         }
     }
 }
