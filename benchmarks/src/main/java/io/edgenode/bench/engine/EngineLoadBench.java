@@ -1,5 +1,7 @@
 package io.edgenode.bench.engine;
 
+import io.edgenode.bench.common.ForeignCpu;
+
 import io.edgenode.core.llama.LlamaLibrary;
 import io.edgenode.core.llama.LlamaModel;
 import io.edgenode.core.llama.ModelParams;

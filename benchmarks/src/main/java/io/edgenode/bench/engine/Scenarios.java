@@ -1,5 +1,8 @@
 package io.edgenode.bench.engine;
 
+import io.edgenode.bench.common.Stats;
+import io.edgenode.bench.common.ForeignCpu;
+
 import io.edgenode.core.engine.Engine;
 import io.edgenode.core.engine.EngineConfig;
 import io.edgenode.core.engine.EngineMetrics;

@@ -1,4 +1,4 @@
-package io.edgenode.bench.engine;
+package io.edgenode.bench.common;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -10,12 +10,12 @@ import java.nio.file.Path;
  * 2-core box a 2-thread decode collapses when anything else runs, so each run reports this and
  * a run above {@link #NOISY_CORES} is marked. NaN where /proc is unavailable. Immutable.
  */
-record ForeignCpu(long busyTicks, long selfTicks, long nanos) {
-    static final double NOISY_CORES = 0.15;
+public record ForeignCpu(long busyTicks, long selfTicks, long nanos) {
+    public static final double NOISY_CORES = 0.15;
     /** USER_HZ: Linux reports both files in 1/100 s. */
     private static final double TICKS_PER_SECOND = 100;
 
-    static ForeignCpu now() {
+    public static ForeignCpu now() {
         try {
             String[] cpu = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
             long busy = 0;
@@ -32,7 +32,7 @@ record ForeignCpu(long busyTicks, long selfTicks, long nanos) {
     }
 
     /** Average cores used by other processes since {@code start}. */
-    double coresSince(ForeignCpu start) {
+    public double coresSince(ForeignCpu start) {
         if (busyTicks < 0 || start.busyTicks < 0) {
             return Double.NaN;
         }
