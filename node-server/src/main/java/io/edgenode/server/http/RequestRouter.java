@@ -22,15 +22,22 @@ import java.util.List;
 
 /**
  * Routes one connection's requests. Event-loop only (one instance per channel). While a
- * generation is in flight the channel stops reading ({@code autoRead} off), so pipelined
- * requests wait their turn and responses never interleave.
+ * generation is in flight, further (pipelined) requests of the connection wait in a small queue
+ * and run after it, so responses never interleave. The channel keeps reading meanwhile, so a
+ * client that goes away is seen at once (its generation is cancelled by the close future), for
+ * buffered responses too.
  */
 final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ModelHost host;
     private final ServerMetrics metrics;
     private final GenerationEndpoint generation;
     private final Cors cors;
+    /** Pipelined requests beyond this many waiting on one connection close it. */
+    private static final int MAX_PIPELINED = 16;
+
     private SseStream stream;
+    private boolean busy;
+    private final java.util.ArrayDeque<FullHttpRequest> pipelined = new java.util.ArrayDeque<>();
 
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, Cors cors) {
         this.host = host;
@@ -41,6 +48,18 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (busy) {
+            if (pipelined.size() >= MAX_PIPELINED) {
+                ctx.close();
+                return;
+            }
+            pipelined.add(req.retain()); // released after it runs
+            return;
+        }
+        handle(ctx, req);
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
         long start = System.nanoTime();
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         String origin = req.headers().get(HttpHeaderNames.ORIGIN);
@@ -92,8 +111,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     return;
                 }
                 byte[] body = ByteBufUtil.getBytes(req.content());
-                ch.config().setAutoRead(false); // one exchange at a time on this connection
-                var ex = new Exchange(ch, keepAlive, corsHeaders, endpoint, start);
+                busy = true; // one exchange at a time on this connection
+                var ex = new Exchange(ctx, keepAlive, corsHeaders, endpoint, start);
                 if (endpoint.equals("completions")) {
                     generation.completion(body, ex);
                 } else {
@@ -155,6 +174,14 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        for (FullHttpRequest r; (r = pipelined.poll()) != null; ) {
+            r.release();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         // Connection resets and the like: the close future cancels any generation.
         ctx.close();
@@ -162,14 +189,17 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     /** One request/response on this channel, handed to the generation endpoint. */
     private final class Exchange implements GenerationEndpoint.Exchange {
+        private final ChannelHandlerContext ctx;
         private final Channel channel;
         private final boolean keepAlive;
         private final HttpHeaders corsHeaders;
         private final String endpoint;
         private final long startNanos;
 
-        Exchange(Channel channel, boolean keepAlive, HttpHeaders corsHeaders, String endpoint, long startNanos) {
-            this.channel = channel;
+        Exchange(ChannelHandlerContext ctx, boolean keepAlive, HttpHeaders corsHeaders, String endpoint,
+                long startNanos) {
+            this.ctx = ctx;
+            this.channel = ctx.channel();
             this.keepAlive = keepAlive;
             this.corsHeaders = corsHeaders;
             this.endpoint = endpoint;
@@ -222,9 +252,20 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             channel.eventLoop().execute(() -> stream = s);
         }
 
+        /** Event loop: the exchange is over; run the next pipelined request, if any. */
         private void resume() {
             stream = null;
-            channel.config().setAutoRead(true);
+            busy = false;
+            FullHttpRequest next = pipelined.poll();
+            if (next != null) {
+                try {
+                    if (channel.isActive()) {
+                        handle(ctx, next);
+                    }
+                } finally {
+                    next.release();
+                }
+            }
         }
     }
 }

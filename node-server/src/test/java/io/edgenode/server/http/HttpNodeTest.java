@@ -218,6 +218,47 @@ class HttpNodeTest {
     }
 
     @Test
+    void shouldCancelABufferedGenerationWhenItsClientGoesAway() throws Exception {
+        try (TestNode fresh = new TestNode(TestNode.tinyModel("quiet", 2, 2048, 8))) {
+            String body = chat(false, 900, "").replace("\"tiny\"", "\"quiet\"");
+            try (Socket s = new Socket("127.0.0.1", fresh.node.port())) {
+                s.getOutputStream().write(("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\n"
+                        + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
+                        .getBytes(StandardCharsets.UTF_8));
+                s.getOutputStream().flush();
+                long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+                while (fresh.engineMetrics("quiet").activeSequences() == 0 && System.nanoTime() < until) {
+                    Thread.sleep(5);
+                }
+                assertEquals(1, fresh.engineMetrics("quiet").activeSequences());
+            } // the client leaves before any byte of the answer
+            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (fresh.engineMetrics("quiet").activeSequences() > 0 && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertEquals(0, fresh.engineMetrics("quiet").activeSequences(), "cancelled, not run to 900 tokens");
+            assertTrue(fresh.engineMetrics("quiet").generatedTokens() < 900, String.valueOf(fresh.engineMetrics("quiet")));
+            assertEquals(0, fresh.engineMetrics("quiet").kvCellsUsed());
+        }
+    }
+
+    @Test
+    void shouldAnswerPipelinedRequestsInOrder() throws Exception {
+        String a = chat(false, 3, "");
+        String req = "POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: "
+                + a.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + a;
+        String health = "GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+        try (Socket s = new Socket("127.0.0.1", node.node.port())) {
+            s.getOutputStream().write((req + health).getBytes(StandardCharsets.UTF_8));
+            s.getOutputStream().flush();
+            String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int chat = all.indexOf("chat.completion");
+            int ok = all.indexOf("{\"status\":\"ok\"}");
+            assertTrue(chat > 0 && ok > chat, "the chat answer first, then /health:\n" + all);
+        }
+    }
+
+    @Test
     void shouldAnswerOverloadWith429AndRetryAfter() throws Exception {
         try (TestNode small = new TestNode(TestNode.tinyModel("one", 1, 512, 1))) {
             String body = chat(true, 300, "").replace("\"tiny\"", "\"one\"");
