@@ -47,10 +47,6 @@ final class GenerationEndpoint {
 
         HttpHeaders cors();
 
-        String endpoint();
-
-        long startNanos();
-
         /** Writes an error response (any thread) and ends the exchange. */
         void fail(ApiError error);
 

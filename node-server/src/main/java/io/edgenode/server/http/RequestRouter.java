@@ -222,16 +222,6 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         }
 
         @Override
-        public String endpoint() {
-            return endpoint;
-        }
-
-        @Override
-        public long startNanos() {
-            return startNanos;
-        }
-
-        @Override
         public void fail(ApiError error) {
             channel.eventLoop().execute(() -> {
                 if (channel.isActive()) {
