@@ -103,6 +103,11 @@ public final class ChatTemplate {
     }
 
     /** Whether this is the ChatML fallback rather than the model's own template. */
+    /** The BOS token text the template renders with ("" if the vocabulary has none). */
+    public String bosToken() {
+        return bosToken;
+    }
+
     public boolean isFallback() {
         return fallback;
     }

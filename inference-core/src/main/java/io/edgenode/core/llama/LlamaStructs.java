@@ -10,7 +10,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.StructLayout;
-import java.lang.invoke.VarHandle;
 
 /**
  * Memory layouts of the llama.cpp structs the binding passes by value, field for field as in
@@ -113,11 +112,6 @@ final class LlamaStructs {
 
     static final StructLayout SAMPLER_CHAIN_PARAMS =
             structLayout(JAVA_BOOLEAN.withName("no_perf")).withName("llama_sampler_chain_params");
-
-    /** A field accessor: {@code (MemorySegment struct, long baseOffset 0L)} as VarHandles expect. */
-    static VarHandle field(StructLayout layout, String name) {
-        return layout.varHandle(PathElement.groupElement(name));
-    }
 
     static long offset(StructLayout layout, String name) {
         return layout.byteOffset(PathElement.groupElement(name));

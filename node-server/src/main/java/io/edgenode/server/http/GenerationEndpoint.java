@@ -58,44 +58,44 @@ final class GenerationEndpoint {
     }
 
     void chat(byte[] body, Exchange ex) {
-        blocking.execute(() -> {
+        offload(ex, () -> {
+            ChatCompletionRequest req = ChatCompletionRequest.parse(body);
+            LoadedModel m = resolve(req.model());
+            String rendered;
             try {
-                ChatCompletionRequest req = ChatCompletionRequest.parse(body);
-                LoadedModel m = resolve(req.model());
-                String rendered;
-                try {
-                    rendered = m.template().render(req.messages(), true);
-                } catch (ChatTemplateException e) {
-                    throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
-                }
-                Vocab vocab = m.model().vocab();
-                // Templates that write the BOS token themselves (Llama 3) must not get a second one.
-                String bos = vocab.bos() >= 0 ? new String(vocab.pieceBytes(vocab.bos(), true),
-                        java.nio.charset.StandardCharsets.UTF_8) : "";
-                boolean addBos = vocab.addsBos() && (bos.isEmpty() || !rendered.startsWith(bos));
-                int[] prompt = vocab.tokenize(rendered, addBos, true);
-                String id = "chatcmpl-" + randomId();
-                ResponseFormat format = ResponseFormats.chat(id, epochSeconds(), m.id(), FINGERPRINT);
-                start(ex, m, id, prompt, req.maxTokens(), req.sampling(), req.stop(), req.ignoreEos(), req.user(),
-                        req.stream(), req.includeUsage(), format);
-            } catch (ApiException e) {
-                ex.fail(e.error());
-            } catch (RuntimeException e) {
-                ex.fail(ApiError.serverError("internal error: " + e.getMessage()));
+                rendered = m.template().render(req.messages(), true);
+            } catch (ChatTemplateException e) {
+                throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
             }
+            Vocab vocab = m.model().vocab();
+            // Templates that write the BOS token themselves (Llama 3) must not get a second one.
+            String bos = m.template().bosToken();
+            boolean addBos = vocab.addsBos() && (bos.isEmpty() || !rendered.startsWith(bos));
+            int[] prompt = vocab.tokenize(rendered, addBos, true);
+            String id = "chatcmpl-" + randomId();
+            ResponseFormat format = ResponseFormats.chat(id, epochSeconds(), m.id(), FINGERPRINT);
+            start(ex, m, id, prompt, req.maxTokens(), req.sampling(), req.stop(), req.ignoreEos(), req.user(),
+                    req.stream(), req.includeUsage(), format);
         });
     }
 
     void completion(byte[] body, Exchange ex) {
+        offload(ex, () -> {
+            CompletionRequest req = CompletionRequest.parse(body);
+            LoadedModel m = resolve(req.model());
+            int[] prompt = m.model().vocab().tokenize(req.prompt(), true, true);
+            String id = "cmpl-" + randomId();
+            ResponseFormat format = ResponseFormats.text(id, epochSeconds(), m.id(), FINGERPRINT);
+            start(ex, m, id, prompt, req.maxTokens(), req.sampling(), req.stop(), req.ignoreEos(), req.user(),
+                    req.stream(), req.includeUsage(), format);
+        });
+    }
+
+    /** Runs {@code work} on a virtual thread; an API error or a bug becomes the exchange's error response. */
+    private void offload(Exchange ex, Runnable work) {
         blocking.execute(() -> {
             try {
-                CompletionRequest req = CompletionRequest.parse(body);
-                LoadedModel m = resolve(req.model());
-                int[] prompt = m.model().vocab().tokenize(req.prompt(), true, true);
-                String id = "cmpl-" + randomId();
-                ResponseFormat format = ResponseFormats.text(id, epochSeconds(), m.id(), FINGERPRINT);
-                start(ex, m, id, prompt, req.maxTokens(), req.sampling(), req.stop(), req.ignoreEos(), req.user(),
-                        req.stream(), req.includeUsage(), format);
+                work.run();
             } catch (ApiException e) {
                 ex.fail(e.error());
             } catch (RuntimeException e) {
