@@ -31,7 +31,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ModelHost host;
     private final ServerMetrics metrics;
     private final GenerationEndpoint generation;
+    private final SessionsEndpoint sessions;
     private final Cors cors;
+    static final String SESSION_HEADER = "X-Session-Id";
     /** Pipelined requests beyond this many waiting on one connection close it. */
     private static final int MAX_PIPELINED = 16;
 
@@ -39,10 +41,12 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private boolean busy;
     private final java.util.ArrayDeque<FullHttpRequest> pipelined = new java.util.ArrayDeque<>();
 
-    RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, Cors cors) {
+    RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
+            Cors cors) {
         this.host = host;
         this.metrics = metrics;
         this.generation = generation;
+        this.sessions = sessions;
         this.cors = cors;
     }
 
@@ -112,7 +116,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
                 byte[] body = ByteBufUtil.getBytes(req.content());
                 busy = true; // one exchange at a time on this connection
-                var ex = new Exchange(ctx, keepAlive, corsHeaders, endpoint, start);
+                var ex = new Exchange(ctx, keepAlive, corsHeaders, endpoint, start,
+                        req.headers().get(SESSION_HEADER));
                 if (endpoint.equals("completions")) {
                     generation.completion(body, ex);
                 } else {
@@ -120,7 +125,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             default -> {
-                if (path.startsWith("/v1/models/") && method.equals(HttpMethod.GET)) {
+                if (path.equals("/v1/sessions") || path.startsWith("/v1/sessions/")) {
+                    sessions(ctx, req, path, keepAlive, corsHeaders, start);
+                } else if (path.startsWith("/v1/models/") && method.equals(HttpMethod.GET)) {
                     String id = path.substring("/v1/models/".length());
                     var spec = host.spec(id);
                     if (spec.isEmpty()) {
@@ -133,6 +140,32 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
         }
+    }
+
+    /** The sessions API: store I/O on a virtual thread; the connection waits (like a generation) until it answers. */
+    private void sessions(ChannelHandlerContext ctx, FullHttpRequest req, String path, boolean keepAlive,
+            HttpHeaders corsHeaders, long start) {
+        Channel ch = ctx.channel();
+        byte[] body = ByteBufUtil.getBytes(req.content());
+        busy = true;
+        var ex = new Exchange(ctx, keepAlive, corsHeaders, "sessions", start, null);
+        sessions.handle(req.method(), path, req.uri(), body, new SessionsEndpoint.Reply() {
+            @Override
+            public void json(byte[] bytes) {
+                ch.eventLoop().execute(() -> {
+                    if (ch.isActive()) {
+                        HttpResponses.write(ch, HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON, bytes),
+                                keepAlive, corsHeaders);
+                    }
+                    ex.done(200);
+                });
+            }
+
+            @Override
+            public void fail(ApiError error) {
+                ex.fail(error);
+            }
+        });
     }
 
     private ModelInfo info(ModelSpec spec) {
@@ -195,9 +228,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final HttpHeaders corsHeaders;
         private final String endpoint;
         private final long startNanos;
+        private final String sessionHeader;
 
         Exchange(ChannelHandlerContext ctx, boolean keepAlive, HttpHeaders corsHeaders, String endpoint,
-                long startNanos) {
+                long startNanos, String sessionHeader) {
+            this.sessionHeader = sessionHeader;
             this.ctx = ctx;
             this.channel = ctx.channel();
             this.keepAlive = keepAlive;
@@ -235,6 +270,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         public void done(int status) {
             metrics.recordRequest(endpoint, status, System.nanoTime() - startNanos);
             resume();
+        }
+
+        @Override
+        public String sessionHeader() {
+            return sessionHeader;
         }
 
         @Override
