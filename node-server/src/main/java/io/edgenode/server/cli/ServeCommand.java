@@ -7,6 +7,8 @@ import io.edgenode.server.config.ServerSettings;
 import io.edgenode.server.http.HttpNode;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.session.SessionService;
+import io.edgenode.server.session.SessionSettings;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +42,19 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Data directory (default: from the config).")
     Path dataDir;
 
+    @Option(names = "--kv-disk-budget", defaultValue = "4GiB", converter = ByteSizeConverter.class,
+            description = "Disk space for sessions' KV snapshots under the data directory, least recently used deleted first; 0 turns hibernation off (default ${DEFAULT-VALUE}).")
+    long kvDiskBudget;
+
+    @Option(names = "--session-ttl", defaultValue = "0", description = "Seconds a session may stay unused before it is deleted; 0 keeps sessions until deleted (default ${DEFAULT-VALUE}). A session's own ttl_seconds wins.")
+    long sessionTtlSeconds;
+
+    @Option(names = "--session-max-turns", defaultValue = "1000", description = "Turns one session may hold (default ${DEFAULT-VALUE}).")
+    int sessionMaxTurns;
+
+    @Option(names = "--session-max-tokens", defaultValue = "10000000", description = "Prompt plus completion tokens one session may accumulate (default ${DEFAULT-VALUE}).")
+    long sessionMaxTokens;
+
     @Option(names = "--shutdown-timeout", defaultValue = "30", description = "Seconds in-flight requests may take to finish on SIGTERM (default ${DEFAULT-VALUE}).")
     int shutdownSeconds;
 
@@ -63,7 +78,12 @@ final class ServeCommand implements Callable<Integer> {
                     .orElse(new io.edgenode.core.engine.EngineMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
         }
         models.startLoading();
-        HttpNode node = HttpNode.start(settings, models, metrics);
+        SessionSettings sessionSettings = SessionSettings.defaults(settings.dataDir())
+                .withKvDiskBudget(kvDiskBudget)
+                .withDefaultTtl(Duration.ofSeconds(sessionTtlSeconds))
+                .withLimits(sessionMaxTurns, sessionMaxTokens);
+        SessionService sessions = SessionService.start(sessionSettings);
+        HttpNode node = HttpNode.start(settings, models, metrics, sessions);
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);
         err.printf("edgenode: serving on http://%s:%d (models: %s)%n", settings.host(), node.port(),

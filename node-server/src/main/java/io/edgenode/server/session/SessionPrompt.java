@@ -12,14 +12,14 @@ import java.util.List;
  * rendered by the model's chat template, and the tokens to feed. Stateless; any thread (the
  * template and vocabulary are thread-safe).
  *
- * <p>The history keeps the token ids that were actually decoded ({@link Continuation}): when the
- * rendered conversation starts with the text of the previous turn's prompt and reply, the prompt
- * is those exact ids plus the tokens of the new text only. Re-tokenizing the reply text could
- * split it differently from how it was generated (llama-server's prompt cache loses ~20 tokens a
- * turn that way), and the KV restored from the snapshot matches only the exact ids. The
- * continued tokens are used only when they decode to the same text as tokenizing the whole
- * conversation would give, so the model never sees a different prompt (for example a
- * SentencePiece space prefix at the start of the new text).
+ * <p>The history keeps the token ids that were actually decoded ({@link Continuation}): the
+ * prompt is those exact ids plus the tokens of the text after the last reply only. Re-tokenizing
+ * the reply text could split it differently from how it was generated (llama-server's prompt
+ * cache re-processes ~20 tokens a turn that way), and the KV restored from the snapshot matches
+ * only the exact ids. So for a template whose history rendering equals the generation prompt
+ * followed by the reply, the prompt is the same as sending the whole history; for one that
+ * differs at that joint (Vicuna's {@code "ASSISTANT:"} vs {@code "ASSISTANT: " + reply}), the
+ * session's prompt keeps what the model actually saw.
  *
  * <p>When the conversation outgrows {@code tokenBudget}, the oldest turns are dropped (the system
  * prompt stays) until it fits, and the plan says how many.
@@ -60,11 +60,11 @@ public final class SessionPrompt {
             List<ChatMessage> newMessages, Continuation continuation, int tokenBudget) {
         Plan plan = null;
         for (int drop = 0; drop <= turns.size(); drop++) {
-            String text = template.render(conversation(systemPrompt, turns.subList(drop, turns.size()), newMessages), true);
-            int[] full = tokenize(template, vocab, text);
-            plan = new Plan(full, text, drop, false);
-            if (drop == 0 && continuation != null && modelId.equals(continuation.modelId())) {
-                plan = continued(vocab, text, full, continuation, plan);
+            List<Turn> kept = turns.subList(drop, turns.size());
+            String text = template.render(conversation(systemPrompt, kept, newMessages), true);
+            plan = new Plan(tokenize(template, vocab, text), text, drop, false);
+            if (drop == 0 && continuation != null && !turns.isEmpty() && modelId.equals(continuation.modelId())) {
+                plan = continued(template, vocab, systemPrompt, turns, text, continuation, plan);
             }
             if (plan.tokens().length <= tokenBudget) {
                 return plan;
@@ -73,21 +73,66 @@ public final class SessionPrompt {
         return plan; // even without history it does not fit: the caller reports the context length
     }
 
-    private static Plan continued(Vocab vocab, String text, int[] full, Continuation c, Plan fallback) {
-        if (!text.startsWith(c.text())) {
-            return fallback; // the template rewrote earlier turns: no exact prefix to keep
+    /**
+     * The continuation's exact ids, then the tokens of the text the template writes after the last
+     * reply (its end-of-turn marker, the new messages, the generation prompt).
+     *
+     * <p>The history as the template renders it may differ from what the model saw at the joint
+     * between the generation prompt and the reply: Vicuna-style templates render a past reply as
+     * {@code "ASSISTANT: " + reply} while the generation prompt ends with {@code "ASSISTANT:"}.
+     * The exact ids keep what the model saw and produced, so such whitespace-only differences are
+     * accepted; any other difference (a template that rewrites earlier turns) falls back to
+     * tokenizing the whole conversation.
+     */
+    private static Plan continued(ChatTemplate template, Vocab vocab, String systemPrompt, List<Turn> turns,
+            String text, Continuation c, Plan fallback) {
+        String reply = turns.getLast().reply();
+        if (!c.text().endsWith(reply)) {
+            return fallback; // the continuation is not of the last stored turn
         }
+        String history;
+        try {
+            history = template.render(conversation(systemPrompt, turns, List.of()), false);
+        } catch (RuntimeException e) {
+            return fallback; // some templates refuse a conversation that ends with the assistant
+        }
+        int replyAt = history.lastIndexOf(reply);
+        if (!text.startsWith(history) || replyAt < 0) {
+            return fallback; // the new messages do not simply follow the history
+        }
+        int replyEnd = replyAt + reply.length();
+        if (!sameIgnoringWhitespace(c.text(), text.substring(0, replyEnd))) {
+            return fallback;
+        }
+        String suffix = text.substring(replyEnd);
         int[] cont = c.tokens();
-        if (full.length >= cont.length && Arrays.equals(full, 0, cont.length, cont, 0, cont.length)) {
-            return new Plan(full, text, 0, true); // re-tokenizing gives the same ids
-        }
-        int[] suffix = vocab.tokenize(text.substring(c.text().length()), false, true);
-        int[] tokens = Arrays.copyOf(cont, cont.length + suffix.length);
-        System.arraycopy(suffix, 0, tokens, cont.length, suffix.length);
-        if (!vocab.detokenize(tokens, false, true).equals(vocab.detokenize(full, false, true))) {
-            return fallback; // the split tokenization would change the text the model sees
+        int[] added = vocab.tokenize(suffix, false, true);
+        int[] tokens = Arrays.copyOf(cont, cont.length + added.length);
+        System.arraycopy(added, 0, tokens, cont.length, added.length);
+        // A tokenizer may change text at the seam (a SentencePiece space prefix before raw text).
+        if (!vocab.detokenize(tokens, false, true).equals(vocab.detokenize(cont, false, true) + suffix)) {
+            return fallback;
         }
         return new Plan(tokens, text, 0, true);
+    }
+
+    private static boolean sameIgnoringWhitespace(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (true) {
+            while (i < a.length() && Character.isWhitespace(a.charAt(i))) {
+                i++;
+            }
+            while (j < b.length() && Character.isWhitespace(b.charAt(j))) {
+                j++;
+            }
+            if (i == a.length() || j == b.length()) {
+                return i == a.length() && j == b.length();
+            }
+            if (a.charAt(i++) != b.charAt(j++)) {
+                return false;
+            }
+        }
     }
 
     /** The rendered text's tokens, with BOS unless the template already wrote it (Llama 3 does). */
