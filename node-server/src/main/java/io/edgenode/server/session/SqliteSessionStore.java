@@ -46,7 +46,7 @@ public final class SqliteSessionStore implements SessionStore {
     private static final System.Logger LOG = System.getLogger(SqliteSessionStore.class.getName());
     public static final String DB_FILE_NAME = "sessions.db";
     /** Longest wait for another process's write lock before a write fails as UNAVAILABLE (locked). */
-    static final int BUSY_TIMEOUT_MILLIS = 5_000;
+    static final int DEFAULT_BUSY_TIMEOUT_MILLIS = 5_000;
     static final int MAX_PAGE = 100;
     private static final TypeReference<LinkedHashMap<String, String>> METADATA_TYPE = new TypeReference<>() {};
     private static final TypeReference<List<SessionMessage>> MESSAGES_TYPE = new TypeReference<>() {};
@@ -58,12 +58,15 @@ public final class SqliteSessionStore implements SessionStore {
     private final InstantSource clock;
     private final ObjectMapper json = JsonMapper.builder().build();
     private final int schemaVersion;
+    private final int busyTimeoutMillis;
     private final ReentrantLock lock = new ReentrantLock();
     /** Guarded by {@link #lock}; null once closed. */
     private Connection conn;
 
-    private SqliteSessionStore(Path dbFile, InstantSource clock, Connection conn, int schemaVersion) {
+    private SqliteSessionStore(Path dbFile, InstantSource clock, Connection conn, int schemaVersion,
+            int busyTimeoutMillis) {
         this.dbFile = dbFile;
+        this.busyTimeoutMillis = busyTimeoutMillis;
         this.clock = clock;
         this.conn = conn;
         this.schemaVersion = schemaVersion;
@@ -82,11 +85,11 @@ public final class SqliteSessionStore implements SessionStore {
 
     /** As {@link #open(Path)}, with the clock that stamps creation, update and expiry times. */
     public static SqliteSessionStore open(Path dataDir, InstantSource clock) throws SessionStoreException {
-        return open(dataDir, clock, SchemaMigrations.ALL);
+        return open(dataDir, clock, SchemaMigrations.ALL, DEFAULT_BUSY_TIMEOUT_MILLIS);
     }
 
-    static SqliteSessionStore open(Path dataDir, InstantSource clock, List<SchemaMigrations.Migration> migrations)
-            throws SessionStoreException {
+    static SqliteSessionStore open(Path dataDir, InstantSource clock, List<SchemaMigrations.Migration> migrations,
+            int busyTimeoutMillis) throws SessionStoreException {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(clock, "clock");
         Path dir = dataDir.toAbsolutePath();
@@ -103,7 +106,7 @@ public final class SqliteSessionStore implements SessionStore {
         }
         Connection conn = null;
         try {
-            conn = config().createConnection("jdbc:sqlite:" + dbFile);
+            conn = config(busyTimeoutMillis).createConnection("jdbc:sqlite:" + dbFile);
             String mode = pragma(conn, "journal_mode");
             if (!"wal".equalsIgnoreCase(mode)) {
                 throw new SessionStoreException(Kind.UNAVAILABLE, "session database " + dbFile
@@ -116,22 +119,22 @@ public final class SqliteSessionStore implements SessionStore {
                         + " not created or continued", dbFile);
             }
             LOG.log(System.Logger.Level.DEBUG, "session database {0} open at schema version {1}", dbFile, version);
-            return new SqliteSessionStore(dbFile, clock, conn, version);
+            return new SqliteSessionStore(dbFile, clock, conn, version, busyTimeoutMillis);
         } catch (SQLException e) {
             closeQuietly(conn);
-            throw unavailable("open", dbFile, e);
+            throw unavailable("open the database", dbFile, busyTimeoutMillis, e);
         } catch (SessionStoreException | RuntimeException e) {
             closeQuietly(conn);
             throw e;
         }
     }
 
-    private static SQLiteConfig config() {
+    private static SQLiteConfig config(int busyTimeoutMillis) {
         SQLiteConfig c = new SQLiteConfig();
         c.setJournalMode(SQLiteConfig.JournalMode.WAL);
         c.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         c.enforceForeignKeys(true);
-        c.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+        c.setBusyTimeout(busyTimeoutMillis);
         return c;
     }
 
@@ -431,7 +434,7 @@ public final class SqliteSessionStore implements SessionStore {
             }
             return work.run(conn);
         } catch (SQLException e) {
-            throw unavailable(what, dbFile, e);
+            throw unavailable(what, dbFile, busyTimeoutMillis, e);
         } finally {
             lock.unlock();
         }
@@ -483,9 +486,9 @@ public final class SqliteSessionStore implements SessionStore {
     }
 
     /** Names the file and, for the failures an operator can fix, what to check. */
-    static SessionStoreException unavailable(String what, Path dbFile, SQLException e) {
+    static SessionStoreException unavailable(String what, Path dbFile, int busyTimeoutMillis, SQLException e) {
         String reason = switch (e instanceof SQLiteException se ? se.getResultCode().code & 0xff : e.getErrorCode() & 0xff) {
-            case 5, 6 -> "the database is locked by another process (waited " + BUSY_TIMEOUT_MILLIS + " ms)";
+            case 5, 6 -> "the database is locked by another process (waited " + busyTimeoutMillis + " ms)";
             case 8 -> "the database is read-only (check the permissions of the file and its directory)";
             case 10 -> "disk I/O error";
             case 11, 26 -> "the file is corrupt or not a SQLite database";
