@@ -32,7 +32,8 @@ final class Permissions {
                 enforced = true;
             }
         } else {
-            try (var out = Files.newOutputStream(p, java.nio.file.StandardOpenOption.APPEND)) {
+            try {
+                Files.newOutputStream(p, java.nio.file.StandardOpenOption.APPEND).close();
                 enforced = false;
             } catch (IOException e) {
                 enforced = true;

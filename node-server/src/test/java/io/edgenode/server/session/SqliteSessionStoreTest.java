@@ -438,6 +438,15 @@ class SqliteSessionStoreTest {
     // ---- durability ----
 
     @Test
+    void shouldRunInWalModeWithFullSyncForeignKeysAndABusyTimeout() throws Exception {
+        assertEquals("wal", store.pragma("journal_mode"));
+        assertEquals("2", store.pragma("synchronous"), "FULL: the WAL is fsynced on every commit");
+        assertEquals("1", store.pragma("foreign_keys"));
+        assertEquals(String.valueOf(SqliteSessionStore.DEFAULT_BUSY_TIMEOUT_MILLIS), store.pragma("busy_timeout"));
+        assertEquals(dataDir().resolve("sessions.db").toAbsolutePath(), store.databaseFile());
+    }
+
+    @Test
     void shouldKeepEverythingAcrossCloseAndReopen() throws Exception {
         Session created = store.create(new NewSession("s", "demo", "sys", Map.of("k", "v"), 0));
         Session afterTurn = append("s", "persisted", new Continuation("demo", new int[] {9, 8, 7}, "t"));
