@@ -110,7 +110,7 @@ final class SchemaMigrations {
                     st.execute("COMMIT");
                     applied++;
                 } catch (SQLException e) {
-                    SqliteSessionStore.rollbackQuietly(conn);
+                    SqliteFailures.rollbackQuietly(conn);
                     throw new SessionStoreException(SessionStoreException.Kind.UNAVAILABLE,
                             "session database " + dbName + ": migration to schema version " + m.version() + " ("
                                     + m.description() + ") failed: " + e.getMessage(), e);

@@ -16,7 +16,8 @@ public interface SessionStore extends AutoCloseable {
      * Creates a session, durably. Returns it with its id (generated when {@code s.id()} is null) and times.
      *
      * @throws IllegalArgumentException for an invalid id, empty model, metadata over the limits or a negative ttl
-     * @throws SessionStoreException    CONFLICT when a session with that id exists; UNAVAILABLE on storage failure
+     * @throws SessionStoreException    CONFLICT when a session with that id exists (an expired one keeps its id until
+     *                                  {@link #deleteExpired} removes it); UNAVAILABLE on storage failure
      */
     Session create(NewSession s) throws SessionStoreException;
 

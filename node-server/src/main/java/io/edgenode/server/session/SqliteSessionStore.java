@@ -1,9 +1,5 @@
 package io.edgenode.server.session;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.edgenode.server.session.SessionStoreException.Kind;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,14 +11,11 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.sqlite.SQLiteConfig;
-import org.sqlite.SQLiteException;
 
 /**
  * The embedded session store: one SQLite file, {@code <dataDir>/sessions.db}, in WAL mode. Thread-safe: every
@@ -46,24 +39,25 @@ public final class SqliteSessionStore implements SessionStore {
     private static final System.Logger LOG = System.getLogger(SqliteSessionStore.class.getName());
     public static final String DB_FILE_NAME = "sessions.db";
     /** Longest wait for another process's write lock before a write fails as UNAVAILABLE (locked). */
-    static final int BUSY_TIMEOUT_MILLIS = 5_000;
+    static final int DEFAULT_BUSY_TIMEOUT_MILLIS = 5_000;
     static final int MAX_PAGE = 100;
-    private static final TypeReference<LinkedHashMap<String, String>> METADATA_TYPE = new TypeReference<>() {};
-    private static final TypeReference<List<SessionMessage>> MESSAGES_TYPE = new TypeReference<>() {};
     private static final String SESSION_COLUMNS = "id, model, system_prompt, metadata_json, created_at, updated_at,"
             + " expires_at, turn_count, prompt_tokens, completion_tokens";
     private static final String LIVE = "(expires_at = 0 OR expires_at > ?)";
 
     private final Path dbFile;
     private final InstantSource clock;
-    private final ObjectMapper json = JsonMapper.builder().build();
+    private final SessionRows rows = new SessionRows();
     private final int schemaVersion;
+    private final int busyTimeoutMillis;
     private final ReentrantLock lock = new ReentrantLock();
     /** Guarded by {@link #lock}; null once closed. */
     private Connection conn;
 
-    private SqliteSessionStore(Path dbFile, InstantSource clock, Connection conn, int schemaVersion) {
+    private SqliteSessionStore(Path dbFile, InstantSource clock, Connection conn, int schemaVersion,
+            int busyTimeoutMillis) {
         this.dbFile = dbFile;
+        this.busyTimeoutMillis = busyTimeoutMillis;
         this.clock = clock;
         this.conn = conn;
         this.schemaVersion = schemaVersion;
@@ -82,11 +76,11 @@ public final class SqliteSessionStore implements SessionStore {
 
     /** As {@link #open(Path)}, with the clock that stamps creation, update and expiry times. */
     public static SqliteSessionStore open(Path dataDir, InstantSource clock) throws SessionStoreException {
-        return open(dataDir, clock, SchemaMigrations.ALL);
+        return open(dataDir, clock, SchemaMigrations.ALL, DEFAULT_BUSY_TIMEOUT_MILLIS);
     }
 
-    static SqliteSessionStore open(Path dataDir, InstantSource clock, List<SchemaMigrations.Migration> migrations)
-            throws SessionStoreException {
+    static SqliteSessionStore open(Path dataDir, InstantSource clock, List<SchemaMigrations.Migration> migrations,
+            int busyTimeoutMillis) throws SessionStoreException {
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(clock, "clock");
         Path dir = dataDir.toAbsolutePath();
@@ -103,7 +97,7 @@ public final class SqliteSessionStore implements SessionStore {
         }
         Connection conn = null;
         try {
-            conn = config().createConnection("jdbc:sqlite:" + dbFile);
+            conn = config(busyTimeoutMillis).createConnection("jdbc:sqlite:" + dbFile);
             String mode = pragma(conn, "journal_mode");
             if (!"wal".equalsIgnoreCase(mode)) {
                 throw new SessionStoreException(Kind.UNAVAILABLE, "session database " + dbFile
@@ -116,22 +110,22 @@ public final class SqliteSessionStore implements SessionStore {
                         + " not created or continued", dbFile);
             }
             LOG.log(System.Logger.Level.DEBUG, "session database {0} open at schema version {1}", dbFile, version);
-            return new SqliteSessionStore(dbFile, clock, conn, version);
+            return new SqliteSessionStore(dbFile, clock, conn, version, busyTimeoutMillis);
         } catch (SQLException e) {
-            closeQuietly(conn);
-            throw unavailable("open", dbFile, e);
+            SqliteFailures.closeQuietly(conn);
+            throw SqliteFailures.unavailable("open the database", dbFile, busyTimeoutMillis, e);
         } catch (SessionStoreException | RuntimeException e) {
-            closeQuietly(conn);
+            SqliteFailures.closeQuietly(conn);
             throw e;
         }
     }
 
-    private static SQLiteConfig config() {
+    private static SQLiteConfig config(int busyTimeoutMillis) {
         SQLiteConfig c = new SQLiteConfig();
         c.setJournalMode(SQLiteConfig.JournalMode.WAL);
         c.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
         c.enforceForeignKeys(true);
-        c.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
+        c.setBusyTimeout(busyTimeoutMillis);
         return c;
     }
 
@@ -143,6 +137,11 @@ public final class SqliteSessionStore implements SessionStore {
     /** The database file, for logs. */
     public Path databaseFile() {
         return dbFile;
+    }
+
+    /** A PRAGMA's value on the store's connection, for tests and diagnostics. */
+    String pragma(String name) throws SessionStoreException {
+        return withConnection("read PRAGMA " + name, c -> pragma(c, name));
     }
 
     @Override
@@ -158,7 +157,7 @@ public final class SqliteSessionStore implements SessionStore {
         if (s.ttlMillis() < 0) {
             throw new IllegalArgumentException("ttl must not be negative, got " + s.ttlMillis() + " ms");
         }
-        String metadataJson = toJson(s.metadata());
+        String metadataJson = rows.toJson(s.metadata());
         return withConnection("create a session", c -> {
             long now = clock.millis();
             long expiresAt = expiry(now, s.ttlMillis());
@@ -199,7 +198,7 @@ public final class SqliteSessionStore implements SessionStore {
             st.setString(1, id);
             st.setLong(2, clock.millis());
             try (ResultSet rs = st.executeQuery()) {
-                return rs.next() ? Optional.of(session(rs)) : Optional.empty();
+                return rs.next() ? Optional.of(rows.session(rs)) : Optional.empty();
             }
         }
     }
@@ -230,7 +229,7 @@ public final class SqliteSessionStore implements SessionStore {
             List<Session> sessions = new ArrayList<>(limit + 1);
             try (st; ResultSet rs = st.executeQuery()) {
                 while (rs.next()) {
-                    sessions.add(session(rs));
+                    sessions.add(rows.session(rs));
                 }
             }
             boolean hasMore = sessions.size() > limit;
@@ -269,7 +268,7 @@ public final class SqliteSessionStore implements SessionStore {
                         st.setString(1, sessionId);
                         try (ResultSet rs = st.executeQuery()) {
                             while (rs.next()) {
-                                turns.add(new Turn(rs.getInt(1), fromJson(rs.getString(2), MESSAGES_TYPE),
+                                turns.add(new Turn(rs.getInt(1), rows.messages(rs.getString(2)),
                                         rs.getString(3), rs.getInt(4), rs.getInt(5), rs.getInt(6), rs.getString(7),
                                         rs.getLong(8)));
                             }
@@ -295,7 +294,8 @@ public final class SqliteSessionStore implements SessionStore {
                     if (!rs.next()) {
                         return Optional.empty();
                     }
-                    return Optional.of(new Continuation(rs.getString(1), tokens(rs.getBytes(2)), rs.getString(3)));
+                    return Optional.of(new Continuation(rs.getString(1), SessionRows.tokens(rs.getBytes(2)),
+                            rs.getString(3)));
                 }
             }
         });
@@ -312,17 +312,22 @@ public final class SqliteSessionStore implements SessionStore {
             throw new IllegalArgumentException("token counts must not be negative: prompt " + promptTokens
                     + ", completion " + completionTokens + ", cached " + cachedTokens);
         }
-        String inputJson = toJson(List.copyOf(input));
+        String inputJson = rows.toJson(List.copyOf(input));
         byte[] contTokens = continuation == null ? null : TokenBlobs.encode(continuation.tokens());
         return inTransaction("append a turn", c -> {
             long now = clock.millis();
-            Session before = readSession(c, sessionId).orElseThrow(() -> notFound(sessionId));
+            Session before;
             long ttl;
-            try (PreparedStatement st = c.prepareStatement("SELECT ttl_ms FROM sessions WHERE id = ?")) {
+            try (PreparedStatement st = c.prepareStatement(
+                    "SELECT " + SESSION_COLUMNS + ", ttl_ms FROM sessions WHERE id = ? AND " + LIVE)) {
                 st.setString(1, sessionId);
+                st.setLong(2, now);
                 try (ResultSet rs = st.executeQuery()) {
-                    rs.next();
-                    ttl = rs.getLong(1);
+                    if (!rs.next()) {
+                        throw notFound(sessionId);
+                    }
+                    before = rows.session(rs);
+                    ttl = rs.getLong(11);
                 }
             }
             int index = before.turnCount();
@@ -408,7 +413,7 @@ public final class SqliteSessionStore implements SessionStore {
         lock.lock();
         try {
             if (conn != null) {
-                closeQuietly(conn); // the last connection checkpoints the WAL into the database file
+                SqliteFailures.closeQuietly(conn); // the last connection checkpoints the WAL into the database file
                 conn = null;
             }
         } finally {
@@ -431,7 +436,7 @@ public final class SqliteSessionStore implements SessionStore {
             }
             return work.run(conn);
         } catch (SQLException e) {
-            throw unavailable(what, dbFile, e);
+            throw SqliteFailures.unavailable(what, dbFile, busyTimeoutMillis, e);
         } finally {
             lock.unlock();
         }
@@ -447,7 +452,7 @@ public final class SqliteSessionStore implements SessionStore {
                     result = work.run(c);
                     st.execute("COMMIT");
                 } catch (SQLException | SessionStoreException | RuntimeException e) {
-                    rollbackQuietly(c);
+                    SqliteFailures.rollbackQuietly(c);
                     throw e;
                 }
                 return result;
@@ -455,46 +460,8 @@ public final class SqliteSessionStore implements SessionStore {
         });
     }
 
-    /**
-     * SQLite rolls some failures back by itself (disk full, I/O errors); then ROLLBACK reports that no transaction
-     * is active, which is fine.
-     */
-    static void rollbackQuietly(Connection c) {
-        try (Statement st = c.createStatement()) {
-            st.execute("ROLLBACK");
-        } catch (SQLException e) {
-            LOG.log(System.Logger.Level.DEBUG, "rollback: {0}", e.getMessage());
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (SQLException e) {
-            LOG.log(System.Logger.Level.WARNING, "closing the session database: {0}", e.getMessage());
-        }
-    }
-
     private static SessionStoreException notFound(String id) {
         return new SessionStoreException(Kind.NOT_FOUND, "no session '" + id + "'");
-    }
-
-    /** Names the file and, for the failures an operator can fix, what to check. */
-    static SessionStoreException unavailable(String what, Path dbFile, SQLException e) {
-        String reason = switch (e instanceof SQLiteException se ? se.getResultCode().code & 0xff : e.getErrorCode() & 0xff) {
-            case 5, 6 -> "the database is locked by another process (waited " + BUSY_TIMEOUT_MILLIS + " ms)";
-            case 8 -> "the database is read-only (check the permissions of the file and its directory)";
-            case 10 -> "disk I/O error";
-            case 11, 26 -> "the file is corrupt or not a SQLite database";
-            case 13 -> "the disk is full";
-            case 14 -> "the file cannot be opened (check that the directory exists and is writable)";
-            default -> "SQLite error";
-        };
-        return new SessionStoreException(Kind.UNAVAILABLE, "session store " + dbFile + ": cannot " + what + ": "
-                + reason + " [" + e.getMessage() + "]", e);
     }
 
     private static String pragma(Connection c, String name) throws SQLException {
@@ -512,34 +479,5 @@ public final class SqliteSessionStore implements SessionStore {
         return ((a ^ r) & (b ^ r)) < 0 ? Long.MAX_VALUE : r;
     }
 
-    private Session session(ResultSet rs) throws SQLException {
-        return new Session(rs.getString(1), rs.getString(2), rs.getString(3),
-                fromJson(rs.getString(4), METADATA_TYPE), rs.getLong(5), rs.getLong(6), rs.getLong(7), rs.getInt(8),
-                rs.getLong(9), rs.getLong(10));
-    }
 
-    private static int[] tokens(byte[] blob) throws SQLException {
-        try {
-            return TokenBlobs.decode(blob);
-        } catch (IllegalArgumentException e) {
-            throw new SQLException("corrupt token column: " + e.getMessage(), "", 11, e);
-        }
-    }
-
-    private String toJson(Object value) {
-        try {
-            return json.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot encode " + value.getClass().getSimpleName() + " as JSON", e);
-        }
-    }
-
-    /** A row that does not parse was not written by this code: report it as a corrupt database. */
-    private <T> T fromJson(String text, TypeReference<T> type) throws SQLException {
-        try {
-            return json.readValue(text, type);
-        } catch (JsonProcessingException e) {
-            throw new SQLException("corrupt JSON column: " + e.getOriginalMessage(), "", 11, e);
-        }
-    }
 }
