@@ -459,14 +459,17 @@ final class Download {
         return new PullException(PullException.Kind.IO, what + ": " + HttpFetch.describe(e), e);
     }
 
-    /** Records and hands out progress; byte counts at most every 50 ms, state changes always. */
+    /**
+     * Records progress for {@link #latest} (always current) and hands it to the listeners: byte
+     * counts at most every 50 ms, state changes always.
+     */
     private void emit(PullProgress p, boolean always) {
+        latest = p;
         long now = System.nanoTime();
         if (!always && now - lastEmitNanos < PROGRESS_INTERVAL_NANOS) {
             return;
         }
         lastEmitNanos = now;
-        latest = p;
         for (PullListener l : listeners) {
             deliver(l, p);
         }

@@ -46,6 +46,17 @@ final class PullTesting {
         return assertInstanceOf(PullException.class, e.getCause());
     }
 
+    /** Waits up to 10 s for {@code condition}. */
+    static void eventually(java.util.function.BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(5);
+        }
+    }
+
     /** A listener that keeps everything it is given. */
     static final class Recorder implements PullListener {
         final List<PullProgress> seen = new CopyOnWriteArrayList<>();
