@@ -89,7 +89,8 @@ public final class ModelPuller implements AutoCloseable {
      *
      * @param listener receives progress on the download thread (and the latest progress at once,
      *     on the calling thread)
-     * @return completes with the published target, or exceptionally with a {@link PullException}
+     * @return completes with the published target (made absolute and normalized: two spellings of
+     *     one path are one target), or exceptionally with a {@link PullException}
      *     (not wrapped). A call for a target whose pull is running joins it: the same outcome, and
      *     its listener receives the rest of the progress; joining with another source fails.
      */
