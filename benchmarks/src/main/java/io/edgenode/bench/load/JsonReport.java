@@ -102,6 +102,7 @@ final class JsonReport {
         dist(n.putObject("itl_ms"), s.itlMs());
         dist(n.putObject("e2e_ms"), s.e2eMs());
         dist(n.putObject("decode_tok_s"), s.decodeTokensPerSecond());
+        num(n, "tokens_per_chunk", s.tokensPerChunk());
         num(n, "prompt_tokens_mean", s.promptTokensMean());
         num(n, "completion_tokens_mean", s.completionTokensMean());
         ArrayNode repeats = n.putArray("repeats");

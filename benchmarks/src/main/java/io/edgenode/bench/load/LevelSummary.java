@@ -19,13 +19,16 @@ import java.util.TreeMap;
  * @param itlMs        gaps between successive content chunks
  * @param e2eMs        send to the end of the response
  * @param decodeTokensPerSecond per request: tokens after the first over first-to-last content
+ * @param tokensPerChunk mean completion tokens per content chunk: above 1 when the endpoint
+ *                       coalesces tokens (or holds back the bytes of a multi-byte character), and
+ *                       then {@code itlMs} measures chunks, not tokens
  * @param turns        per turn of the conversations (one entry for single-turn workloads)
  */
 public record LevelSummary(String endpoint, int concurrency, List<RepeatFigures> repeats, int requests, int ok,
         Map<String, Integer> errors, Map<String, String> errorSample, int shortOutputs, Spread outputTokensPerSecond,
         Spread requestsPerSecond, Distribution ttftMs, Distribution itlMs, Distribution e2eMs,
-        Distribution decodeTokensPerSecond, double promptTokensMean, double completionTokensMean,
-        List<TurnFigures> turns) {
+        Distribution decodeTokensPerSecond, double tokensPerChunk, double promptTokensMean,
+        double completionTokensMean, List<TurnFigures> turns) {
 
     /** One repeat's aggregates: output tokens and successful requests over its wall time. Immutable. */
     public record RepeatFigures(int repeat, double wallSeconds, int requests, int ok, long outputTokens,
@@ -85,6 +88,7 @@ public record LevelSummary(String endpoint, int concurrency, List<RepeatFigures>
                 Stats.distribution(good.stream().map(r -> r.e2eNanos() / 1e6).toList()),
                 Stats.distribution(good.stream().map(RequestResult::decodeTokensPerSecond).filter(Double::isFinite)
                         .toList()),
+                tokensPerChunk(good),
                 mean(good.stream().filter(r -> r.promptTokens() >= 0).map(r -> (double) r.promptTokens()).toList()),
                 mean(good.stream().map(r -> (double) r.completionTokens()).toList()),
                 List.copyOf(turns));
@@ -92,6 +96,18 @@ public record LevelSummary(String endpoint, int concurrency, List<RepeatFigures>
 
     private static Distribution ttft(List<RequestResult> rs) {
         return Stats.distribution(rs.stream().filter(r -> r.ttftNanos() >= 0).map(r -> r.ttftNanos() / 1e6).toList());
+    }
+
+    private static double tokensPerChunk(List<RequestResult> rs) {
+        long tokens = 0;
+        long chunks = 0;
+        for (RequestResult r : rs) {
+            if (r.contentChunks() > 0) {
+                tokens += r.completionTokens();
+                chunks += r.contentChunks();
+            }
+        }
+        return chunks == 0 ? Double.NaN : tokens / (double) chunks;
     }
 
     private static double mean(List<Double> v) {

@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
  * arguments.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+        version = "edgenode bench (report format " + JsonReport.FORMAT_VERSION + ")",
         description = {"Load generator for OpenAI-compatible endpoints (this node, llama-server, vLLM, ...).",
                 "Sweeps concurrency, measures TTFT, inter-token latency, decode tok/s and end-to-end latency per request,"
                         + " output tok/s and requests/s per level, and writes report.json, requests.jsonl, summary.md"
@@ -43,7 +44,7 @@ public final class LoadBenchMain implements Callable<Integer> {
             description = "Sent as 'Authorization: Bearer KEY' (default: $EDGENODE_BENCH_API_KEY).")
     String apiKey;
 
-    @Option(names = "--concurrency", split = ",", paramLabel = "N[,N...]", defaultValue = "1,2,4,8",
+    @Option(names = "--concurrency", split = ",", paramLabel = "N", defaultValue = "1,2,4,8",
             description = "Concurrency sweep (default: ${DEFAULT-VALUE}).")
     List<Integer> concurrency;
 

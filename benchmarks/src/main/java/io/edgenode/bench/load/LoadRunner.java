@@ -98,8 +98,9 @@ public final class LoadRunner {
                     note = "session_id (POST /v1/sessions)";
                     client.deleteSession(e, reply.id());
                 } else {
-                    note = (reply.unsupported() ? "no sessions API" : "sessions API failed") + " (" + reply.detail()
-                            + "): full history every turn";
+                    note = reply.unsupported()
+                            ? "no sessions API (HTTP " + reply.status() + "): full history every turn"
+                            : "sessions API failed (" + reply.detail() + "): full history every turn";
                 }
             }
         }

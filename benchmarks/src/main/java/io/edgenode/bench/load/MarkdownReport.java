@@ -52,19 +52,22 @@ final class MarkdownReport {
                     .append(" |\n");
         }
         sb.append("\nLatencies pool every successful request of a level (all repeats); percentiles are nearest-rank. "
-                + "Throughputs are per repeat, min / median / max. ITL: gaps between content chunks.\n");
+                + "Throughputs are per repeat, min / median / max. ITL: gaps between content chunks (per token when"
+                + " tok/chunk is 1). Short: requests that got fewer tokens than asked.\n");
 
         for (Map.Entry<String, List<LevelSummary>> e : report.levels().entrySet()) {
             sb.append("\n## ").append(e.getKey()).append("\n\n");
             sb.append("| c | requests | ok | errors | output tok/s | req/s | TTFT p50 / p95 / p99 ms"
-                    + " | ITL p50 / p95 / p99 ms | e2e p50 / p95 / p99 ms | decode tok/s p50 | prompt tok | short |\n");
-            sb.append("|---:|---:|---:|---|---|---|---|---|---|---:|---:|---:|\n");
+                    + " | ITL p50 / p95 / p99 ms | e2e p50 / p95 / p99 ms | decode tok/s p50 | tok/chunk | prompt tok"
+                    + " | short |\n");
+            sb.append("|---:|---:|---:|---|---|---|---|---|---|---:|---:|---:|---:|\n");
             for (LevelSummary s : e.getValue()) {
                 sb.append("| ").append(s.concurrency()).append(" | ").append(s.requests()).append(" | ").append(s.ok())
                         .append(" | ").append(errors(s.errors())).append(" | ").append(spread(s.outputTokensPerSecond()))
                         .append(" | ").append(spread(s.requestsPerSecond(), "%.2f")).append(" | ").append(pcts(s.ttftMs()))
                         .append(" | ").append(pcts(s.itlMs())).append(" | ").append(pcts(s.e2eMs())).append(" | ")
                         .append(fmt(s.decodeTokensPerSecond().p50(), "%.1f")).append(" | ")
+                        .append(fmt(s.tokensPerChunk(), "%.2f")).append(" | ")
                         .append(fmt(s.promptTokensMean(), "%.0f")).append(" | ").append(s.shortOutputs()).append(" |\n");
             }
             boolean anyErrors = e.getValue().stream().anyMatch(s -> !s.errors().isEmpty());

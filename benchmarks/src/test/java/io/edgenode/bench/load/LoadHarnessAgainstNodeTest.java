@@ -86,6 +86,7 @@ class LoadHarnessAgainstNodeTest {
             assertTrue(ttft.path("p95").asDouble() <= ttft.path("p99").asDouble());
             assertTrue(ttft.path("p99").asDouble() <= ttft.path("max").asDouble());
             assertTrue(level.path("itl_ms").path("count").asInt() > 0);
+            assertTrue(level.path("tokens_per_chunk").asDouble() >= 1.0, level.toString());
             assertTrue(level.path("e2e_ms").path("p50").asDouble() >= ttft.path("p50").asDouble());
             assertTrue(level.path("output_tok_s").path("median").asDouble() > 0);
             assertTrue(level.path("requests_s").path("median").asDouble() > 0);
