@@ -21,11 +21,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The harness's client for OpenAI-compatible endpoints over {@link HttpClient} (HTTP/1.1,
- * keep-alive): chat completions (streamed or not) timed on arrival, and the node's sessions API.
- * Every wait is bounded by {@link Timeouts}, so a stalled endpoint yields a {@link ErrorKind#TIMEOUT}
- * result and never blocks a caller for longer than {@link Timeouts#request()}. Thread-safe (each
- * call keeps its state on its own stack).
+ * Thread-safe (each call keeps its state on its own stack): the harness's client for
+ * OpenAI-compatible endpoints over {@link HttpClient} (HTTP/1.1, keep-alive), chat completions
+ * (streamed or not) timed on arrival, and the node's sessions API. Every wait is bounded by
+ * {@link Timeouts}, so a stalled endpoint yields a {@link ErrorKind#TIMEOUT} result and never
+ * blocks a caller for longer than {@link Timeouts#request()}.
  */
 public final class ChatClient {
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -7,11 +7,10 @@ import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A response body's lines, handed from the HTTP client's threads to the one thread that reads
- * them, with a timeout on every wait: what lets a stalled stream end as an error instead of a
- * blocked read ({@code BodyHandlers.ofLines()} blocks without a bound). Lines are requested one
- * at a time, so at most one line and the terminal signal are ever queued. Written by the client's
- * threads, read by one consumer thread.
+ * Written by the HTTP client's threads, read by one consumer thread: a response body's lines,
+ * with a timeout on every wait, which lets a stalled stream end as an error instead of a blocked
+ * read ({@code BodyHandlers.ofLines()} blocks without a bound). Lines are requested one at a time,
+ * so at most one line and the terminal signal are ever queued (the queue is bounded).
  */
 final class LineQueue implements Flow.Subscriber<String> {
     /** Signals that the body is over. */

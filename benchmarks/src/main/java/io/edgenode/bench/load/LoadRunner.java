@@ -13,11 +13,12 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Drives a {@link Workload} against one or more endpoints: per endpoint, calibration of the prompt
+ * Used by one thread (its load clients are virtual threads of its own): drives a {@link Workload}
+ * against one or more endpoints. Per endpoint, calibration of the prompt
  * length, a sessions probe (multi-turn only) and warm-up (all excluded from figures); then for each
  * repeat and concurrency level every endpoint in turn, so that drifts of a shared machine touch
  * all endpoints alike. Each level run has {@code concurrency} clients on virtual threads taking
- * conversations from a shared counter. Used by one thread; its clients are its own.
+ * conversations from a shared counter.
  */
 public final class LoadRunner {
     /** Seed offset of the system prompt that every request shares. */
@@ -86,6 +87,16 @@ public final class LoadRunner {
             }
         }
         PromptShape shape = PromptShape.fit(workload.promptTokens(), workload.systemPromptRatio(), counts[0], counts[1]);
+        if (shape.calibrated()) {
+            List<Message> check = new ArrayList<>();
+            String system = systemPrompt(shape);
+            if (system != null) {
+                check.add(new Message("system", system));
+            }
+            check.add(new Message("user", PromptText.words(workload.seed() - 2, shape.userWords())));
+            RequestResult r = client.chat(e, check, null, options(1), -1, 1, System.nanoTime());
+            shape = shape.corrected(workload.promptTokens(), r.ok() ? r.promptTokens() : -1);
+        }
         boolean sessions = false;
         String note = "";
         if (workload.turns() > 1) {

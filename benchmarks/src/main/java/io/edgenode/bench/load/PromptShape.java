@@ -3,7 +3,8 @@ package io.edgenode.bench.load;
 /**
  * How many words of system and user text make a first turn of the target prompt length on one
  * endpoint, from two calibration requests (8 and 72 words) and the {@code usage.prompt_tokens}
- * the endpoint reported for them. Immutable.
+ * the endpoint reported for them, then corrected by one request of the fitted shape (a system
+ * message adds its own template tokens). Immutable.
  *
  * @param tokensPerWord  prompt tokens per added word on this endpoint's tokenizer
  * @param overheadTokens prompt tokens of an empty message (chat template, BOS)
@@ -22,5 +23,14 @@ record PromptShape(int systemWords, int userWords, double tokensPerWord, double 
         int system = (int) Math.round(systemRatio * words);
         int user = Math.max(1, words - system);
         return new PromptShape(system, user, perWord, overhead, ok);
+    }
+
+    /** This shape with the user text resized by what a request of this shape measured ({@code measuredTokens}) missed. */
+    PromptShape corrected(int targetTokens, int measuredTokens) {
+        if (!calibrated || measuredTokens <= 0) {
+            return this;
+        }
+        int user = (int) Math.max(1, userWords + Math.round((targetTokens - measuredTokens) / tokensPerWord));
+        return new PromptShape(systemWords, user, tokensPerWord, overheadTokens, calibrated);
     }
 }

@@ -28,12 +28,23 @@ class LoadHarnessFailureTest {
     @TempDir
     Path out;
 
-    /** Runs the command with short timeouts; returns its exit status. */
+    /** Runs the command with short timeouts ({@code extra}: option, value pairs that replace the defaults); returns its exit status. */
     private int bench(String url, String... extra) {
-        List<String> args = new java.util.ArrayList<>(List.of("--url", url, "--model", "m", "--concurrency", "1,2",
-                "--requests", "3", "--max-tokens", "4", "--warmup", "0", "--response-timeout", "1",
-                "--idle-timeout", "1", "--request-timeout", "5", "--out", out.toString()));
-        args.addAll(List.of(extra));
+        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        String[] defaults = {"--url", url, "--model", "m", "--concurrency", "1,2", "--requests", "3", "--max-tokens", "4",
+                "--warmup", "0", "--response-timeout", "1", "--idle-timeout", "1", "--request-timeout", "5",
+                "--out", out.toString()};
+        for (int i = 0; i < defaults.length; i += 2) {
+            options.put(defaults[i], defaults[i + 1]);
+        }
+        for (int i = 0; i < extra.length; i += 2) {
+            options.put(extra[i], extra[i + 1]);
+        }
+        List<String> args = new java.util.ArrayList<>();
+        options.forEach((k, v) -> {
+            args.add(k);
+            args.add(v);
+        });
         return LoadBenchMain.run(new PrintStream(log, true, StandardCharsets.UTF_8), args.toArray(String[]::new));
     }
 
@@ -76,6 +87,27 @@ class LoadHarnessFailureTest {
             assertEquals(3, level.path("errors").path("timeout").asInt(), level.toString());
             assertTrue(level.path("error_samples").path("timeout").asText().contains("stalled"), level.toString());
         }
+    }
+
+    @Test
+    void shouldNotTimeOutAStreamThatKeepsSendingPastTheResponseTimeout() throws Exception {
+        try (FakeEndpoint slow = new FakeEndpoint((x, body) -> {
+            x.getResponseHeaders().set("Content-Type", "text/event-stream");
+            x.sendResponseHeaders(200, 0);
+            OutputStream os = x.getResponseBody();
+            String[] events = FakeEndpoint.sse(4, true, 10).split("(?<=\n\n)");
+            for (String e : events) {
+                os.write(e.getBytes(StandardCharsets.UTF_8));
+                os.flush();
+                Thread.sleep(400); // 6 events: 2.4 s in all, each gap within the 1 s idle bound
+            }
+        })) {
+            assertEquals(0, bench(slow.url(), "--concurrency", "1", "--requests", "1", "--request-timeout", "20"),
+                    log.toString());
+        }
+        JsonNode level = report().path("results").get(0);
+        assertEquals(1, level.path("ok").asInt(), level.toString());
+        assertTrue(level.path("e2e_ms").path("p50").asDouble() > 2000, "the response timeout covers the headers only");
     }
 
     @Test
