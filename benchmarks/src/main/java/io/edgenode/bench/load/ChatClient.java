@@ -27,7 +27,7 @@ import java.util.concurrent.TimeoutException;
  * {@link Timeouts}, so a stalled endpoint yields a {@link ErrorKind#TIMEOUT} result and never
  * blocks a caller for longer than {@link Timeouts#request()}.
  */
-public final class ChatClient {
+public final class ChatClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** How much of an error body goes into a report. */
     private static final int DETAIL_CHARS = 300;
@@ -41,6 +41,12 @@ public final class ChatClient {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(timeouts.connect())
                 .build();
+    }
+
+    /** Aborts whatever is still in flight and releases the client's connections and threads. */
+    @Override
+    public void close() {
+        client.shutdownNow();
     }
 
     /** What one chat request asks for, besides its messages. Immutable. */

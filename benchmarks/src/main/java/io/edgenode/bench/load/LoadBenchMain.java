@@ -151,11 +151,13 @@ public final class LoadBenchMain implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
-        ChatClient client = new ChatClient(timeouts);
-        List<Endpoint> endpoints = endpoints(client);
         Path dir = out != null ? out
                 : Path.of("target", "bench", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd-HHmmss")));
-        LoadReport report = LoadReport.of(new LoadRunner(client, workload, log).run(endpoints), RunMeta.current(arguments));
+        LoadReport report;
+        try (ChatClient client = new ChatClient(timeouts)) {
+            List<Endpoint> endpoints = endpoints(client);
+            report = LoadReport.of(new LoadRunner(client, workload, log).run(endpoints), RunMeta.current(arguments));
+        }
         for (Path p : report.write(dir)) {
             log.println("wrote " + p);
         }
