@@ -6,6 +6,8 @@ import io.edgenode.server.config.NodeConfigReader;
 import io.edgenode.server.http.HttpNode;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.session.SessionService;
+import io.edgenode.server.session.SessionSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +34,10 @@ final class RealNode implements AutoCloseable {
         NodeConfig config = NodeConfigReader.parse(yaml, DIR, "bench-test.yaml");
         ModelHost host = new ModelHost(LlamaLibrary.load(), config);
         host.startLoading();
-        node = HttpNode.start(config.server(), host, new ServerMetrics());
+        // With sessions, so multi-turn runs take the session path (session_id, only new messages).
+        SessionService sessions = SessionService.start(SessionSettings.defaults(
+                java.nio.file.Files.createTempDirectory("edgenode-bench-test")));
+        node = HttpNode.start(config.server(), host, new ServerMetrics(), sessions);
         if (!host.awaitReady(Duration.ofSeconds(120))) {
             node.shutdown(Duration.ZERO);
             throw new IOException("model did not load: " + host.failure(MODEL).orElse("timeout"));
