@@ -258,6 +258,8 @@ class SessionsHttpTest {
             copy = createSession(n, "{}"); // the KV of a fresh process: nothing resident
             JsonNode restored = chat(n, id, List.of(message("user", "three")), 10);
             assertEquals(1, n.engineMetrics("demo").kvRestores(), "restored from the snapshot");
+            assertTrue(n.get("/metrics").body().contains("edgenode_kv_snapshot_restores_total{model=\"demo\"} 1.0"),
+                    "exported in /metrics");
             // The snapshot holds the history but the last sampled token (never fed back).
             assertEquals(history - 1, cachedTokens(restored), "restored after restart");
             JsonNode reference = chat(n, null, full, 10);
