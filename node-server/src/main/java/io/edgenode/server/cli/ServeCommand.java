@@ -1,6 +1,7 @@
 package io.edgenode.server.cli;
 
 import io.edgenode.core.llama.LlamaLibrary;
+import io.edgenode.server.config.ByteSize;
 import io.edgenode.server.config.NodeConfig;
 import io.edgenode.server.config.NodeConfigReader;
 import io.edgenode.server.config.ServerSettings;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -40,6 +42,11 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Data directory (default: from the config).")
     Path dataDir;
 
+    @Option(names = "--memory-budget", paramLabel = "SIZE", description = "Memory the loaded models may take together,"
+            + " such as 6GiB or 512MiB (default: from the config, else 3/4 of physical memory). Idle models are"
+            + " unloaded to make room; a model that cannot fit is refused with 503.")
+    String memoryBudget;
+
     @Option(names = "--shutdown-timeout", defaultValue = "30", description = "Seconds in-flight requests may take to finish on SIGTERM (default ${DEFAULT-VALUE}).")
     int shutdownSeconds;
 
@@ -51,8 +58,15 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         NodeConfig cfg = loadConfig();
         ServerSettings s = cfg.server();
+        long budget = s.memoryBudgetBytes();
+        if (memoryBudget != null) {
+            budget = ByteSize.parse(memoryBudget).orElseThrow(() -> new CommandLine.ParameterException(
+                    spec.commandLine(), "--memory-budget: must be a size such as 6GiB, 512MiB or 8GB, got '"
+                            + memoryBudget + "'"));
+        }
         ServerSettings settings = new ServerSettings(host != null ? host : s.host(), port != null ? port : s.port(),
-                dataDir != null ? dataDir : s.dataDir(), s.corsAllowedOrigins(), s.maxBodyBytes());
+                dataDir != null ? dataDir : s.dataDir(), s.corsAllowedOrigins(), s.maxBodyBytes(), budget, s.routing());
+        cfg = new NodeConfig(settings, cfg.models(), cfg.baseDir());
         Files.createDirectories(settings.dataDir());
         LlamaLibrary library = LlamaLibrary.load(llamaLib);
         ServerMetrics metrics = new ServerMetrics();
@@ -63,6 +77,7 @@ final class ServeCommand implements Callable<Integer> {
                     .orElse(new io.edgenode.core.engine.EngineMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
         }
         models.startLoading();
+        err.printf("edgenode: memory budget %d MiB%n", models.budgetBytes() >> 20);
         HttpNode node = HttpNode.start(settings, models, metrics);
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);

@@ -35,7 +35,7 @@ public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path bas
                 gpu_layers: 0
                 max_batch_tokens: 256
                 max_queue: 64
-                default: true
+                preload: true
             """;
 
     public NodeConfig {

@@ -59,6 +59,7 @@ public final class HttpNode implements AutoCloseable {
         ExecutorService blocking = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("edgenode-request-", 0).factory());
         GenerationEndpoint generation = new GenerationEndpoint(host, metrics, blocking);
+        AdminEndpoint admin = new AdminEndpoint(host, blocking);
         Cors cors = new Cors(settings.corsAllowedOrigins());
         int maxBody = settings.maxBodyBytes();
         ServerBootstrap b = new ServerBootstrap()
@@ -72,7 +73,7 @@ public final class HttpNode implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(4096, 16 * 1024, 16 * 1024));
                         ch.pipeline().addLast(new LimitedAggregator(maxBody));
-                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, cors));
+                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, admin, cors));
                     }
                 });
         try {
