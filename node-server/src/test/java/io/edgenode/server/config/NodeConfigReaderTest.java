@@ -185,7 +185,7 @@ class NodeConfigReaderTest {
                   - id: auto
                     path: a.gguf
                 """);
-        assertError("test.yaml:4:5: models[0].fallbacks[0]: a model cannot be its own fallback", """
+        assertError("test.yaml:5:9: models[0].fallbacks[0]: a model cannot be its own fallback", """
                 models:
                   - id: a
                     path: a.gguf
