@@ -67,6 +67,7 @@ public final class ModelHost implements AutoCloseable {
     private final long budgetBytes;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
     private final Object lock = new Object();
+    private final Object syntheticLock = new Object();
     private final CountDownLatch preloadsDone;
     private final ScheduledExecutorService reaper;
     private boolean closed; // guarded by lock
@@ -342,10 +343,16 @@ public final class ModelHost implements AutoCloseable {
         }
         if (spec.synthetic().isPresent()) {
             var s = spec.synthetic().get();
-            LOG.log(System.Logger.Level.INFO, "creating synthetic model {0} ({1}, {2})", spec.path(), s.preset(), s.quant());
+            // One creation at a time: two models may name the same file (and its temporary sibling).
             try {
-                SyntheticModels.write(library, ModelPreset.fromName(s.preset()), QuantType.parse(s.quant()),
-                        SyntheticModelBuilder.DEFAULT_SEED, null, spec.path(), 0);
+                synchronized (syntheticLock) {
+                    if (!Files.isRegularFile(spec.path())) {
+                        LOG.log(System.Logger.Level.INFO, "creating synthetic model {0} ({1}, {2})", spec.path(),
+                                s.preset(), s.quant());
+                        SyntheticModels.write(library, ModelPreset.fromName(s.preset()), QuantType.parse(s.quant()),
+                                SyntheticModelBuilder.DEFAULT_SEED, null, spec.path(), 0);
+                    }
+                }
             } catch (IOException | RuntimeException e) {
                 throw new ModelUnavailableException(Reason.LOAD_FAILED, "model " + spec.id()
                         + ": cannot create the synthetic model " + spec.path() + ": " + message(e));
