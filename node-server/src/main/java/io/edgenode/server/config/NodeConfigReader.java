@@ -9,6 +9,7 @@ import io.edgenode.server.config.YamlTree.Mark;
 import io.edgenode.server.config.YamlTree.Node;
 import io.edgenode.server.config.YamlTree.Scalar;
 import io.edgenode.server.config.YamlTree.Sequence;
+import io.edgenode.store.pull.ModelSource;
 import io.edgenode.store.synth.ModelPreset;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -49,7 +50,8 @@ import java.util.regex.Pattern;
  *   - id: demo                 # required; letters, digits, . _ : / @ + -; not "auto"
  *     path: models/x.gguf      # relative to this file's folder; default with a source:
  *                              #   data_dir/models/(the source's file name)
- *     source: hf://owner/repo/file.gguf   # or an https:// URL: downloaded when the file is missing
+ *     source: hf://owner/repo/file.gguf   # or an https:// URL (http:// only with a sha256):
+ *                              #   downloaded when the file is missing (first request, load, pull)
  *     sha256: 64 hex digits    # checked after a download
  *     synthetic: {preset: tiny, quant: q8_0}   # create the file from a preset when missing
  *     aliases: [default]
@@ -101,9 +103,6 @@ public final class NodeConfigReader {
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
     private static final Pattern ORIGIN = Pattern.compile("\\*|https?://[^/\\s?#]+");
     private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
-    /** {@code hf://owner/repo/path/to/file.gguf} or an https URL; the file name is the last segment. */
-    private static final Pattern SOURCE =
-            Pattern.compile("(hf://[^/\\s]+/[^/\\s]+/[^\\s?#]+|https://[^/\\s?#]+/[^\\s]*)");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)?");
 
     private final String source;
@@ -260,19 +259,33 @@ public final class NodeConfigReader {
         }
         claim(id, s.field("id"), s.entry("id").keyMark());
         Optional<String> source = s.string("source");
-        if (source.isPresent() && !SOURCE.matcher(source.get()).matches()) {
-            throw s.invalid(s.entry("source"), "must be hf://owner/repo/file.gguf or an https:// URL of the file");
+        ModelSource parsedSource = null;
+        if (source.isPresent()) {
+            try {
+                parsedSource = ModelSource.parse(source.get());
+            } catch (IllegalArgumentException ex) {
+                throw s.invalid(s.entry("source"), "must be hf://owner/repo/file.gguf or an https:// URL of the file ("
+                        + ex.getMessage() + ")");
+            }
         }
         Optional<String> sha256 = s.string("sha256");
         if (sha256.isPresent() && !SHA256.matcher(sha256.get()).matches()) {
             throw s.invalid(s.entry("sha256"), "must be the file's SHA-256 as 64 hex digits");
+        }
+        if (source.isPresent() && source.get().regionMatches(true, 0, "http://", 0, 7) && sha256.isEmpty()) {
+            // Plain HTTP is neither private nor authenticated: only a checksum makes the bytes trustworthy.
+            throw s.invalid(s.entry("source"), "is plain http:// and needs a sha256 beside it (or use https://)");
         }
         Optional<Path> explicitPath = s.path("path");
         Path file;
         if (explicitPath.isPresent()) {
             file = explicitPath.get();
         } else if (source.isPresent()) {
-            file = dataDir.resolve("models").resolve(sourceFileName(source.get())).normalize();
+            try {
+                file = dataDir.resolve("models").resolve(parsedSource.fileName()).normalize();
+            } catch (IllegalArgumentException ex) { // InvalidPathException included
+                throw s.invalid(s.entry("source"), "names no file (" + ex.getMessage() + "); give a path too");
+            }
         } else {
             file = s.required("path", () -> Optional.<Path>empty());
         }
@@ -335,20 +348,6 @@ public final class NodeConfigReader {
         return new ModelSpec(id, file, synthetic, source, sha256.map(h -> h.toLowerCase(Locale.ROOT)), aliases,
                 parallel, context, threads, gpuLayers, maxBatch, maxQueue, kvType, sampling, keepAlive, preload,
                 fallbacks);
-    }
-
-    /** The file name a source downloads to: its last path segment, without a query. */
-    static String sourceFileName(String source) {
-        String p = source;
-        int q = p.indexOf('?');
-        if (q >= 0) {
-            p = p.substring(0, q);
-        }
-        int hash = p.indexOf('#');
-        if (hash >= 0) {
-            p = p.substring(0, hash);
-        }
-        return p.substring(p.lastIndexOf('/') + 1);
     }
 
     private Optional<Duration> keepAlive(Section s, boolean preload) {

@@ -95,8 +95,9 @@ public final class ModelHost implements AutoCloseable {
         }
     }
 
+    /** A registry that downloads missing files of models with a {@code source} through a {@link PullerFetcher}. */
     public ModelHost(LlamaLibrary library, NodeConfig config) {
-        this(library, config, ModelFetcher.NONE);
+        this(library, config, new PullerFetcher(new io.edgenode.store.pull.ModelPuller()));
     }
 
     /**

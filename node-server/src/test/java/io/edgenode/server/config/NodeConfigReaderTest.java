@@ -126,11 +126,18 @@ class NodeConfigReaderTest {
                     path: a.gguf
                     sha256: "00"
                 """);
-        assertError("test.yaml:3:5: models[0].source: must be hf://owner/repo/file.gguf or an https:// URL of the"
-                + " file, got \"http://example.com/a.gguf\"", """
+        assertError("test.yaml:3:5: models[0].source: is plain http:// and needs a sha256 beside it (or use https://),"
+                + " got \"http://example.com/a.gguf\"", """
                 models:
                   - id: a
                     source: http://example.com/a.gguf
+                """);
+        assertError("test.yaml:3:5: models[0].source: must be hf://owner/repo/file.gguf or an https:// URL of the"
+                + " file (unsupported model source 'ftp://example.com/a.gguf': use hf://owner/repo/file.gguf,"
+                + " hf://owner/repo@revision/file.gguf or an http(s):// URL), got \"ftp://example.com/a.gguf\"", """
+                models:
+                  - id: a
+                    source: ftp://example.com/a.gguf
                 """);
         assertError("test.yaml:4:20: models[0].fallbacks[1]: \"nope\" is not the id of a model in this file (known:"
                 + " a, b)", """
