@@ -66,6 +66,7 @@ public final class ModelHost implements AutoCloseable {
     private final ModelFetcher fetcher;
     private final long budgetBytes;
     private final Map<String, Slot> slots = new LinkedHashMap<>();
+    private final Map<String, ModelMemory> estimates = new java.util.concurrent.ConcurrentHashMap<>();
     private final Object lock = new Object();
     private final Object syntheticLock = new Object();
     private final CountDownLatch preloadsDone;
@@ -259,7 +260,7 @@ public final class ModelHost implements AutoCloseable {
             Path file = ensureFile(slot);
             ModelMemory memory;
             try {
-                memory = ModelMemory.of(file, spec);
+                memory = memoryOf(spec);
             } catch (IOException | RuntimeException e) {
                 throw new ModelUnavailableException(Reason.LOAD_FAILED, "model " + spec.id() + " failed to load: "
                         + "cannot read " + file + ": " + message(e));
@@ -574,13 +575,26 @@ public final class ModelHost implements AutoCloseable {
         }
     }
 
-    /** The memory {@code spec} would take, from its file's GGUF facts (blocking I/O; empty when the file is missing). */
+    /**
+     * The memory {@code spec} would take, from its file's GGUF facts (blocking I/O the first time;
+     * empty while the file is missing or unreadable).
+     */
     public Optional<ModelMemory> estimate(ModelSpec spec) {
         try {
-            return Files.isRegularFile(spec.path()) ? Optional.of(ModelMemory.of(spec.path(), spec)) : Optional.empty();
+            return Files.isRegularFile(spec.path()) ? Optional.of(memoryOf(spec)) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** Cached per model: reading a real model's metadata (its vocabulary arrays) takes milliseconds. */
+    private ModelMemory memoryOf(ModelSpec spec) throws IOException {
+        ModelMemory m = estimates.get(spec.id());
+        if (m == null) {
+            m = ModelMemory.of(spec.path(), spec);
+            estimates.put(spec.id(), m);
+        }
+        return m;
     }
 
     public ModelStatus status(String id) {
