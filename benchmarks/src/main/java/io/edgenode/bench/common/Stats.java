@@ -3,7 +3,15 @@ package io.edgenode.bench.common;
 import java.util.Arrays;
 import java.util.List;
 
-/** Order statistics of a handful of benchmark samples (shared by the engine and HTTP benches): min/median/max and nearest-rank percentiles. Stateless. */
+/**
+ * Order statistics of benchmark samples (shared by the engine, HTTP and load benches):
+ * min/median/max and percentiles. Stateless.
+ *
+ * <p>Percentiles are <b>nearest-rank</b>: the p-th percentile of n sorted samples is the sample of
+ * rank {@code ceil(p / 100 * n)} (1-based; rank 1 for p = 0), so it is always one of the samples,
+ * never an interpolation between two. With few samples the high percentiles are therefore the
+ * maximum (p99 of fewer than 100 samples is the largest), which is the honest reading.
+ */
 public final class Stats {
     private Stats() {}
 
@@ -17,9 +25,45 @@ public final class Stats {
 
     /** Nearest-rank percentile ({@code p} in 0..100): the smallest sample with at least p % at or below it. */
     public static double percentile(List<Double> values, double p) {
+        return percentileOfSorted(sorted(values), p);
+    }
+
+    /**
+     * Nearest-rank percentile of samples already sorted ascending.
+     *
+     * @throws IllegalArgumentException if {@code sorted} is empty or {@code p} is outside 0..100
+     */
+    public static double percentileOfSorted(double[] sorted, double p) {
+        if (sorted.length == 0) {
+            throw new IllegalArgumentException("no samples");
+        }
+        if (!(p >= 0 && p <= 100)) {
+            throw new IllegalArgumentException("percentile must be in 0..100: " + p);
+        }
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    /**
+     * Count, min, nearest-rank p50/p95/p99, max and mean of {@code values}; {@link Distribution#EMPTY}
+     * when there are none.
+     *
+     * @throws IllegalArgumentException on a NaN sample (it would sort last and pose as the maximum)
+     */
+    public static Distribution distribution(List<Double> values) {
+        if (values.isEmpty()) {
+            return Distribution.EMPTY;
+        }
         double[] v = sorted(values);
-        int rank = (int) Math.ceil(p / 100.0 * v.length);
-        return v[Math.max(0, Math.min(v.length - 1, rank - 1))];
+        if (Double.isNaN(v[v.length - 1])) {
+            throw new IllegalArgumentException("NaN sample");
+        }
+        double sum = 0;
+        for (double x : v) {
+            sum += x;
+        }
+        return new Distribution(v.length, v[0], percentileOfSorted(v, 50), percentileOfSorted(v, 95),
+                percentileOfSorted(v, 99), v[v.length - 1], sum / v.length);
     }
 
     public static String mmm(double[] m, String format) {

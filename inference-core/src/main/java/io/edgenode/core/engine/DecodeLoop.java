@@ -5,7 +5,11 @@ import io.edgenode.core.llama.DecodeException;
 import io.edgenode.core.llama.LlamaContext;
 import io.edgenode.core.llama.SamplerChain;
 import io.edgenode.core.llama.Vocab;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -52,6 +56,13 @@ final class DecodeLoop {
     private volatile long generatedTokens;
     private volatile long steps;
     private volatile long preemptions;
+    private volatile long kvRestores;
+    private volatile long kvRestoreFailures;
+    private volatile long kvCaptures;
+
+    /** Off-heap staging for KV state copies, created on the engine thread, grown on demand. */
+    private Arena stateArena;
+    private MemorySegment stateBuffer;
 
     DecodeLoop(LlamaContext context, EngineConfig config, BlockingQueue<Sequence> inbox, AtomicInteger queued) {
         this.context = context;
@@ -66,7 +77,8 @@ final class DecodeLoop {
 
     EngineMetrics metrics(int queueDepth) {
         return new EngineMetrics(queueDepth, activeSequences, lastStepBatchTokens, lastStepNanos, kvCellsUsed,
-                prefixReusedTokens, prefilledTokens, generatedTokens, steps, preemptions);
+                prefixReusedTokens, prefilledTokens, generatedTokens, steps, preemptions, kvRestores, kvRestoreFailures,
+                kvCaptures);
     }
 
     boolean isIdle() {
@@ -150,17 +162,22 @@ final class DecodeLoop {
             }
             SlotTable.Choice choice = slots.choose(s.tokens(), s.length());
             int slot = choice.slot();
-            if (choice.copyFrom() >= 0) {
+            int reuse = s.preemptions == 0 && s.request.restoreKv() != null ? restoreSnapshot(slot, s, choice) : -1;
+            if (reuse >= 0) {
+                // restored (or refused and emptied): the slot holds exactly the reused prefix
+            } else if (choice.copyFrom() >= 0) {
                 context.removeSequence(slot, -1, -1);
                 context.copySequence(choice.copyFrom(), slot, 0, choice.reuse());
+                reuse = choice.reuse();
             } else {
                 context.removeSequence(slot, choice.reuse(), -1);
+                reuse = choice.reuse();
             }
             slots.forget(slot);
             slots.assign(slot, s);
-            s.numComputed = choice.reuse();
+            s.numComputed = reuse;
             if (s.preemptions == 0) {
-                s.cachedPromptTokens = Math.min(choice.reuse(), s.promptLength);
+                s.cachedPromptTokens = Math.min(reuse, s.promptLength);
                 prefixReusedTokens += s.cachedPromptTokens;
                 s.sampler = SamplerChain.create(vocab, s.request.sampling());
                 s.decoder = new TokenTextDecoder(vocab);
@@ -170,6 +187,63 @@ final class DecodeLoop {
             running.add(s);
         }
         activeSequences = running.size();
+    }
+
+    /**
+     * Restores the request's session snapshot into free {@code slot} when it covers more of the
+     * prompt than the best resident cache ({@code choice}); a session whose KV is still resident
+     * uses it directly. Returns the tokens reused from the snapshot, 0 when llama.cpp refused it
+     * (the slot is then empty and the prompt is prefilled), or -1 when the snapshot was not used.
+     */
+    private int restoreSnapshot(int slot, Sequence s, SlotTable.Choice choice) {
+        KvState kv = s.request.restoreKv();
+        int[] kvTokens = kv.tokens();
+        int lcp = Math.min(s.length() - 1, SlotTable.commonPrefix(kvTokens, kvTokens.length, s.tokens(), s.length()));
+        if (lcp <= choice.reuse()) {
+            return -1;
+        }
+        context.removeSequence(slot, -1, -1);
+        long read;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment src = arena.allocate(Math.max(1, kv.state().length));
+            MemorySegment.copy(kv.state(), 0, src, ValueLayout.JAVA_BYTE, 0, kv.state().length);
+            read = context.restoreSequenceState(slot, src.asSlice(0, kv.state().length));
+        }
+        // A well-formed snapshot of other tokens would restore "successfully": check the positions too.
+        if (read == 0 || context.sequenceMaxPosition(slot) != kvTokens.length - 1
+                || context.sequenceMinPosition(slot) != 0) {
+            context.removeSequence(slot, -1, -1);
+            kvRestoreFailures++;
+            LOG.log(System.Logger.Level.WARNING, "KV snapshot of {0} ({1} tokens) refused; prefilling instead",
+                    s.id(), kvTokens.length);
+            return 0;
+        }
+        context.removeSequence(slot, lcp, -1);
+        kvRestores++;
+        return lcp;
+    }
+
+    /** The sequence's KV state with the tokens it holds, or null when llama.cpp cannot serialize it. */
+    private KvState captureState(int slot, Sequence s) {
+        long size = context.sequenceStateSize(slot);
+        if (size <= 0 || size > Integer.MAX_VALUE - 64) {
+            return null;
+        }
+        if (stateBuffer == null || stateBuffer.byteSize() < size) {
+            if (stateArena != null) {
+                stateArena.close();
+            }
+            stateArena = Arena.ofConfined();
+            stateBuffer = stateArena.allocate(Math.max(size, stateBuffer == null ? 0 : stateBuffer.byteSize() * 2));
+        }
+        long written = context.saveSequenceState(slot, stateBuffer.asSlice(0, size));
+        if (written <= 0) {
+            return null;
+        }
+        byte[] bytes = new byte[(int) written];
+        MemorySegment.copy(stateBuffer, ValueLayout.JAVA_BYTE, 0, bytes, 0, (int) written);
+        kvCaptures++;
+        return new KvState(Arrays.copyOf(s.tokens(), s.numComputed), bytes);
     }
 
     private void step() {
@@ -312,8 +386,12 @@ final class DecodeLoop {
     private void finish(Sequence s, FinishReason reason, String error, boolean freeKv) {
         running.remove(s);
         admissionsPaused = false;
+        KvState kv = null;
         if (s.slot >= 0) {
             int slot = s.slot;
+            if (!freeKv && s.request.captureKv() && (reason == FinishReason.STOP || reason == FinishReason.LENGTH)) {
+                kv = captureState(slot, s);
+            }
             slots.release(slot);
             if (freeKv) {
                 context.removeSequence(slot, -1, -1);
@@ -325,7 +403,7 @@ final class DecodeLoop {
         // Gauges first: whoever waits on the completion may read them at once.
         activeSequences = running.size();
         kvCellsUsed = slots.cellsReferenced();
-        complete(s, reason, error);
+        complete(s, reason, error, kv);
     }
 
     private void closeNative(Sequence s) {
@@ -345,10 +423,10 @@ final class DecodeLoop {
             queued.decrementAndGet(); // preempted ones left the queued count when first admitted
         }
         closeNative(s);
-        complete(s, FinishReason.CANCELLED, error);
+        complete(s, FinishReason.CANCELLED, error, null);
     }
 
-    private void complete(Sequence s, FinishReason reason, String error) {
+    private void complete(Sequence s, FinishReason reason, String error, KvState kv) {
         s.status = Sequence.Status.FINISHED;
         long first = s.firstTokenNanos;
         Usage usage = new Usage(
@@ -359,7 +437,9 @@ final class DecodeLoop {
                 s.prefillDoneNanos == 0 ? 0 : s.prefillDoneNanos - s.firstScheduledNanos,
                 first == 0 ? 0 : first - s.submitNanos,
                 s.generated > 1 && s.lastTokenNanos > first ? (s.generated - 1) * 1e9 / (s.lastTokenNanos - first) : 0);
-        GenerationResult result = new GenerationResult(s.id(), reason, usage, error);
+        String stopString = s.stopMatcher == null ? null : s.stopMatcher.matched();
+        GenerationResult result = new GenerationResult(s.id(), reason, usage, error,
+                Arrays.copyOf(s.tokens(), s.length()), stopString, kv);
         try {
             s.request.listener().onComplete(result);
         } catch (RuntimeException e) {
@@ -429,6 +509,9 @@ final class DecodeLoop {
         }
         batch.close();
         context.close();
+        if (stateArena != null) {
+            stateArena.close();
+        }
         idle = true;
     }
 }

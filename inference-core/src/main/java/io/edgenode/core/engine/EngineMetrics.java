@@ -5,6 +5,10 @@ package io.edgenode.core.engine;
  *
  * @param kvCellsUsed KV cells held by all sequences, including idle slots kept for prefix reuse
  * @param prefixReusedTokens prompt tokens served from cached KV instead of being prefilled
+ *     (resident slots and restored snapshots)
+ * @param kvRestores session snapshots restored into a slot
+ * @param kvRestoreFailures snapshots llama.cpp refused (the prompt was prefilled instead)
+ * @param kvCaptures KV states captured at the end of a sequence (session hibernation)
  */
 public record EngineMetrics(
         int queueDepth,
@@ -16,4 +20,16 @@ public record EngineMetrics(
         long prefilledTokens,
         long generatedTokens,
         long steps,
-        long preemptions) {}
+        long preemptions,
+        long kvRestores,
+        long kvRestoreFailures,
+        long kvCaptures) {
+
+    /** Counters without KV hibernation (tests, older callers). */
+    public EngineMetrics(int queueDepth, int activeSequences, int lastStepBatchTokens, long lastStepNanos,
+            int kvCellsUsed, long prefixReusedTokens, long prefilledTokens, long generatedTokens, long steps,
+            long preemptions) {
+        this(queueDepth, activeSequences, lastStepBatchTokens, lastStepNanos, kvCellsUsed, prefixReusedTokens,
+                prefilledTokens, generatedTokens, steps, preemptions, 0, 0, 0);
+    }
+}

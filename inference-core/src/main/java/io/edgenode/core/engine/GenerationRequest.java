@@ -8,6 +8,12 @@ import java.util.Objects;
  * One generation to run: prompt tokens (already rendered and tokenized), limits, sampling, and
  * who asks. {@code tenant} is the fairness key (API key or user); higher {@code priority} goes
  * first within a tenant.
+ *
+ * <p>KV hibernation (sessions): {@code restoreKv}, when not null, is a snapshot whose tokens may be
+ * a prefix of the prompt; the engine restores it into a free slot when no resident slot already
+ * holds a longer prefix, and prefills only the rest (a snapshot llama.cpp refuses is ignored: the
+ * prompt is prefilled normally). {@code captureKv} asks for the sequence's KV state in the result
+ * when it ends normally ({@link GenerationResult#kv()}).
  */
 public record GenerationRequest(
         String id,
@@ -18,7 +24,9 @@ public record GenerationRequest(
         boolean ignoreEos,
         String tenant,
         int priority,
-        GenerationListener listener) {
+        GenerationListener listener,
+        KvState restoreKv,
+        boolean captureKv) {
 
     public GenerationRequest {
         Objects.requireNonNull(id, "id");
@@ -41,6 +49,12 @@ public record GenerationRequest(
         promptTokens = promptTokens.clone();
     }
 
+    /** A request without KV hibernation. */
+    public GenerationRequest(String id, int[] promptTokens, int maxTokens, SamplingParams sampling, List<String> stop,
+            boolean ignoreEos, String tenant, int priority, GenerationListener listener) {
+        this(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener, null, false);
+    }
+
     /** A greedy request of the default tenant, for tests and benchmarks. */
     public static GenerationRequest greedy(String id, int[] prompt, int maxTokens, GenerationListener listener) {
         return new GenerationRequest(id, prompt, maxTokens, SamplingParams.greedy(), List.of(), false, "", 0,
@@ -48,14 +62,23 @@ public record GenerationRequest(
     }
 
     public GenerationRequest withTenant(String t, int p) {
-        return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, t, p, listener);
+        return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, t, p, listener, restoreKv,
+                captureKv);
     }
 
     public GenerationRequest withStop(List<String> s) {
-        return new GenerationRequest(id, promptTokens, maxTokens, sampling, s, ignoreEos, tenant, priority, listener);
+        return new GenerationRequest(id, promptTokens, maxTokens, sampling, s, ignoreEos, tenant, priority, listener,
+                restoreKv, captureKv);
     }
 
     public GenerationRequest withIgnoreEos(boolean ignore) {
-        return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignore, tenant, priority, listener);
+        return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignore, tenant, priority, listener,
+                restoreKv, captureKv);
+    }
+
+    /** The same request with KV hibernation: restore {@code restore} (may be null), capture the KV at the end. */
+    public GenerationRequest withKv(KvState restore, boolean capture) {
+        return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener,
+                restore, capture);
     }
 }

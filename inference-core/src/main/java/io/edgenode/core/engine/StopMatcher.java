@@ -12,6 +12,7 @@ final class StopMatcher {
     private final int longest;
     private final StringBuilder pending = new StringBuilder();
     private boolean stopped;
+    private String matched;
 
     StopMatcher(List<String> stops) {
         this.stops = stops;
@@ -51,6 +52,11 @@ final class StopMatcher {
         return stopped;
     }
 
+    /** The stop string that ended the stream (the earliest in the text), or null. */
+    String matched() {
+        return matched;
+    }
+
     /** Earliest index where any stop string starts in the pending text, or -1. */
     private int firstStop() {
         int best = -1;
@@ -58,6 +64,7 @@ final class StopMatcher {
             int i = pending.indexOf(s);
             if (i >= 0 && (best < 0 || i < best)) {
                 best = i;
+                matched = s;
             }
         }
         return best;

@@ -1,20 +1,20 @@
 package io.edgenode.server.cli;
 
 import io.edgenode.core.llama.LlamaLibrary;
-import io.edgenode.server.config.ByteSize;
 import io.edgenode.server.config.NodeConfig;
 import io.edgenode.server.config.NodeConfigReader;
 import io.edgenode.server.config.ServerSettings;
 import io.edgenode.server.http.HttpNode;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.session.SessionService;
+import io.edgenode.server.session.SessionSettings;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -42,10 +42,24 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Data directory (default: from the config).")
     Path dataDir;
 
-    @Option(names = "--memory-budget", paramLabel = "SIZE", description = "Memory the loaded models may take together,"
-            + " such as 6GiB or 512MiB (default: from the config, else 3/4 of physical memory). Idle models are"
-            + " unloaded to make room; a model that cannot fit is refused with 503.")
-    String memoryBudget;
+    @Option(names = "--memory-budget", paramLabel = "SIZE", converter = ByteSizeConverter.class,
+            description = "Memory the loaded models may take together, such as 6GiB or 512MiB (default: from the"
+                    + " config, else 3/4 of physical memory; 0 = that default). Idle models are unloaded to make"
+                    + " room; a model that cannot fit is refused with 503.")
+    Long memoryBudget;
+
+    @Option(names = "--kv-disk-budget", defaultValue = "4GiB", converter = ByteSizeConverter.class,
+            description = "Disk space for sessions' KV snapshots under the data directory, least recently used deleted first; 0 turns hibernation off (default ${DEFAULT-VALUE}).")
+    long kvDiskBudget;
+
+    @Option(names = "--session-ttl", defaultValue = "0", description = "Seconds a session may stay unused before it is deleted; 0 keeps sessions until deleted (default ${DEFAULT-VALUE}). A session's own ttl_seconds wins.")
+    long sessionTtlSeconds;
+
+    @Option(names = "--session-max-turns", defaultValue = "1000", description = "Turns one session may hold (default ${DEFAULT-VALUE}).")
+    int sessionMaxTurns;
+
+    @Option(names = "--session-max-tokens", defaultValue = "10000000", description = "Prompt plus completion tokens one session may accumulate (default ${DEFAULT-VALUE}).")
+    long sessionMaxTokens;
 
     @Option(names = "--shutdown-timeout", defaultValue = "30", description = "Seconds in-flight requests may take to finish on SIGTERM (default ${DEFAULT-VALUE}).")
     int shutdownSeconds;
@@ -58,12 +72,7 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         NodeConfig cfg = loadConfig();
         ServerSettings s = cfg.server();
-        long budget = s.memoryBudgetBytes();
-        if (memoryBudget != null) {
-            budget = ByteSize.parse(memoryBudget).orElseThrow(() -> new CommandLine.ParameterException(
-                    spec.commandLine(), "--memory-budget: must be a size such as 6GiB, 512MiB or 8GB, got '"
-                            + memoryBudget + "'"));
-        }
+        long budget = memoryBudget != null ? memoryBudget : s.memoryBudgetBytes();
         ServerSettings settings = new ServerSettings(host != null ? host : s.host(), port != null ? port : s.port(),
                 dataDir != null ? dataDir : s.dataDir(), s.corsAllowedOrigins(), s.maxBodyBytes(), budget, s.routing());
         cfg = new NodeConfig(settings, cfg.models(), cfg.baseDir());
@@ -78,7 +87,12 @@ final class ServeCommand implements Callable<Integer> {
         }
         models.startLoading();
         err.printf("edgenode: memory budget %d MiB%n", models.budgetBytes() >> 20);
-        HttpNode node = HttpNode.start(settings, models, metrics);
+        SessionSettings sessionSettings = SessionSettings.defaults(settings.dataDir())
+                .withKvDiskBudget(kvDiskBudget)
+                .withDefaultTtl(Duration.ofSeconds(sessionTtlSeconds))
+                .withLimits(sessionMaxTurns, sessionMaxTokens);
+        SessionService sessions = SessionService.start(sessionSettings);
+        HttpNode node = HttpNode.start(settings, models, metrics, sessions);
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);
         err.printf("edgenode: serving on http://%s:%d (models: %s)%n", settings.host(), node.port(),

@@ -4,7 +4,7 @@ import io.edgenode.core.chat.ChatTemplateException;
 import io.edgenode.core.engine.GenerationHandle;
 import io.edgenode.core.engine.GenerationListener;
 import io.edgenode.core.engine.GenerationRequest;
-import io.edgenode.core.llama.Vocab;
+import io.edgenode.core.engine.KvState;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.LoadedModel;
 import io.edgenode.server.node.ModelHost;
@@ -13,10 +13,15 @@ import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.ApiException;
 import io.edgenode.server.openai.ChatCompletionRequest;
 import io.edgenode.server.openai.CompletionRequest;
+import io.edgenode.server.session.SessionPrompt;
+import io.edgenode.server.session.SessionService;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.security.SecureRandom;
 import java.util.concurrent.Executor;
+import java.util.function.UnaryOperator;
 
 /**
  * {@code POST /v1/chat/completions} and {@code POST /v1/completions}. Parsing, template
@@ -32,11 +37,22 @@ final class GenerationEndpoint {
     private final ModelRouter router;
     private final ServerMetrics metrics;
     private final Executor blocking;
+    private final SessionChat sessions; // null: the node keeps no sessions
 
-    GenerationEndpoint(ModelHost host, ServerMetrics metrics, Executor blocking) {
+    GenerationEndpoint(ModelHost host, ServerMetrics metrics, Executor blocking, SessionService sessions) {
         this.router = new ModelRouter(host, host.routing(), ModelRouter.DEFAULT_LOAD_WAIT);
         this.metrics = metrics;
         this.blocking = blocking;
+        this.sessions = sessions == null ? null : new SessionChat(this, sessions, blocking);
+    }
+
+    /**
+     * What a session turn adds to a generation: the KV snapshot to restore, whether to capture the
+     * KV at the end, response headers, and a wrapper around the response sink (which stores the
+     * turn before the final chunk is sent). {@link #NONE} for a stateless request.
+     */
+    record TurnOptions(KvState restoreKv, boolean captureKv, HttpHeaders headers, UnaryOperator<ResponseSink> wrap) {
+        static final TurnOptions NONE = new TurnOptions(null, false, EmptyHttpHeaders.INSTANCE, UnaryOperator.identity());
     }
 
     /** What the router needs to finish the exchange: write an error, or resume reading when done. */
@@ -55,16 +71,27 @@ final class GenerationEndpoint {
 
         /** The exchange streams through {@code stream} (the router forwards writability changes). */
         void streaming(SseStream stream);
+
+        /** The request's {@code X-Session-Id} header, or null. */
+        String sessionHeader();
     }
 
     void chat(byte[] body, Exchange ex) {
         offload(ex, () -> {
             ChatCompletionRequest req = ChatCompletionRequest.parse(body);
+            String sessionId = req.sessionId() != null ? req.sessionId() : ex.sessionHeader();
+            if (sessionId != null) {
+                if (sessions == null) {
+                    throw new ApiException(ApiError.invalidRequest("session_id", "this node keeps no sessions"));
+                }
+                sessions.turn(req, sessionId, ex);
+                return;
+            }
             router.serve(req.model(), (m, route) -> chatOn(m, route, req, ex));
         });
     }
 
-    /** One try of a chat request on {@code m} (the router may try a fallback with its own template next). */
+    /** One try of a stateless chat request on {@code m} (the router may try a fallback with its own template next). */
     private GenerationHandle chatOn(LoadedModel m, ModelRouter.Route route, ChatCompletionRequest req, Exchange ex) {
         String rendered;
         try {
@@ -72,16 +99,12 @@ final class GenerationEndpoint {
         } catch (ChatTemplateException e) {
             throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
         }
-        Vocab vocab = m.model().vocab();
-        // Templates that write the BOS token themselves (Llama 3) must not get a second one.
-        String bos = m.template().bosToken();
-        boolean addBos = vocab.addsBos() && (bos.isEmpty() || !rendered.startsWith(bos));
-        int[] prompt = vocab.tokenize(rendered, addBos, true);
+        int[] prompt = SessionPrompt.tokenize(m.template(), m.model().vocab(), rendered);
         route.admit(prompt.length);
-        String id = "chatcmpl-" + randomId();
+        String id = newChatId();
         ResponseFormat format = ResponseFormats.chat(id, epochSeconds(), m.id(), FINGERPRINT);
         return start(ex, m, id, prompt, req.maxTokens(), req.sampling(m.spec().sampling()), req.stop(),
-                req.ignoreEos(), req.user(), req.stream(), req.includeUsage(), format);
+                req.ignoreEos(), req.user(), req.stream(), req.includeUsage(), format, TurnOptions.NONE);
     }
 
     void completion(byte[] body, Exchange ex) {
@@ -93,13 +116,17 @@ final class GenerationEndpoint {
                 String id = "cmpl-" + randomId();
                 ResponseFormat format = ResponseFormats.text(id, epochSeconds(), m.id(), FINGERPRINT);
                 return start(ex, m, id, prompt, req.maxTokens(), req.sampling(m.spec().sampling()), req.stop(),
-                        req.ignoreEos(), req.user(), req.stream(), req.includeUsage(), format);
+                        req.ignoreEos(), req.user(), req.stream(), req.includeUsage(), format, TurnOptions.NONE);
             });
         });
     }
 
+    static String newChatId() {
+        return "chatcmpl-" + randomId();
+    }
+
     /** Runs {@code work} on a virtual thread; an API error or a bug becomes the exchange's error response. */
-    private void offload(Exchange ex, Runnable work) {
+    void offload(Exchange ex, Runnable work) {
         blocking.execute(() -> {
             try {
                 work.run();
@@ -111,13 +138,18 @@ final class GenerationEndpoint {
         });
     }
 
+    /** Picks and leases models: aliases, {@code auto}, fallbacks, loads on demand (session turns use it too). */
+    ModelRouter router() {
+        return router;
+    }
+
     /**
      * Checks the context and submits; an {@code EngineRejectedException} goes to the router, which
-     * may try a fallback.
+     * may try a fallback. Runs inside a {@link ModelRouter.Attempt}, which holds {@code m}'s lease.
      */
-    private GenerationHandle start(Exchange ex, LoadedModel m, String id, int[] prompt, int requestedMax,
+    GenerationHandle start(Exchange ex, LoadedModel m, String id, int[] prompt, int requestedMax,
             io.edgenode.core.llama.SamplingParams sampling, java.util.List<String> stop, boolean ignoreEos,
-            String user, boolean stream, boolean includeUsage, ResponseFormat format) {
+            String user, boolean stream, boolean includeUsage, ResponseFormat format, TurnOptions options) {
         int limit = m.engine().config().maxSequenceTokens();
         if (prompt.length >= limit) {
             throw new ApiException(ApiError.contextLengthExceeded("This model's maximum context length is " + limit
@@ -131,19 +163,23 @@ final class GenerationEndpoint {
                     + " in the messages, " + maxTokens + " in the completion)."));
         }
         Channel ch = ex.channel();
-        GenerationListener listener;
+        HttpHeaders headers = ex.cors();
+        if (!options.headers().isEmpty()) {
+            headers = new DefaultHttpHeaders().add(ex.cors()).add(options.headers());
+        }
         SseStream sse = null;
         BufferedResponse buffered = null;
-        Runnable onDone = () -> ex.done(200);
+        ResponseSink sink;
         if (stream) {
-            sse = new SseStream(ch, format, includeUsage, ex.keepAlive(), ex.cors(), m.id(), metrics, onDone);
-            listener = withMetrics(sse, m.id());
+            sse = new SseStream(ch, format, includeUsage, ex.keepAlive(), headers, m.id(), metrics, () -> ex.done(200));
+            sink = sse;
         } else {
-            buffered = new BufferedResponse(ch, format, ex.keepAlive(), ex.cors(), onDone);
-            listener = withMetrics(buffered, m.id());
+            buffered = new BufferedResponse(ch, format, ex.keepAlive(), headers, ex::done);
+            sink = buffered;
         }
+        GenerationListener listener = withMetrics(options.wrap().apply(sink), m.id());
         GenerationRequest request = new GenerationRequest(id, prompt, maxTokens, sampling, stop, ignoreEos, user, 0,
-                listener);
+                listener).withKv(options.restoreKv(), options.captureKv());
         GenerationHandle handle = m.engine().submit(request);
         if (sse != null) {
             sse.attach(handle);

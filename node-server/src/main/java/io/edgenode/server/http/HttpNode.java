@@ -3,6 +3,7 @@ package io.edgenode.server.http;
 import io.edgenode.server.config.ServerSettings;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.session.SessionService;
 import io.edgenode.server.openai.ApiError;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -41,16 +42,29 @@ public final class HttpNode implements AutoCloseable {
     private final ExecutorService blocking;
     private final Channel serverChannel;
     private final ModelHost host;
+    private final SessionService sessions;
 
-    private HttpNode(EventLoopGroup group, ExecutorService blocking, Channel serverChannel, ModelHost host) {
+    private HttpNode(EventLoopGroup group, ExecutorService blocking, Channel serverChannel, ModelHost host,
+            SessionService sessions) {
         this.group = group;
         this.blocking = blocking;
         this.serverChannel = serverChannel;
         this.host = host;
+        this.sessions = sessions;
     }
 
     /** Binds {@code settings.host():settings.port()} (port 0: an ephemeral port) and starts serving. */
     public static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics) throws InterruptedException {
+        return start(settings, host, metrics, null);
+    }
+
+    /**
+     * Like {@link #start(ServerSettings, ModelHost, ServerMetrics)}, with sessions kept by
+     * {@code sessions} (null: none; the node then answers the sessions API with 404). The node
+     * closes {@code sessions} when it shuts down, after the engines drained.
+     */
+    public static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics,
+            SessionService sessions) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
@@ -58,7 +72,8 @@ public final class HttpNode implements AutoCloseable {
         Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ExecutorService blocking = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("edgenode-request-", 0).factory());
-        GenerationEndpoint generation = new GenerationEndpoint(host, metrics, blocking);
+        GenerationEndpoint generation = new GenerationEndpoint(host, metrics, blocking, sessions);
+        SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking);
         AdminEndpoint admin = new AdminEndpoint(host, blocking);
         Cors cors = new Cors(settings.corsAllowedOrigins());
         int maxBody = settings.maxBodyBytes();
@@ -73,13 +88,13 @@ public final class HttpNode implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(4096, 16 * 1024, 16 * 1024));
                         ch.pipeline().addLast(new LimitedAggregator(maxBody));
-                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, admin, cors));
+                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin, cors));
                     }
                 });
         try {
             Channel server = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
             LOG.log(System.Logger.Level.INFO, "listening on {0} ({1})", server.localAddress(), epoll ? "epoll" : "nio");
-            return new HttpNode(group, blocking, server, host);
+            return new HttpNode(group, blocking, server, host, sessions);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             blocking.shutdownNow();
@@ -102,9 +117,19 @@ public final class HttpNode implements AutoCloseable {
     public boolean shutdown(Duration deadline) {
         serverChannel.close().syncUninterruptibly();
         boolean drained = host.shutdown(deadline);
+        blocking.shutdown();
+        try {
+            // Session turns that finished during the drain are being stored; their final chunks follow.
+            blocking.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         // Let the last chunks of finished streams reach their sockets before the loops stop.
         group.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         blocking.shutdownNow();
+        if (sessions != null) {
+            sessions.close(); // after the engines: their last turns' snapshots are queued by now
+        }
         return drained;
     }
 

@@ -31,8 +31,10 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ModelHost host;
     private final ServerMetrics metrics;
     private final GenerationEndpoint generation;
+    private final SessionsEndpoint sessions;
     private final AdminEndpoint admin;
     private final Cors cors;
+    static final String SESSION_HEADER = "X-Session-Id";
     private static final String ADMIN_MODELS = "/admin/models/";
     /** Pipelined requests beyond this many waiting on one connection close it. */
     private static final int MAX_PIPELINED = 16;
@@ -41,10 +43,12 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private boolean busy;
     private final java.util.ArrayDeque<FullHttpRequest> pipelined = new java.util.ArrayDeque<>();
 
-    RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, AdminEndpoint admin, Cors cors) {
+    RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
+            AdminEndpoint admin, Cors cors) {
         this.host = host;
         this.metrics = metrics;
         this.generation = generation;
+        this.sessions = sessions;
         this.admin = admin;
         this.cors = cors;
     }
@@ -115,7 +119,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
                 byte[] body = ByteBufUtil.getBytes(req.content());
                 busy = true; // one exchange at a time on this connection
-                var ex = new Exchange(ctx, keepAlive, corsHeaders, endpoint, start);
+                var ex = new Exchange(ctx, keepAlive, corsHeaders, endpoint, start,
+                        req.headers().get(SESSION_HEADER));
                 if (endpoint.equals("completions")) {
                     generation.completion(body, ex);
                 } else {
@@ -123,7 +128,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
             default -> {
-                if (path.startsWith(ADMIN_MODELS)) {
+                if (path.equals("/v1/sessions") || path.startsWith("/v1/sessions/")) {
+                    sessions(ctx, req, path, keepAlive, corsHeaders, start);
+                } else if (path.startsWith(ADMIN_MODELS)) {
                     admin(ctx, req, path, keepAlive, corsHeaders, start);
                 } else if (path.startsWith("/v1/models/") && method.equals(HttpMethod.GET)) {
                     String id = path.substring("/v1/models/".length());
@@ -139,6 +146,32 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                 }
             }
         }
+    }
+
+    /** The sessions API: store I/O on a virtual thread; the connection waits (like a generation) until it answers. */
+    private void sessions(ChannelHandlerContext ctx, FullHttpRequest req, String path, boolean keepAlive,
+            HttpHeaders corsHeaders, long start) {
+        Channel ch = ctx.channel();
+        byte[] body = ByteBufUtil.getBytes(req.content());
+        busy = true;
+        var ex = new Exchange(ctx, keepAlive, corsHeaders, "sessions", start, null);
+        sessions.handle(req.method(), path, req.uri(), body, new SessionsEndpoint.Reply() {
+            @Override
+            public void json(byte[] bytes) {
+                ch.eventLoop().execute(() -> {
+                    if (ch.isActive()) {
+                        HttpResponses.write(ch, HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON, bytes),
+                                keepAlive, corsHeaders);
+                    }
+                    ex.done(200);
+                });
+            }
+
+            @Override
+            public void fail(ApiError error) {
+                ex.fail(error);
+            }
+        });
     }
 
     private static ModelInfo info(ModelStatus status) {
@@ -174,7 +207,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         busy = true; // answered asynchronously; pipelined requests wait
-        var ex = new Exchange(ctx, keepAlive, corsHeaders, endpoint, start);
+        var ex = new Exchange(ctx, keepAlive, corsHeaders, endpoint, start, null);
         switch (action) {
             case "load" -> admin.load(id, ex);
             case "unload" -> admin.unload(id, ex);
@@ -237,9 +270,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final HttpHeaders corsHeaders;
         private final String endpoint;
         private final long startNanos;
+        private final String sessionHeader;
 
         Exchange(ChannelHandlerContext ctx, boolean keepAlive, HttpHeaders corsHeaders, String endpoint,
-                long startNanos) {
+                long startNanos, String sessionHeader) {
+            this.sessionHeader = sessionHeader;
             this.ctx = ctx;
             this.channel = ctx.channel();
             this.keepAlive = keepAlive;
@@ -277,6 +312,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         public void done(int status) {
             metrics.recordRequest(endpoint, status, System.nanoTime() - startNanos);
             resume();
+        }
+
+        @Override
+        public String sessionHeader() {
+            return sessionHeader;
         }
 
         @Override

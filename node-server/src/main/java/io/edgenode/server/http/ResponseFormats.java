@@ -4,6 +4,7 @@ import io.edgenode.core.engine.FinishReason;
 import io.edgenode.core.engine.Usage;
 import io.edgenode.server.openai.ContentChunkEncoder;
 import io.edgenode.server.openai.OpenAiEncoder;
+import io.edgenode.server.openai.SessionUsage;
 
 /** The two OpenAI output shapes: chat completions and text completions. */
 final class ResponseFormats {
@@ -12,6 +13,11 @@ final class ResponseFormats {
     private ResponseFormats() {}
 
     static ResponseFormat chat(String id, long created, String model, String fingerprint) {
+        return chat(id, created, model, fingerprint, null);
+    }
+
+    /** Chat output of a session turn: its usage carries {@code session} (null: a stateless request). */
+    static ResponseFormat chat(String id, long created, String model, String fingerprint, SessionUsage session) {
         // The per-token chunk: JSON head and tail written once, only the delta escaped per token.
         ContentChunkEncoder deltas = ENCODER.chatContentChunks(id, created, model, fingerprint);
         return new ResponseFormat() {
@@ -32,12 +38,12 @@ final class ResponseFormats {
 
             @Override
             public byte[] streamUsage(Usage usage) {
-                return OpenAiEncoder.sse(ENCODER.chatChunkUsage(id, created, model, fingerprint, usage));
+                return OpenAiEncoder.sse(ENCODER.chatChunkUsage(id, created, model, fingerprint, usage, session));
             }
 
             @Override
             public byte[] whole(String text, FinishReason reason, Usage usage) {
-                return ENCODER.chatCompletion(id, created, model, fingerprint, text, reason, usage);
+                return ENCODER.chatCompletion(id, created, model, fingerprint, text, reason, usage, session);
             }
         };
     }

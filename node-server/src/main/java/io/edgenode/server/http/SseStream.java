@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * resumes it. A client that cannot keep up, so that more than {@link #MAX_PENDING_CHARS} wait,
  * is cancelled: the decode loop never waits on a slow client.
  */
-final class SseStream implements GenerationListener {
+final class SseStream implements ResponseSink {
     static final int MAX_PENDING_CHARS = 256 * 1024;
     private static final System.Logger LOG = System.getLogger(SseStream.class.getName());
 
@@ -45,6 +45,7 @@ final class SseStream implements GenerationListener {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final StringBuilder pending = new StringBuilder();
     private GenerationResult result;          // guarded by this
+    private ApiError failure;                 // guarded by this; ends the stream instead of result
     private volatile GenerationHandle handle;
     private long lastTokenNanos;              // engine thread only
     private boolean headersSent;              // event loop only
@@ -103,6 +104,14 @@ final class SseStream implements GenerationListener {
         scheduleDrain();
     }
 
+    @Override
+    public void fail(ApiError error) {
+        synchronized (this) {
+            failure = error;
+        }
+        scheduleDrain();
+    }
+
     private void scheduleDrain() {
         if (drainScheduled.compareAndSet(false, true)) {
             channel.eventLoop().execute(this::drain);
@@ -135,31 +144,45 @@ final class SseStream implements GenerationListener {
         }
         String text;
         GenerationResult r;
+        ApiError f;
         synchronized (this) {
             text = pending.isEmpty() ? "" : pending.toString();
             pending.setLength(0);
             r = result;
+            f = failure;
         }
         if (!text.isEmpty()) {
             channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(format.streamDelta(text))));
         }
-        if (r != null) {
+        if (f != null) {
+            finish(f);
+        } else if (r != null) {
             finish(r);
         }
         channel.flush();
     }
 
     private void finish(GenerationResult r) {
-        done = true;
         if (r.failed()) {
-            ApiError e = ApiError.serverError(r.error() == null ? "generation failed" : r.error());
-            channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(new OpenAiEncoder().sseError(e))));
-        } else {
-            channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(format.streamFinish(r.finishReason()))));
-            if (includeUsage) {
-                channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(format.streamUsage(r.usage()))));
-            }
+            finish(ApiError.serverError(r.error() == null ? "generation failed" : r.error()));
+            return;
         }
+        done = true;
+        channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(format.streamFinish(r.finishReason()))));
+        if (includeUsage) {
+            channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(format.streamUsage(r.usage()))));
+        }
+        end();
+    }
+
+    /** Headers are out: the error goes in-band, then {@code [DONE]}. */
+    private void finish(ApiError e) {
+        done = true;
+        channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(new OpenAiEncoder().sseError(e))));
+        end();
+    }
+
+    private void end() {
         channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(OpenAiEncoder.DONE)));
         var f = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         if (!keepAlive) {

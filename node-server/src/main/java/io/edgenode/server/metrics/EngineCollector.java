@@ -48,7 +48,14 @@ final class EngineCollector implements MultiCollector {
             "Prompt tokens served from cached KV instead of being prefilled.", true);
     private static final Family PREEMPTIONS = new Family("edgenode_preemptions_total",
             "Sequences preempted because KV cells ran out.", true);
-    private static final List<Family> FAMILIES = List.of(QUEUE, ACTIVE, KV_CELLS, BATCH, REUSED, PREEMPTIONS);
+    private static final Family KV_RESTORES = new Family("edgenode_kv_snapshot_restores_total",
+            "Session KV snapshots restored into a sequence (their tokens were not prefilled).", true);
+    private static final Family KV_RESTORE_FAILURES = new Family("edgenode_kv_snapshot_restore_failures_total",
+            "Session KV snapshots llama.cpp refused (the prompt was prefilled instead).", true);
+    private static final Family KV_CAPTURES = new Family("edgenode_kv_snapshot_captures_total",
+            "Session KV states captured at the end of a turn, for hibernation.", true);
+    private static final List<Family> FAMILIES = List.of(QUEUE, ACTIVE, KV_CELLS, BATCH, REUSED, PREEMPTIONS,
+            KV_RESTORES, KV_RESTORE_FAILURES, KV_CAPTURES);
 
     /** Sorted, so that a scrape lists models in a stable order. */
     private final Map<String, Supplier<EngineMetrics>> engines = new ConcurrentSkipListMap<>();
@@ -86,7 +93,10 @@ final class EngineCollector implements MultiCollector {
                 gauge(KV_CELLS, labels, values, EngineMetrics::kvCellsUsed),
                 gauge(BATCH, labels, values, EngineMetrics::lastStepBatchTokens),
                 counter(REUSED, labels, values, EngineMetrics::prefixReusedTokens),
-                counter(PREEMPTIONS, labels, values, EngineMetrics::preemptions));
+                counter(PREEMPTIONS, labels, values, EngineMetrics::preemptions),
+                counter(KV_RESTORES, labels, values, EngineMetrics::kvRestores),
+                counter(KV_RESTORE_FAILURES, labels, values, EngineMetrics::kvRestoreFailures),
+                counter(KV_CAPTURES, labels, values, EngineMetrics::kvCaptures));
     }
 
     @FunctionalInterface

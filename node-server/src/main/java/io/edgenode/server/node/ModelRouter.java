@@ -73,8 +73,23 @@ public final class ModelRouter {
      *     overloaded; 503 when none can be loaded (the last reason, with the budget's numbers)
      */
     public GenerationHandle serve(String requested, Attempt attempt) {
-        boolean auto = requested.equals(RoutingSettings.AUTO);
+        return serve(requested, attempt, true);
+    }
+
+    /**
+     * Serves {@code requested} (an id or alias) on that model only: no {@code auto}, no fallbacks.
+     * For work that belongs to one model, such as a session turn (its history and KV cache).
+     */
+    public GenerationHandle serveOnly(String requested, Attempt attempt) {
+        return serve(requested, attempt, false);
+    }
+
+    private GenerationHandle serve(String requested, Attempt attempt, boolean reroute) {
+        boolean auto = reroute && requested.equals(RoutingSettings.AUTO);
         List<ModelSpec> candidates = auto ? autoCandidates() : named(requested);
+        if (!reroute) {
+            candidates = candidates.subList(0, 1);
+        }
         ApiError last = null;
         Set<String> tried = new LinkedHashSet<>();
         for (int i = 0; i < candidates.size(); i++) {

@@ -76,6 +76,12 @@ public final class OpenAiEncoder {
     /** A non-streamed {@code chat.completion}. */
     public byte[] chatCompletion(String id, long created, String model, String fingerprint, String content,
             FinishReason finish, Usage usage) {
+        return chatCompletion(id, created, model, fingerprint, content, finish, usage, null);
+    }
+
+    /** A non-streamed {@code chat.completion} of a session turn ({@code session} null: none). */
+    public byte[] chatCompletion(String id, long created, String model, String fingerprint, String content,
+            FinishReason finish, Usage usage, SessionUsage session) {
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(usage, "usage");
         String reason = finishReason(finish);
@@ -93,7 +99,7 @@ public final class OpenAiEncoder {
             g.writeStringField("finish_reason", reason);
             g.writeEndObject();
             g.writeEndArray();
-            usage(g, usage);
+            usage(g, usage, session);
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // in-memory; cannot happen
@@ -118,7 +124,13 @@ public final class OpenAiEncoder {
 
     /** The usage chunk ({@code include_usage}), after the finish chunk: {@code "choices":[]} and {@code usage}. */
     public byte[] chatChunkUsage(String id, long created, String model, String fingerprint, Usage usage) {
-        return usageChunk(id, CHAT_CHUNK, created, model, fingerprint, usage);
+        return usageChunk(id, CHAT_CHUNK, created, model, fingerprint, usage, null);
+    }
+
+    /** The usage chunk of a session turn's stream ({@code session} null: none). */
+    public byte[] chatChunkUsage(String id, long created, String model, String fingerprint, Usage usage,
+            SessionUsage session) {
+        return usageChunk(id, CHAT_CHUNK, created, model, fingerprint, usage, session);
     }
 
     /** The content chunks of one chat stream, as whole SSE events; see {@link ContentChunkEncoder}. */
@@ -178,7 +190,7 @@ public final class OpenAiEncoder {
 
     /** The usage chunk of a text stream: {@code "choices":[]} and {@code usage}. */
     public byte[] textChunkUsage(String id, long created, String model, String fingerprint, Usage usage) {
-        return usageChunk(id, TEXT, created, model, fingerprint, usage);
+        return usageChunk(id, TEXT, created, model, fingerprint, usage, null);
     }
 
     /** The unfinished chunks of one text stream, as whole SSE events; see {@link ContentChunkEncoder}. */
@@ -298,14 +310,15 @@ public final class OpenAiEncoder {
 
     // ---- shared parts ----------------------------------------------------------------------
 
-    private byte[] usageChunk(String id, String object, long created, String model, String fingerprint, Usage usage) {
+    private byte[] usageChunk(String id, String object, long created, String model, String fingerprint, Usage usage,
+            SessionUsage session) {
         Objects.requireNonNull(usage, "usage");
         ByteArrayBuilder out = new ByteArrayBuilder(320);
         try (JsonGenerator g = factory.createGenerator(out)) {
             head(g, id, object, created, model, fingerprint);
             g.writeArrayFieldStart("choices");
             g.writeEndArray();
-            usage(g, usage);
+            usage(g, usage, session);
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -325,6 +338,10 @@ public final class OpenAiEncoder {
     }
 
     private static void usage(JsonGenerator g, Usage u) throws IOException {
+        usage(g, u, null);
+    }
+
+    private static void usage(JsonGenerator g, Usage u, SessionUsage session) throws IOException {
         g.writeObjectFieldStart("usage");
         g.writeNumberField("prompt_tokens", u.promptTokens());
         g.writeNumberField("completion_tokens", u.completionTokens());
@@ -332,6 +349,13 @@ public final class OpenAiEncoder {
         g.writeObjectFieldStart("prompt_tokens_details");
         g.writeNumberField("cached_tokens", u.cachedPromptTokens());
         g.writeEndObject();
+        if (session != null) {
+            g.writeObjectFieldStart("session");
+            g.writeStringField("id", session.id());
+            g.writeNumberField("turn", session.turn());
+            g.writeNumberField("dropped_turns", session.droppedTurns());
+            g.writeEndObject();
+        }
         g.writeEndObject();
     }
 }

@@ -28,6 +28,12 @@ final class TestNode implements AutoCloseable {
 
     /** {@code yamlModels}: the {@code models:} list items; {@code serverExtra}: extra {@code server:} keys. */
     TestNode(String yamlModels, String serverExtra) throws Exception {
+        this(yamlModels, serverExtra, null);
+    }
+
+    /** With sessions kept under {@code sessions.dataDir()} (null: none). */
+    TestNode(String yamlModels, String serverExtra, io.edgenode.server.session.SessionSettings sessions)
+            throws Exception {
         String yaml = "server:\n  host: 127.0.0.1\n  port: 0\n  data_dir: data\n" + serverExtra + "models:\n" + yamlModels;
         NodeConfig config = NodeConfigReader.parse(yaml, DIR, "test.yaml");
         host = new ModelHost(LlamaLibrary.load(), config);
@@ -37,7 +43,8 @@ final class TestNode implements AutoCloseable {
                     .orElse(new io.edgenode.core.engine.EngineMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
         }
         host.startLoading();
-        node = HttpNode.start(config.server(), host, metrics);
+        node = HttpNode.start(config.server(), host, metrics,
+                sessions == null ? null : io.edgenode.server.session.SessionService.start(sessions));
         assertTrue(host.awaitReady(Duration.ofSeconds(60)), "models ready");
     }
 
@@ -68,6 +75,11 @@ final class TestNode implements AutoCloseable {
         return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> delete(String path) throws Exception {
+        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).DELETE().build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> get(String path) throws Exception {

@@ -1,0 +1,143 @@
+package io.edgenode.server.http;
+
+import io.edgenode.server.config.ModelSpec;
+import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.openai.ApiError;
+import io.edgenode.server.openai.ApiException;
+import io.edgenode.server.openai.CreateSessionRequest;
+import io.edgenode.server.openai.SessionJson;
+import io.edgenode.server.session.NewSession;
+import io.edgenode.server.session.Session;
+import io.edgenode.server.session.SessionService;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.IOException;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+/**
+ * The sessions API (our extension): {@code POST /v1/sessions}, {@code GET /v1/sessions}
+ * ({@code ?after=ID&limit=N}), {@code GET /v1/sessions/{id}} (with its turns) and
+ * {@code DELETE /v1/sessions/{id}} (history and KV snapshot gone). Store I/O runs on a virtual
+ * thread. Thread-safe (stateless).
+ */
+final class SessionsEndpoint {
+    /** The answer to one request: a JSON body with status 200, or an error. */
+    interface Reply {
+        void json(byte[] body);
+
+        void fail(ApiError error);
+    }
+
+    private final ModelHost host;
+    private final SessionService sessions; // null: the node keeps no sessions
+    private final Executor blocking;
+
+    SessionsEndpoint(ModelHost host, SessionService sessions, Executor blocking) {
+        this.host = host;
+        this.sessions = sessions;
+        this.blocking = blocking;
+    }
+
+    /** {@code path} is {@code /v1/sessions} or below it; {@code uri} carries the query. */
+    void handle(HttpMethod method, String path, String uri, byte[] body, Reply reply) {
+        blocking.execute(() -> {
+            try {
+                if (sessions == null) {
+                    throw new ApiException(ApiError.notFound(method.name(), path));
+                }
+                reply.json(route(method, path, uri, body));
+            } catch (ApiException e) {
+                reply.fail(e.error());
+            } catch (IllegalArgumentException e) {
+                reply.fail(ApiError.invalidRequest(null, e.getMessage()));
+            } catch (RuntimeException e) {
+                reply.fail(ApiError.serverError("internal error: " + e.getMessage()));
+            }
+        });
+    }
+
+    private byte[] route(HttpMethod method, String path, String uri, byte[] body) {
+        if (path.equals("/v1/sessions")) {
+            if (method.equals(HttpMethod.POST)) {
+                return create(CreateSessionRequest.parse(body));
+            }
+            if (method.equals(HttpMethod.GET)) {
+                return list(new QueryStringDecoder(uri));
+            }
+            throw new ApiException(ApiError.methodNotAllowed(method.name(), path));
+        }
+        String id = path.substring("/v1/sessions/".length());
+        if (id.isEmpty() || id.contains("/")) {
+            throw new ApiException(ApiError.notFound(method.name(), path));
+        }
+        if (method.equals(HttpMethod.GET)) {
+            var store = SessionChat.call(sessions::store);
+            Session s = SessionChat.call(() -> store.get(id)).orElseThrow(() -> new ApiException(SessionChat.notFound(id)));
+            return SessionJson.session(s, SessionChat.call(() -> store.turns(id)));
+        }
+        if (method.equals(HttpMethod.DELETE)) {
+            boolean existed;
+            try {
+                existed = sessions.delete(id);
+            } catch (io.edgenode.server.session.SessionStoreException e) {
+                throw new ApiException(SessionChat.toApiError(e));
+            } catch (IOException e) {
+                // A snapshot left behind is harmless: it restores only into prompts with exactly its tokens.
+                throw new ApiException(ApiError.serverError("session deleted, but not its KV snapshot: "
+                        + e.getMessage()));
+            }
+            if (!existed) {
+                throw new ApiException(SessionChat.notFound(id));
+            }
+            return SessionJson.deleted(id);
+        }
+        throw new ApiException(ApiError.methodNotAllowed(method.name(), path));
+    }
+
+    private byte[] create(CreateSessionRequest req) {
+        String name = req.model();
+        ModelSpec spec;
+        if (name == null) {
+            spec = host.specs().stream().filter(ModelSpec::isDefault).findFirst()
+                    .orElseGet(() -> host.specs().getFirst());
+        } else {
+            spec = host.spec(name).orElseThrow(() -> new ApiException(ApiError.modelNotFound(name)));
+        }
+        long ttlMillis = req.ttlSeconds() != null ? req.ttlSeconds() * 1000
+                : sessions.settings().defaultTtl().toMillis();
+        var store = SessionChat.call(sessions::store);
+        Session s = SessionChat.call(() -> store.create(new NewSession(req.id(), spec.id(), req.systemPrompt(),
+                req.metadata(), ttlMillis)));
+        // The first turn restores and saves KV keyed by the model file's digest: start computing it now.
+        if (sessions.kv() != null) {
+            sessions.digests().digest(spec.path());
+        }
+        return SessionJson.session(s, List.of());
+    }
+
+    private byte[] list(QueryStringDecoder q) {
+        String after = first(q, "after");
+        String limitText = first(q, "limit");
+        int limit = 20;
+        if (limitText != null) {
+            try {
+                limit = Integer.parseInt(limitText);
+            } catch (NumberFormatException e) {
+                limit = -1;
+            }
+            if (limit < 1 || limit > 100) {
+                throw new ApiException(ApiError.invalidRequest("limit", "limit must be an integer in 1..100, got '"
+                        + limitText + "'"));
+            }
+        }
+        int n = limit;
+        var store = SessionChat.call(sessions::store);
+        return SessionJson.page(SessionChat.call(() -> store.list(after, n)));
+    }
+
+    private static String first(QueryStringDecoder q, String name) {
+        List<String> v = q.parameters().get(name);
+        return v == null || v.isEmpty() ? null : v.getFirst();
+    }
+}

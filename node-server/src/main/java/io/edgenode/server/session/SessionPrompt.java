@@ -1,0 +1,144 @@
+package io.edgenode.server.session;
+
+import io.edgenode.core.chat.ChatMessage;
+import io.edgenode.core.chat.ChatTemplate;
+import io.edgenode.core.llama.Vocab;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Builds a session turn's prompt: the system prompt, the stored turns and the new messages,
+ * rendered by the model's chat template, and the tokens to feed. Stateless; any thread (the
+ * template and vocabulary are thread-safe).
+ *
+ * <p>The history keeps the token ids that were actually decoded ({@link Continuation}): the
+ * prompt is those exact ids plus the tokens of the text after the last reply only. Re-tokenizing
+ * the reply text could split it differently from how it was generated (llama-server's prompt
+ * cache re-processes ~20 tokens a turn that way), and the KV restored from the snapshot matches
+ * only the exact ids. So for a template whose history rendering equals the generation prompt
+ * followed by the reply, the prompt is the same as sending the whole history; for one that
+ * differs at that joint (Vicuna's {@code "ASSISTANT:"} vs {@code "ASSISTANT: " + reply}), the
+ * session's prompt keeps what the model actually saw.
+ *
+ * <p>When the conversation outgrows {@code tokenBudget}, the oldest turns are dropped (the system
+ * prompt stays) until it fits, and the plan says how many.
+ */
+public final class SessionPrompt {
+    private SessionPrompt() {}
+
+    /**
+     * @param tokens what to submit
+     * @param text the rendered conversation (the prompt's text)
+     * @param droppedTurns oldest turns left out to fit the budget
+     * @param continued whether {@code tokens} start with the stored continuation's exact ids
+     */
+    public record Plan(int[] tokens, String text, int droppedTurns, boolean continued) {}
+
+    /** The messages of a conversation: system prompt, each stored turn's input and reply, then the new messages. */
+    public static List<ChatMessage> conversation(String systemPrompt, List<Turn> turns, List<ChatMessage> newMessages) {
+        List<ChatMessage> out = new ArrayList<>();
+        if (systemPrompt != null && !systemPrompt.isEmpty()) {
+            out.add(new ChatMessage("system", systemPrompt));
+        }
+        for (Turn t : turns) {
+            for (SessionMessage m : t.input()) {
+                out.add(new ChatMessage(m.role(), m.content()));
+            }
+            out.add(new ChatMessage("assistant", t.reply()));
+        }
+        out.addAll(newMessages);
+        return out;
+    }
+
+    /**
+     * Plans a turn. {@code continuation} may be null or belong to another model (then ignored).
+     *
+     * @throws io.edgenode.core.chat.ChatTemplateException when the template rejects the conversation
+     */
+    public static Plan plan(ChatTemplate template, Vocab vocab, String modelId, String systemPrompt, List<Turn> turns,
+            List<ChatMessage> newMessages, Continuation continuation, int tokenBudget) {
+        Plan plan = null;
+        for (int drop = 0; drop <= turns.size(); drop++) {
+            List<Turn> kept = turns.subList(drop, turns.size());
+            String text = template.render(conversation(systemPrompt, kept, newMessages), true);
+            plan = new Plan(tokenize(template, vocab, text), text, drop, false);
+            if (drop == 0 && continuation != null && !turns.isEmpty() && modelId.equals(continuation.modelId())) {
+                plan = continued(template, vocab, systemPrompt, turns, text, continuation, plan);
+            }
+            if (plan.tokens().length <= tokenBudget) {
+                return plan;
+            }
+        }
+        return plan; // even without history it does not fit: the caller reports the context length
+    }
+
+    /**
+     * The continuation's exact ids, then the tokens of the text the template writes after the last
+     * reply (its end-of-turn marker, the new messages, the generation prompt).
+     *
+     * <p>The history as the template renders it may differ from what the model saw at the joint
+     * between the generation prompt and the reply: Vicuna-style templates render a past reply as
+     * {@code "ASSISTANT: " + reply} while the generation prompt ends with {@code "ASSISTANT:"}.
+     * The exact ids keep what the model saw and produced, so such whitespace-only differences are
+     * accepted; any other difference (a template that rewrites earlier turns) falls back to
+     * tokenizing the whole conversation.
+     */
+    private static Plan continued(ChatTemplate template, Vocab vocab, String systemPrompt, List<Turn> turns,
+            String text, Continuation c, Plan fallback) {
+        String reply = turns.getLast().reply();
+        if (!c.text().endsWith(reply)) {
+            return fallback; // the continuation is not of the last stored turn
+        }
+        String history;
+        try {
+            history = template.render(conversation(systemPrompt, turns, List.of()), false);
+        } catch (RuntimeException e) {
+            return fallback; // some templates refuse a conversation that ends with the assistant
+        }
+        int replyAt = history.lastIndexOf(reply);
+        if (!text.startsWith(history) || replyAt < 0) {
+            return fallback; // the new messages do not simply follow the history
+        }
+        int replyEnd = replyAt + reply.length();
+        if (!sameIgnoringWhitespace(c.text(), text.substring(0, replyEnd))) {
+            return fallback;
+        }
+        String suffix = text.substring(replyEnd);
+        int[] cont = c.tokens();
+        int[] added = vocab.tokenize(suffix, false, true);
+        int[] tokens = Arrays.copyOf(cont, cont.length + added.length);
+        System.arraycopy(added, 0, tokens, cont.length, added.length);
+        // A tokenizer may change text at the seam (a SentencePiece space prefix before raw text).
+        if (!vocab.detokenize(tokens, false, true).equals(vocab.detokenize(cont, false, true) + suffix)) {
+            return fallback;
+        }
+        return new Plan(tokens, text, 0, true);
+    }
+
+    private static boolean sameIgnoringWhitespace(String a, String b) {
+        int i = 0;
+        int j = 0;
+        while (true) {
+            while (i < a.length() && Character.isWhitespace(a.charAt(i))) {
+                i++;
+            }
+            while (j < b.length() && Character.isWhitespace(b.charAt(j))) {
+                j++;
+            }
+            if (i == a.length() || j == b.length()) {
+                return i == a.length() && j == b.length();
+            }
+            if (a.charAt(i++) != b.charAt(j++)) {
+                return false;
+            }
+        }
+    }
+
+    /** The rendered text's tokens, with BOS unless the template already wrote it (Llama 3 does). */
+    public static int[] tokenize(ChatTemplate template, Vocab vocab, String rendered) {
+        String bos = template.bosToken();
+        boolean addBos = vocab.addsBos() && (bos.isEmpty() || !rendered.startsWith(bos));
+        return vocab.tokenize(rendered, addBos, true);
+    }
+}
