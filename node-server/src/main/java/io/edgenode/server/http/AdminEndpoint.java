@@ -45,7 +45,8 @@ final class AdminEndpoint {
 
     /** Loads the model (downloading it first when needed) and answers once it is loaded. */
     void load(String id, GenerationEndpoint.Exchange ex) {
-        host.load(id).orTimeout(ModelRouter.DEFAULT_LOAD_WAIT.toSeconds(), TimeUnit.SECONDS)
+        // copy(): the load's future is shared with requests waiting for it; only this answer times out
+        host.load(id).copy().orTimeout(ModelRouter.DEFAULT_LOAD_WAIT.toSeconds(), TimeUnit.SECONDS)
                 .whenComplete((m, error) -> {
                     if (error == null) {
                         ok(ex, ENCODER.modelStatus(id, "loaded", null));
