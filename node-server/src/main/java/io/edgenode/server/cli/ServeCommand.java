@@ -75,7 +75,7 @@ final class ServeCommand implements Callable<Integer> {
         long budget = memoryBudget != null ? memoryBudget : s.memoryBudgetBytes();
         ServerSettings settings = new ServerSettings(host != null ? host : s.host(), port != null ? port : s.port(),
                 dataDir != null ? dataDir : s.dataDir(), s.corsAllowedOrigins(), s.maxBodyBytes(), budget, s.routing());
-        cfg = new NodeConfig(settings, cfg.models(), cfg.baseDir());
+        cfg = cfg.withServer(settings);
         Files.createDirectories(settings.dataDir());
         LlamaLibrary library = LlamaLibrary.load(llamaLib);
         ServerMetrics metrics = new ServerMetrics();

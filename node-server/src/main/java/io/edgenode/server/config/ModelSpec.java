@@ -107,6 +107,12 @@ public record ModelSpec(
         return preload;
     }
 
+    /** This spec with another file path. */
+    public ModelSpec withPath(Path p) {
+        return new ModelSpec(id, p, synthetic, source, sha256, aliases, parallel, contextSize, threads, gpuLayers,
+                maxBatchTokens, maxQueue, kvType, sampling, keepAlive, preload, fallbacks);
+    }
+
     /** This spec, preloaded or not (the reader preloads the first model when the file marks none). */
     public ModelSpec withPreload(boolean p) {
         return new ModelSpec(id, path, synthetic, source, sha256, aliases, parallel, contextSize, threads, gpuLayers,

@@ -52,6 +52,19 @@ public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path bas
         return NodeConfigReader.parse(DEFAULT_YAML, baseDir, "<embedded default>");
     }
 
+    /**
+     * This config with {@code server} replacing its settings (command-line overrides). When the
+     * data directory changes, models downloaded into it (a {@code source} and a path under
+     * {@code <data_dir>/models/}) move with it.
+     */
+    public NodeConfig withServer(ServerSettings settings) {
+        Path oldModels = server.dataDir().resolve("models");
+        Path newModels = settings.dataDir().resolve("models");
+        List<ModelSpec> moved = models.stream().map(m -> m.source().isPresent() && m.path().startsWith(oldModels)
+                ? m.withPath(newModels.resolve(oldModels.relativize(m.path())).normalize()) : m).toList();
+        return new NodeConfig(settings, moved, baseDir);
+    }
+
     /** The model whose id or alias is {@code name}. */
     public Optional<ModelSpec> model(String name) {
         for (ModelSpec m : models) {

@@ -53,6 +53,11 @@ public record ServerSettings(String host, int port, Path dataDir, List<String> c
         return new ServerSettings(host, port, dataDir, corsAllowedOrigins, maxBodyBytes, bytes, routing);
     }
 
+    /** These settings with another data directory. */
+    public ServerSettings withDataDir(Path dir) {
+        return new ServerSettings(host, port, dir, corsAllowedOrigins, maxBodyBytes, memoryBudgetBytes, routing);
+    }
+
     /** The defaults, with {@code data_dir} resolved against {@code baseDir}. */
     public static ServerSettings defaults(Path baseDir) {
         return new ServerSettings(DEFAULT_HOST, DEFAULT_PORT, baseDir.resolve(DEFAULT_DATA_DIR).normalize(), List.of(),

@@ -119,6 +119,20 @@ class NodeConfigReaderTest {
     }
 
     @Test
+    void shouldMoveDownloadedModelsWithAnOverriddenDataDir() {
+        NodeConfig config = parse("""
+                models:
+                  - {id: pulled, source: "hf://o/r/sub/p.gguf"}
+                  - {id: local, path: models/l.gguf}
+                """);
+        Path elsewhere = dir.resolve("elsewhere").toAbsolutePath();
+        NodeConfig moved = config.withServer(config.server().withMemoryBudget(0).withDataDir(elsewhere));
+        assertEquals(elsewhere.resolve("models/p.gguf"), moved.models().get(0).path());
+        assertEquals(dir.toAbsolutePath().resolve("models/l.gguf"), moved.models().get(1).path(),
+                "a path of the config's own stays");
+    }
+
+    @Test
     void shouldReportRegistryMistakesWithLineAndField() {
         assertError("test.yaml:4:5: models[0].sha256: must be the file's SHA-256 as 64 hex digits, got \"00\"", """
                 models:
