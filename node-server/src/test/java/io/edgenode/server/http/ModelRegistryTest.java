@@ -154,6 +154,22 @@ class ModelRegistryTest {
     }
 
     @Test
+    void shouldServeFromTheFallbackWhenThePrimaryCannotLoadOrCannotFit() throws Exception {
+        String broken = "  - id: broken\n    path: models/never-there.gguf\n    preload: false\n    fallbacks: [backup]\n";
+        String huge = tiny("huge", 8, 65536, 8, "    fallbacks: [backup]\n");
+        String backup = tiny("backup", 2, 512, 8, "");
+        long budget = estimate(backup) * 3 / 2; // backup fits, huge (64 K cells of KV) does not
+        try (TestNode node = new TestNode(broken + huge + backup, "  memory_budget: " + budget + "\n")) {
+            for (String primary : List.of("broken", "huge")) {
+                HttpResponse<String> r = node.post("/v1/chat/completions", chat(primary, 4));
+                assertEquals(200, r.statusCode(), r.body());
+                assertEquals("backup", JSON.readTree(r.body()).get("model").asText(), primary + " fell back");
+                assertEquals("failed", status(node, primary));
+            }
+        }
+    }
+
+    @Test
     void shouldMakeRequestsWaitForAModelThatIsLoadingAndServeThemAll() throws Exception {
         try (TestNode node = new TestNode(tiny("lazy", 4, 1024, 16, ""))) {
             List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
