@@ -47,9 +47,16 @@ public final class Engine implements AutoCloseable {
 
     /** Creates the context ({@code config.contextSize()} cells for {@code config.parallel()} sequences) and starts the loop. */
     public static Engine start(LlamaModel model, EngineConfig config) {
+        return start(model, config, ContextParams.GgmlTypeId.F16);
+    }
+
+    /** As {@link #start(LlamaModel, EngineConfig)}, with a KV cache of {@code kvType} elements (F16, Q8_0, Q4_0). */
+    public static Engine start(LlamaModel model, EngineConfig config, ContextParams.GgmlTypeId kvType) {
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(kvType, "kvType");
         ContextParams params = ContextParams.single(config.contextSize())
+                .withKvType(kvType)
                 .withSeqMax(config.parallel())
                 .withThreads(config.threads())
                 .withThreadPoll(config.threadPoll())

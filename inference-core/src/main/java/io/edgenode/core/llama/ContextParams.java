@@ -100,6 +100,15 @@ public record ContextParams(
         return new ContextParams(nCtx, batch, ubatch, nSeqMax, threads, threadsBatch, flashAttention, kvType, kvUnified, threadPoll);
     }
 
+    /**
+     * The KV cache element type for K and V. A quantized V cache needs flash attention, which
+     * {@link FlashAttention#AUTO} turns on where the backend has it (the CPU backend does).
+     */
+    public ContextParams withKvType(GgmlTypeId type) {
+        return new ContextParams(nCtx, nBatch, nUbatch, nSeqMax, threads, threadsBatch, flashAttention, type, kvUnified,
+                threadPoll);
+    }
+
     MemorySegment toNative(Arena arena) {
         MemorySegment s = nativeDefaults(arena);
         s.set(JAVA_INT, N_CTX, nCtx);

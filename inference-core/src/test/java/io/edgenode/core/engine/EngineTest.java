@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.edgenode.core.llama.ContextParams;
 import io.edgenode.core.llama.LlamaLibrary;
 import io.edgenode.core.llama.LlamaModel;
 import io.edgenode.core.llama.ModelParams;
@@ -128,6 +129,19 @@ class EngineTest {
                 assertEquals(alone.get(i).subList(0, mustAgree), batched.subList(0, mustAgree), "request " + i);
             }
             assertTrue(engine.metrics().steps() > 0);
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = ContextParams.GgmlTypeId.class, names = {"Q8_0", "Q4_0"})
+    void shouldGenerateWithAQuantizedKvCache(ContextParams.GgmlTypeId kvType) throws Exception {
+        // llama.cpp refuses a quantized V cache without flash attention (context creation fails);
+        // AUTO turns it on for the CPU backend, so the engine starts and decodes.
+        try (Engine engine = Engine.start(model, config(), kvType)) {
+            Collector c = new Collector();
+            GenerationResult r = await(engine.submit(greedy("kv-" + kvType, prompt(1, 40), 16, c)));
+            assertEquals(FinishReason.LENGTH, r.finishReason());
+            assertEquals(16, c.tokens.size());
         }
     }
 

@@ -113,14 +113,12 @@ final class PullCommand implements Callable<Integer> {
         return new Plan(parsed, target, sha256 != null ? Optional.of(sha256) : configured);
     }
 
-    // TODO(issue 6, at merge): ModelSpec gains source() and sha256() on the registry branch; return
-    // model.source() and model.sha256() here. Until then every ID answers "has no source".
     private static Optional<String> sourceOf(ModelSpec model) {
-        return Optional.empty();
+        return model.source();
     }
 
     private static Optional<String> sha256Of(ModelSpec model) {
-        return Optional.empty();
+        return model.sha256();
     }
 
     private NodeConfig loadConfig() {

@@ -42,6 +42,12 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--data-dir", description = "Data directory (default: from the config).")
     Path dataDir;
 
+    @Option(names = "--memory-budget", paramLabel = "SIZE", converter = ByteSizeConverter.class,
+            description = "Memory the loaded models may take together, such as 6GiB or 512MiB (default: from the"
+                    + " config, else 3/4 of physical memory; 0 = that default). Idle models are unloaded to make"
+                    + " room; a model that cannot fit is refused with 503.")
+    Long memoryBudget;
+
     @Option(names = "--kv-disk-budget", defaultValue = "4GiB", converter = ByteSizeConverter.class,
             description = "Disk space for sessions' KV snapshots under the data directory, least recently used deleted first; 0 turns hibernation off (default ${DEFAULT-VALUE}).")
     long kvDiskBudget;
@@ -66,8 +72,10 @@ final class ServeCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         NodeConfig cfg = loadConfig();
         ServerSettings s = cfg.server();
+        long budget = memoryBudget != null ? memoryBudget : s.memoryBudgetBytes();
         ServerSettings settings = new ServerSettings(host != null ? host : s.host(), port != null ? port : s.port(),
-                dataDir != null ? dataDir : s.dataDir(), s.corsAllowedOrigins(), s.maxBodyBytes());
+                dataDir != null ? dataDir : s.dataDir(), s.corsAllowedOrigins(), s.maxBodyBytes(), budget, s.routing());
+        cfg = cfg.withServer(settings);
         Files.createDirectories(settings.dataDir());
         LlamaLibrary library = LlamaLibrary.load(llamaLib);
         ServerMetrics metrics = new ServerMetrics();
@@ -78,6 +86,7 @@ final class ServeCommand implements Callable<Integer> {
                     .orElse(new io.edgenode.core.engine.EngineMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
         }
         models.startLoading();
+        err.printf("edgenode: memory budget %d MiB%n", models.budgetBytes() >> 20);
         SessionSettings sessionSettings = SessionSettings.defaults(settings.dataDir())
                 .withKvDiskBudget(kvDiskBudget)
                 .withDefaultTtl(Duration.ofSeconds(sessionTtlSeconds))

@@ -35,7 +35,7 @@ public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path bas
                 gpu_layers: 0
                 max_batch_tokens: 256
                 max_queue: 64
-                default: true
+                preload: true
             """;
 
     public NodeConfig {
@@ -50,6 +50,19 @@ public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path bas
      */
     public static NodeConfig defaults(Path baseDir) {
         return NodeConfigReader.parse(DEFAULT_YAML, baseDir, "<embedded default>");
+    }
+
+    /**
+     * This config with {@code server} replacing its settings (command-line overrides). When the
+     * data directory changes, models downloaded into it (a {@code source} and a path under
+     * {@code <data_dir>/models/}) move with it.
+     */
+    public NodeConfig withServer(ServerSettings settings) {
+        Path oldModels = server.dataDir().resolve("models");
+        Path newModels = settings.dataDir().resolve("models");
+        List<ModelSpec> moved = models.stream().map(m -> m.source().isPresent() && m.path().startsWith(oldModels)
+                ? m.withPath(newModels.resolve(oldModels.relativize(m.path())).normalize()) : m).toList();
+        return new NodeConfig(settings, moved, baseDir);
     }
 
     /** The model whose id or alias is {@code name}. */

@@ -1,6 +1,7 @@
 package io.edgenode.server.config;
 
 import com.fasterxml.jackson.core.JsonToken;
+import io.edgenode.core.llama.ContextParams.GgmlTypeId;
 import io.edgenode.core.llama.QuantType;
 import io.edgenode.server.config.YamlTree.Entry;
 import io.edgenode.server.config.YamlTree.Mapping;
@@ -8,6 +9,7 @@ import io.edgenode.server.config.YamlTree.Mark;
 import io.edgenode.server.config.YamlTree.Node;
 import io.edgenode.server.config.YamlTree.Scalar;
 import io.edgenode.server.config.YamlTree.Sequence;
+import io.edgenode.store.pull.ModelSource;
 import io.edgenode.store.synth.ModelPreset;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -23,12 +26,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
  * Reads models.yaml into a {@link NodeConfig}. The format, field by field (snake_case keys; every
- * key but {@code models[].id} and {@code models[].path} optional):
+ * key but {@code models[].id} and one of {@code models[].path} / {@code models[].source} optional):
  *
  * <pre>
  * server:
@@ -37,9 +41,18 @@ import java.util.regex.Pattern;
  *   data_dir: data             # relative to this file's folder
  *   cors_allowed_origins: []   # "https://host[:port]" or "*"; none by default
  *   max_body_bytes: 4194304    # positive
+ *   memory_budget: 6GiB        # bytes, or with a unit: KiB MiB GiB TiB (1024s), KB MB GB TB (1000s);
+ *                              # default: 3/4 of physical memory
+ *   routing:                   # "model": "auto"
+ *     auto_large_model: big    # a model id; prompts of auto_large_threshold_tokens or more go there
+ *     auto_large_threshold_tokens: 2048
  * models:                      # at least one
- *   - id: demo                 # required; letters, digits, . _ : / @ + -
- *     path: models/x.gguf      # required; relative to this file's folder
+ *   - id: demo                 # required; letters, digits, . _ : / @ + -; not "auto"
+ *     path: models/x.gguf      # relative to this file's folder; default with a source:
+ *                              #   data_dir/models/(the source's file name)
+ *     source: hf://owner/repo/file.gguf   # or an https:// URL (http:// only with a sha256):
+ *                              #   downloaded when the file is missing (first request, load, pull)
+ *     sha256: 64 hex digits    # checked after a download
  *     synthetic: {preset: tiny, quant: q8_0}   # create the file from a preset when missing
  *     aliases: [default]
  *     parallel: 8              # 1..64
@@ -48,7 +61,15 @@ import java.util.regex.Pattern;
  *     gpu_layers: 0            # -1 = all
  *     max_batch_tokens: 256    # at least parallel
  *     max_queue: 64            # positive
- *     default: true            # loaded at start, awaited by /ready; none marked: the first model
+ *     kv_type: f16             # KV cache element type: f16, q8_0, q4_0
+ *     sampling: {temperature: 0.7, top_p: 0.9, top_k: 40, min_p: 0.05, repeat_penalty: 1.1, max_tokens: 512}
+ *                              # defaults for what a request leaves out
+ *     keep_alive: 5m           # idle time before unloading: 30s, 5m, 1h, 0, or -1 / forever;
+ *                              # default 5m, forever for preloaded models
+ *     preload: true            # loaded at start, awaited by /ready, never evicted; older name: default;
+ *                              # when no model says either, the first model is preloaded
+ *     fallbacks: [other]       # model ids tried in order when this one is overloaded, failed or
+ *                              # does not fit the memory budget
  * </pre>
  *
  * <p>Rules: an unknown key is an error (typos must not pass silently), except keys starting with
@@ -60,33 +81,35 @@ import java.util.regex.Pattern;
  * or the mapping that misses a required key).
  *
  * <p>Forward compatibility: a file valid today stays valid; new fields are added as new optional
- * keys. {@code source} and {@code sha256} are reserved for model pulls and refused until they are
- * implemented, so that a checksum is never silently ignored.
+ * keys.
  *
  * <p>Stateless; safe from any thread. Reading a file is blocking I/O: not on an event loop.
  */
 public final class NodeConfigReader {
     private static final List<String> TOP_KEYS = List.of("server", "models");
-    private static final List<String> SERVER_KEYS =
-            List.of("host", "port", "data_dir", "cors_allowed_origins", "max_body_bytes");
-    private static final List<String> MODEL_KEYS = List.of("id", "path", "synthetic", "aliases", "parallel", "context",
-            "threads", "gpu_layers", "max_batch_tokens", "max_queue", "default");
+    private static final List<String> SERVER_KEYS = List.of("host", "port", "data_dir", "cors_allowed_origins",
+            "max_body_bytes", "memory_budget", "routing");
+    private static final List<String> ROUTING_KEYS = List.of("auto_large_model", "auto_large_threshold_tokens");
+    private static final List<String> MODEL_KEYS = List.of("id", "path", "source", "sha256", "synthetic", "aliases",
+            "parallel", "context", "threads", "gpu_layers", "max_batch_tokens", "max_queue", "kv_type", "sampling",
+            "keep_alive", "preload", "default", "fallbacks");
     private static final List<String> SYNTHETIC_KEYS = List.of("preset", "quant");
-    /** Keys of the upcoming pull feature: refused with a reason instead of "unknown". */
-    private static final Map<String, String> MODEL_RESERVED = Map.of(
-            "source", "not supported by this version yet (pulls come with `edgenode pull`); download the file to"
-                    + " `path` yourself and remove this key, or rename it x-source",
-            "sha256", "not supported by this version yet (checksums are verified by `edgenode pull`); remove this"
-                    + " key or rename it x-sha256");
+    private static final List<String> SAMPLING_KEYS =
+            List.of("temperature", "top_p", "top_k", "min_p", "repeat_penalty", "max_tokens");
+    private static final Map<String, GgmlTypeId> KV_TYPES =
+            Map.of("f16", GgmlTypeId.F16, "q8_0", GgmlTypeId.Q8_0, "q4_0", GgmlTypeId.Q4_0);
 
     /** Model ids and aliases: what clients send as {@code model}, and a metrics label value. */
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}");
     private static final Pattern ORIGIN = Pattern.compile("\\*|https?://[^/\\s?#]+");
+    private static final Pattern SHA256 = Pattern.compile("[0-9a-fA-F]{64}");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|s|m|h|d)?");
 
     private final String source;
     private final Path baseDir;
     /** Every id and alias seen so far -> the field that took it, with its line. */
     private final Map<String, String> names = new HashMap<>();
+    private final List<Reference> references = new ArrayList<>();
 
     private NodeConfigReader(String source, Path baseDir) {
         this.source = source;
@@ -160,15 +183,24 @@ public final class NodeConfigReader {
         if (list.items().isEmpty()) {
             throw error(modelsEntry.keyMark(), "models", "must list at least one model");
         }
+        // The first model is preloaded only when no model says anything about preloading.
+        boolean anyPreloadKey = list.items().stream().anyMatch(n -> n instanceof Mapping m
+                && (m.entries().containsKey("preload") || m.entries().containsKey("default")));
         List<ModelSpec> models = new ArrayList<>(list.items().size());
         for (int i = 0; i < list.items().size(); i++) {
-            models.add(model(list.items().get(i), "models[" + i + "]"));
+            models.add(model(list.items().get(i), "models[" + i + "]", i == 0 && !anyPreloadKey, server.dataDir()));
         }
-        if (models.stream().noneMatch(ModelSpec::isDefault)) {
-            models.set(0, withDefault(models.getFirst()));
+        for (Reference ref : references) {
+            if (models.stream().noneMatch(m -> m.id().equals(ref.id()))) {
+                throw error(ref.at(), ref.field(), quote(ref.id()) + " is not the id of a model in this file"
+                        + " (known: " + String.join(", ", models.stream().map(ModelSpec::id).toList()) + ")");
+            }
         }
         return new NodeConfig(server, models, baseDir);
     }
+
+    /** A model id named by a field ({@code fallbacks}, {@code auto_large_model}), checked once all models are read. */
+    private record Reference(String id, String field, Mark at) {}
 
     // server:
 
@@ -188,26 +220,83 @@ public final class NodeConfigReader {
                         + " or \"*\"");
         int maxBody = s.integer("max_body_bytes", ServerSettings.DEFAULT_MAX_BODY_BYTES, 1, Integer.MAX_VALUE,
                 "must be a positive integer");
-        return new ServerSettings(host, port, dataDir, origins, maxBody);
+        long budget = s.bytes("memory_budget");
+        RoutingSettings routing = routing(s);
+        return new ServerSettings(host, port, dataDir, origins, maxBody, budget, routing);
+    }
+
+    private RoutingSettings routing(Section server) {
+        Entry e = server.entry("routing");
+        if (e == null) {
+            return RoutingSettings.DEFAULTS;
+        }
+        if (!(e.value() instanceof Mapping m)) {
+            throw server.invalid(e, "must be a mapping such as {auto_large_model: big, auto_large_threshold_tokens: 2048}");
+        }
+        Section s = new Section(m, server.field("routing"), ROUTING_KEYS, Map.of());
+        Optional<String> large = s.string("auto_large_model");
+        large.ifPresent(id -> references.add(new Reference(id, s.field("auto_large_model"),
+                s.entry("auto_large_model").keyMark())));
+        int threshold = s.integer("auto_large_threshold_tokens", RoutingSettings.DEFAULT_THRESHOLD, 1,
+                Integer.MAX_VALUE, "must be a positive integer (prompt tokens)");
+        return new RoutingSettings(large, threshold);
     }
 
     // models[i]:
 
-    private ModelSpec model(Node node, String path) {
+    private ModelSpec model(Node node, String path, boolean preloadIfUnsaid, Path dataDir) {
         if (!(node instanceof Mapping m)) {
-            throw error(node.mark(), path, "must be a mapping with at least id and path, got " + describe(node));
+            throw error(node.mark(), path, "must be a mapping with at least id and path (or source), got "
+                    + describe(node));
         }
-        Section s = new Section(m, path, MODEL_KEYS, MODEL_RESERVED);
+        Section s = new Section(m, path, MODEL_KEYS, Map.of());
         String id = s.required("id", () -> s.string("id"));
         if (!NAME.matcher(id).matches()) {
             throw s.invalid(s.entry("id"), nameRule());
         }
+        if (id.equals(RoutingSettings.AUTO)) {
+            throw s.invalid(s.entry("id"), "\"auto\" asks for automatic routing; choose another name");
+        }
         claim(id, s.field("id"), s.entry("id").keyMark());
-        Path file = s.required("path", () -> s.path("path"));
+        Optional<String> source = s.string("source");
+        ModelSource parsedSource = null;
+        if (source.isPresent()) {
+            try {
+                parsedSource = ModelSource.parse(source.get());
+            } catch (IllegalArgumentException ex) {
+                throw s.invalid(s.entry("source"), "must be hf://owner/repo/file.gguf or an https:// URL of the file ("
+                        + ex.getMessage() + ")");
+            }
+        }
+        Optional<String> sha256 = s.string("sha256");
+        if (sha256.isPresent() && !SHA256.matcher(sha256.get()).matches()) {
+            throw s.invalid(s.entry("sha256"), "must be the file's SHA-256 as 64 hex digits");
+        }
+        if (source.isPresent() && source.get().regionMatches(true, 0, "http://", 0, 7) && sha256.isEmpty()) {
+            // Plain HTTP is neither private nor authenticated: only a checksum makes the bytes trustworthy.
+            throw s.invalid(s.entry("source"), "is plain http:// and needs a sha256 beside it (or use https://)");
+        }
+        Optional<Path> explicitPath = s.path("path");
+        Path file;
+        if (explicitPath.isPresent()) {
+            file = explicitPath.get();
+        } else if (source.isPresent()) {
+            try {
+                file = dataDir.resolve("models").resolve(parsedSource.fileName()).normalize();
+            } catch (IllegalArgumentException ex) { // InvalidPathException included
+                throw s.invalid(s.entry("source"), "names no file (" + ex.getMessage() + "); give a path too");
+            }
+        } else {
+            file = s.required("path", () -> Optional.<Path>empty());
+        }
         Optional<SyntheticSpec> synthetic = synthetic(s);
         List<String> aliases = s.stringList("aliases", NAME, nameRule());
         Sequence aliasNodes = s.entry("aliases") == null ? null : (Sequence) s.entry("aliases").value();
         for (int i = 0; i < aliases.size(); i++) {
+            if (aliases.get(i).equals(RoutingSettings.AUTO)) {
+                throw error(aliasNodes.items().get(i).mark(), s.field("aliases") + "[" + i + "]",
+                        "\"auto\" asks for automatic routing; choose another name");
+            }
             claim(aliases.get(i), s.field("aliases") + "[" + i + "]", aliasNodes.items().get(i).mark());
         }
         int parallel = s.integer("parallel", ModelSpec.DEFAULT_PARALLEL, 1, ModelSpec.MAX_PARALLEL,
@@ -231,9 +320,83 @@ public final class NodeConfigReader {
         }
         int maxQueue = s.integer("max_queue", ModelSpec.DEFAULT_MAX_QUEUE, 1, Integer.MAX_VALUE,
                 "must be a positive integer");
-        boolean isDefault = s.bool("default", false);
-        return new ModelSpec(id, file, synthetic, aliases, parallel, context, threads, gpuLayers, maxBatch, maxQueue,
-                isDefault);
+        GgmlTypeId kvType = s.string("kv_type").map(t -> {
+            GgmlTypeId type = KV_TYPES.get(t.toLowerCase(Locale.ROOT));
+            if (type == null) {
+                throw s.invalid(s.entry("kv_type"), "must be one of f16, q8_0, q4_0");
+            }
+            return type;
+        }).orElse(GgmlTypeId.F16);
+        SamplingDefaults sampling = sampling(s);
+        Optional<Boolean> preloadKey = s.optionalBool("preload");
+        Optional<Boolean> defaultKey = s.optionalBool("default");
+        if (preloadKey.isPresent() && defaultKey.isPresent() && !preloadKey.equals(defaultKey)) {
+            throw s.invalid(s.entry("default"), "is the older name of preload and must agree with it ("
+                    + preloadKey.get() + ")");
+        }
+        boolean preload = preloadKey.or(() -> defaultKey).orElse(preloadIfUnsaid);
+        Optional<Duration> keepAlive = keepAlive(s, preload);
+        List<String> fallbacks = s.stringList("fallbacks", NAME, "must be the id of another model");
+        for (int i = 0; i < fallbacks.size(); i++) {
+            Mark at = ((Sequence) s.entry("fallbacks").value()).items().get(i).mark();
+            String f = s.field("fallbacks") + "[" + i + "]";
+            if (fallbacks.get(i).equals(id)) {
+                throw error(at, f, "a model cannot be its own fallback");
+            }
+            references.add(new Reference(fallbacks.get(i), f, at));
+        }
+        return new ModelSpec(id, file, synthetic, source, sha256.map(h -> h.toLowerCase(Locale.ROOT)), aliases,
+                parallel, context, threads, gpuLayers, maxBatch, maxQueue, kvType, sampling, keepAlive, preload,
+                fallbacks);
+    }
+
+    private Optional<Duration> keepAlive(Section s, boolean preload) {
+        Entry e = s.entry("keep_alive");
+        Optional<Duration> byDefault = preload ? Optional.empty() : Optional.of(ModelSpec.DEFAULT_KEEP_ALIVE);
+        if (e == null) {
+            return byDefault;
+        }
+        String rule = "must be a duration such as 30s, 5m, 1h (0: unload when idle), or -1 / forever";
+        if (!(e.value() instanceof Scalar v)) {
+            throw s.invalid(e, rule);
+        }
+        String text = v.text().strip().toLowerCase(Locale.ROOT);
+        if (text.equals("-1") || text.equals("forever")) {
+            return Optional.empty();
+        }
+        var m = DURATION.matcher(text);
+        if (v.token() == JsonToken.VALUE_NUMBER_FLOAT || !m.matches()) {
+            throw s.invalid(e, rule);
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return Optional.of(switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        });
+    }
+
+    private SamplingDefaults sampling(Section model) {
+        Entry e = model.entry("sampling");
+        if (e == null) {
+            return SamplingDefaults.NONE;
+        }
+        if (!(e.value() instanceof Mapping m)) {
+            throw model.invalid(e, "must be a mapping such as {temperature: 0.7, top_p: 0.9}");
+        }
+        Section s = new Section(m, model.field("sampling"), SAMPLING_KEYS, Map.of());
+        return new SamplingDefaults(
+                s.decimal("temperature", 0, 2, "must be a number from 0 to 2"),
+                s.decimal("top_p", 0, 1, "must be a number from 0 to 1"),
+                s.entry("top_k") == null ? OptionalInt.empty()
+                        : OptionalInt.of(s.integer("top_k", 0, 0, Integer.MAX_VALUE, "must be an integer >= 0 (0 disables)")),
+                s.decimal("min_p", 0, 1, "must be a number from 0 to 1"),
+                s.decimal("repeat_penalty", Math.ulp(0f), Float.MAX_VALUE, "must be a number above 0"),
+                s.entry("max_tokens") == null ? OptionalInt.empty()
+                        : OptionalInt.of(s.integer("max_tokens", 1, 1, Integer.MAX_VALUE, "must be a positive integer")));
     }
 
     private Optional<SyntheticSpec> synthetic(Section model) {
@@ -271,11 +434,6 @@ public final class NodeConfigReader {
 
     private static String nameRule() {
         return "must start with a letter or digit and use only letters, digits and . _ : / @ + - (at most 128)";
-    }
-
-    private static ModelSpec withDefault(ModelSpec m) {
-        return new ModelSpec(m.id(), m.path(), m.synthetic(), m.aliases(), m.parallel(), m.contextSize(), m.threads(),
-                m.gpuLayers(), m.maxBatchTokens(), m.maxQueue(), true);
     }
 
     private ConfigException error(Mark at, String field, String reason) {
@@ -431,6 +589,38 @@ public final class NodeConfigReader {
                 }
             }
             throw invalid(e, "must be true or false");
+        }
+
+        Optional<Boolean> optionalBool(String key) {
+            return entry(key) == null ? Optional.empty() : Optional.of(bool(key, false));
+        }
+
+        /** A number (integer or decimal) within {@code [min, max]}. */
+        Optional<Float> decimal(String key, double min, double max, String rule) {
+            Entry e = entry(key);
+            if (e == null) {
+                return Optional.empty();
+            }
+            if (e.value() instanceof Scalar s && s.number() != null) {
+                double v = s.number().doubleValue();
+                if (Double.isFinite(v) && v >= min && v <= max) {
+                    return Optional.of((float) v);
+                }
+            }
+            throw invalid(e, rule);
+        }
+
+        /** A byte count: an integer, or a number with a unit ({@code 6GiB}, {@code 512MiB}, {@code 8GB}); 0 when absent. */
+        long bytes(String key) {
+            Entry e = entry(key);
+            if (e == null) {
+                return 0;
+            }
+            String rule = "must be a size such as 6GiB, 512MiB or 8GB, or a number of bytes";
+            if (!(e.value() instanceof Scalar s) || !isText(s)) {
+                throw invalid(e, rule);
+            }
+            return ByteSize.parse(s.text()).orElseThrow(() -> invalid(e, rule + " (at least 1 byte)"));
         }
 
         /** A list of strings, each matching {@code rule}; duplicates within the list fail. */

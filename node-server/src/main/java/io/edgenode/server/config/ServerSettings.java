@@ -13,8 +13,12 @@ import java.util.Objects;
  * @param corsAllowedOrigins origins allowed by CORS ({@code https://app.example.com}, or {@code *});
  *     empty (the default) sends no CORS headers
  * @param maxBodyBytes the largest request body accepted (larger: 413)
+ * @param memoryBudgetBytes what loaded models may take together (weights, KV cache, compute
+ *     buffers, as estimated from their GGUF facts); 0: a share of physical memory, decided at start
+ * @param routing how {@code "model": "auto"} routes
  */
-public record ServerSettings(String host, int port, Path dataDir, List<String> corsAllowedOrigins, int maxBodyBytes) {
+public record ServerSettings(String host, int port, Path dataDir, List<String> corsAllowedOrigins, int maxBodyBytes,
+        long memoryBudgetBytes, RoutingSettings routing) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final String DEFAULT_DATA_DIR = "data";
@@ -24,6 +28,10 @@ public record ServerSettings(String host, int port, Path dataDir, List<String> c
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(dataDir, "dataDir");
         corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
+        Objects.requireNonNull(routing, "routing");
+        if (memoryBudgetBytes < 0) {
+            throw new IllegalArgumentException("memory budget must be >= 0 (0 = automatic): " + memoryBudgetBytes);
+        }
         if (host.isBlank()) {
             throw new IllegalArgumentException("host is blank");
         }
@@ -33,6 +41,21 @@ public record ServerSettings(String host, int port, Path dataDir, List<String> c
         if (maxBodyBytes < 1) {
             throw new IllegalArgumentException("maxBodyBytes must be positive: " + maxBodyBytes);
         }
+    }
+
+    /** Settings with an automatic memory budget and default routing. */
+    public ServerSettings(String host, int port, Path dataDir, List<String> corsAllowedOrigins, int maxBodyBytes) {
+        this(host, port, dataDir, corsAllowedOrigins, maxBodyBytes, 0, RoutingSettings.DEFAULTS);
+    }
+
+    /** These settings with another memory budget (0: automatic). */
+    public ServerSettings withMemoryBudget(long bytes) {
+        return new ServerSettings(host, port, dataDir, corsAllowedOrigins, maxBodyBytes, bytes, routing);
+    }
+
+    /** These settings with another data directory. */
+    public ServerSettings withDataDir(Path dir) {
+        return new ServerSettings(host, port, dir, corsAllowedOrigins, maxBodyBytes, memoryBudgetBytes, routing);
     }
 
     /** The defaults, with {@code data_dir} resolved against {@code baseDir}. */

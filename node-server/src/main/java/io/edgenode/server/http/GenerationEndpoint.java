@@ -1,7 +1,6 @@
 package io.edgenode.server.http;
 
 import io.edgenode.core.chat.ChatTemplateException;
-import io.edgenode.core.engine.EngineRejectedException;
 import io.edgenode.core.engine.GenerationHandle;
 import io.edgenode.core.engine.GenerationListener;
 import io.edgenode.core.engine.GenerationRequest;
@@ -9,6 +8,7 @@ import io.edgenode.core.engine.KvState;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.LoadedModel;
 import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.node.ModelRouter;
 import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.ApiException;
 import io.edgenode.server.openai.ChatCompletionRequest;
@@ -34,13 +34,13 @@ final class GenerationEndpoint {
     private static final SecureRandom RANDOM = new SecureRandom();
     static final String FINGERPRINT = "fp_edgenode_llamacpp_de3ff815";
 
-    private final ModelHost host;
+    private final ModelRouter router;
     private final ServerMetrics metrics;
     private final Executor blocking;
     private final SessionChat sessions; // null: the node keeps no sessions
 
     GenerationEndpoint(ModelHost host, ServerMetrics metrics, Executor blocking, SessionService sessions) {
-        this.host = host;
+        this.router = new ModelRouter(host, host.routing(), ModelRouter.DEFAULT_LOAD_WAIT);
         this.metrics = metrics;
         this.blocking = blocking;
         this.sessions = sessions == null ? null : new SessionChat(this, sessions, blocking);
@@ -87,30 +87,37 @@ final class GenerationEndpoint {
                 sessions.turn(req, sessionId, ex);
                 return;
             }
-            LoadedModel m = resolve(req.model());
-            String rendered;
-            try {
-                rendered = m.template().render(req.messages(), true);
-            } catch (ChatTemplateException e) {
-                throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
-            }
-            int[] prompt = SessionPrompt.tokenize(m.template(), m.model().vocab(), rendered);
-            String id = newChatId();
-            ResponseFormat format = ResponseFormats.chat(id, epochSeconds(), m.id(), FINGERPRINT);
-            start(ex, m, id, prompt, req.maxTokens(), req.sampling(), req.stop(), req.ignoreEos(), req.user(),
-                    req.stream(), req.includeUsage(), format, TurnOptions.NONE);
+            router.serve(req.model(), (m, route) -> chatOn(m, route, req, ex));
         });
+    }
+
+    /** One try of a stateless chat request on {@code m} (the router may try a fallback with its own template next). */
+    private GenerationHandle chatOn(LoadedModel m, ModelRouter.Route route, ChatCompletionRequest req, Exchange ex) {
+        String rendered;
+        try {
+            rendered = m.template().render(req.messages(), true);
+        } catch (ChatTemplateException e) {
+            throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
+        }
+        int[] prompt = SessionPrompt.tokenize(m.template(), m.model().vocab(), rendered);
+        route.admit(prompt.length);
+        String id = newChatId();
+        ResponseFormat format = ResponseFormats.chat(id, epochSeconds(), m.id(), FINGERPRINT);
+        return start(ex, m, id, prompt, req.maxTokens(), req.sampling(m.spec().sampling()), req.stop(),
+                req.ignoreEos(), req.user(), req.stream(), req.includeUsage(), format, TurnOptions.NONE);
     }
 
     void completion(byte[] body, Exchange ex) {
         offload(ex, () -> {
             CompletionRequest req = CompletionRequest.parse(body);
-            LoadedModel m = resolve(req.model());
-            int[] prompt = m.model().vocab().tokenize(req.prompt(), true, true);
-            String id = "cmpl-" + randomId();
-            ResponseFormat format = ResponseFormats.text(id, epochSeconds(), m.id(), FINGERPRINT);
-            start(ex, m, id, prompt, req.maxTokens(), req.sampling(), req.stop(), req.ignoreEos(), req.user(),
-                    req.stream(), req.includeUsage(), format, TurnOptions.NONE);
+            router.serve(req.model(), (m, route) -> {
+                int[] prompt = m.model().vocab().tokenize(req.prompt(), true, true);
+                route.admit(prompt.length);
+                String id = "cmpl-" + randomId();
+                ResponseFormat format = ResponseFormats.text(id, epochSeconds(), m.id(), FINGERPRINT);
+                return start(ex, m, id, prompt, req.maxTokens(), req.sampling(m.spec().sampling()), req.stop(),
+                        req.ignoreEos(), req.user(), req.stream(), req.includeUsage(), format, TurnOptions.NONE);
+            });
         });
     }
 
@@ -131,14 +138,16 @@ final class GenerationEndpoint {
         });
     }
 
-    LoadedModel resolve(String name) {
-        var spec = host.spec(name).orElseThrow(() -> new ApiException(ApiError.modelNotFound(name)));
-        return host.loaded(spec.id()).orElseThrow(() -> new ApiException(host.failure(spec.id())
-                .map(f -> ApiError.serverError("model " + spec.id() + " failed to load: " + f))
-                .orElse(ApiError.notReady())));
+    /** Picks and leases models: aliases, {@code auto}, fallbacks, loads on demand (session turns use it too). */
+    ModelRouter router() {
+        return router;
     }
 
-    void start(Exchange ex, LoadedModel m, String id, int[] prompt, int requestedMax,
+    /**
+     * Checks the context and submits; an {@code EngineRejectedException} goes to the router, which
+     * may try a fallback. Runs inside a {@link ModelRouter.Attempt}, which holds {@code m}'s lease.
+     */
+    GenerationHandle start(Exchange ex, LoadedModel m, String id, int[] prompt, int requestedMax,
             io.edgenode.core.llama.SamplingParams sampling, java.util.List<String> stop, boolean ignoreEos,
             String user, boolean stream, boolean includeUsage, ResponseFormat format, TurnOptions options) {
         int limit = m.engine().config().maxSequenceTokens();
@@ -146,7 +155,8 @@ final class GenerationEndpoint {
             throw new ApiException(ApiError.contextLengthExceeded("This model's maximum context length is " + limit
                     + " tokens. However, your messages resulted in " + prompt.length + " tokens."));
         }
-        int maxTokens = requestedMax > 0 ? requestedMax : limit - prompt.length;
+        int maxTokens = requestedMax > 0 ? requestedMax
+                : Math.min(limit - prompt.length, m.spec().sampling().maxTokens().orElse(Integer.MAX_VALUE));
         if (prompt.length + maxTokens > limit) {
             throw new ApiException(ApiError.contextLengthExceeded("This model's maximum context length is " + limit
                     + " tokens. However, you requested " + (prompt.length + maxTokens) + " tokens (" + prompt.length
@@ -170,16 +180,7 @@ final class GenerationEndpoint {
         GenerationListener listener = withMetrics(options.wrap().apply(sink), m.id());
         GenerationRequest request = new GenerationRequest(id, prompt, maxTokens, sampling, stop, ignoreEos, user, 0,
                 listener).withKv(options.restoreKv(), options.captureKv());
-        GenerationHandle handle;
-        try {
-            handle = m.engine().submit(request);
-        } catch (EngineRejectedException e) {
-            throw new ApiException(switch (e.reason()) {
-                case OVERLOADED -> ApiError.overloaded(e.getMessage());
-                case CONTEXT_LENGTH_EXCEEDED -> ApiError.contextLengthExceeded(e.getMessage());
-                case SHUT_DOWN -> ApiError.notReady();
-            });
-        }
+        GenerationHandle handle = m.engine().submit(request);
         if (sse != null) {
             sse.attach(handle);
             ch.eventLoop().execute(sse::drain); // headers and the first chunk go out now, before any token
@@ -187,6 +188,7 @@ final class GenerationEndpoint {
         } else {
             buffered.attach(handle);
         }
+        return handle;
     }
 
     /** Records usage in the metrics when a generation completes, then hands on to {@code target}. */

@@ -74,6 +74,7 @@ public final class HttpNode implements AutoCloseable {
                 Thread.ofVirtual().name("edgenode-request-", 0).factory());
         GenerationEndpoint generation = new GenerationEndpoint(host, metrics, blocking, sessions);
         SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking);
+        AdminEndpoint admin = new AdminEndpoint(host, blocking);
         Cors cors = new Cors(settings.corsAllowedOrigins());
         int maxBody = settings.maxBodyBytes();
         ServerBootstrap b = new ServerBootstrap()
@@ -87,7 +88,7 @@ public final class HttpNode implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new HttpServerCodec(4096, 16 * 1024, 16 * 1024));
                         ch.pipeline().addLast(new LimitedAggregator(maxBody));
-                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, cors));
+                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin, cors));
                     }
                 });
         try {

@@ -1,8 +1,8 @@
 package io.edgenode.server.http;
 
-import io.edgenode.server.config.ModelSpec;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.node.ModelStatus;
 import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.ModelInfo;
 import io.edgenode.server.openai.OpenAiEncoder;
@@ -32,8 +32,10 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final ServerMetrics metrics;
     private final GenerationEndpoint generation;
     private final SessionsEndpoint sessions;
+    private final AdminEndpoint admin;
     private final Cors cors;
     static final String SESSION_HEADER = "X-Session-Id";
+    private static final String ADMIN_MODELS = "/admin/models/";
     /** Pipelined requests beyond this many waiting on one connection close it. */
     private static final int MAX_PIPELINED = 16;
 
@@ -42,11 +44,12 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final java.util.ArrayDeque<FullHttpRequest> pipelined = new java.util.ArrayDeque<>();
 
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
-            Cors cors) {
+            AdminEndpoint admin, Cors cors) {
         this.host = host;
         this.metrics = metrics;
         this.generation = generation;
         this.sessions = sessions;
+        this.admin = admin;
         this.cors = cors;
     }
 
@@ -105,7 +108,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     error(ch, "models", start, ApiError.methodNotAllowed(method.name(), path), keepAlive, corsHeaders);
                     return;
                 }
-                List<ModelInfo> models = host.specs().stream().map(this::info).toList();
+                List<ModelInfo> models = host.statuses().stream().map(RequestRouter::info).toList();
                 bytes(ch, "models", start, new OpenAiEncoder().models(models), keepAlive, corsHeaders);
             }
             case "/v1/chat/completions", "/v1/completions" -> {
@@ -127,13 +130,16 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             default -> {
                 if (path.equals("/v1/sessions") || path.startsWith("/v1/sessions/")) {
                     sessions(ctx, req, path, keepAlive, corsHeaders, start);
+                } else if (path.startsWith(ADMIN_MODELS)) {
+                    admin(ctx, req, path, keepAlive, corsHeaders, start);
                 } else if (path.startsWith("/v1/models/") && method.equals(HttpMethod.GET)) {
                     String id = path.substring("/v1/models/".length());
                     var spec = host.spec(id);
                     if (spec.isEmpty()) {
                         error(ch, "model", start, ApiError.modelNotFound(id), keepAlive, corsHeaders);
                     } else {
-                        bytes(ch, "model", start, new OpenAiEncoder().model(info(spec.get())), keepAlive, corsHeaders);
+                        bytes(ch, "model", start, new OpenAiEncoder().model(info(host.status(spec.get().id()))),
+                                keepAlive, corsHeaders);
                     }
                 } else {
                     error(ch, "other", start, ApiError.notFound(path), keepAlive, corsHeaders);
@@ -168,9 +174,45 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
         });
     }
 
-    private ModelInfo info(ModelSpec spec) {
-        long created = host.loaded(spec.id()).map(m -> m.createdEpochSeconds()).orElse(0L);
-        return new ModelInfo(spec.id(), created, "edgenode");
+    private static ModelInfo info(ModelStatus status) {
+        return new ModelInfo(status.id(), status.createdEpochSeconds(), "edgenode", status.state().wireName(),
+                status.progress(), status.error());
+    }
+
+    /** {@code /admin/models/{id}/(load|unload|pull)}; the id may contain slashes, the action is the last segment. */
+    private void admin(ChannelHandlerContext ctx, FullHttpRequest req, String path, boolean keepAlive,
+            HttpHeaders corsHeaders, long start) {
+        Channel ch = ctx.channel();
+        String rest = path.substring(ADMIN_MODELS.length());
+        int slash = rest.lastIndexOf('/');
+        String id = slash > 0 ? rest.substring(0, slash) : "";
+        String action = slash > 0 ? rest.substring(slash + 1) : rest;
+        HttpMethod expected = switch (action) {
+            case "load", "unload" -> HttpMethod.POST;
+            case "pull" -> HttpMethod.GET;
+            default -> null;
+        };
+        String endpoint = "admin_" + (expected == null ? "other" : action);
+        if (expected == null || id.isEmpty()) {
+            error(ch, endpoint, start, ApiError.notFound(req.method().name(), path), keepAlive, corsHeaders);
+            return;
+        }
+        if (!req.method().equals(expected)) {
+            error(ch, endpoint, start, ApiError.methodNotAllowed(req.method().name(), path), keepAlive, corsHeaders);
+            return;
+        }
+        var spec = host.specs().stream().filter(m -> m.id().equals(id)).findFirst();
+        if (spec.isEmpty()) {
+            error(ch, endpoint, start, ApiError.modelNotFound(id), keepAlive, corsHeaders);
+            return;
+        }
+        busy = true; // answered asynchronously; pipelined requests wait
+        var ex = new Exchange(ctx, keepAlive, corsHeaders, endpoint, start, null);
+        switch (action) {
+            case "load" -> admin.load(id, ex);
+            case "unload" -> admin.unload(id, ex);
+            default -> admin.pull(id, ex);
+        }
     }
 
     private static String pathOf(String uri) {

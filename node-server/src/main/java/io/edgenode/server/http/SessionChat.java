@@ -72,40 +72,42 @@ final class SessionChat {
                 return; // the client left while waiting for its turn
             }
             Session session = call(() -> store.get(sessionId)).orElseThrow(() -> new ApiException(notFound(sessionId)));
-            LoadedModel m = endpoint.resolve(req.model());
-            if (!m.id().equals(session.model())) {
-                throw new ApiException(ApiError.invalidRequest("model", "session " + sessionId + " belongs to model "
-                        + session.model() + ", not " + m.id()));
-            }
-            checkLimits(session);
-            List<Turn> turns = call(() -> store.turns(sessionId));
-            Continuation continuation = call(() -> store.continuation(sessionId)).orElse(null);
-            int limit = m.engine().config().maxSequenceTokens();
-            int reserve = req.maxTokens() > 0 ? req.maxTokens() : Math.min(DEFAULT_REPLY_RESERVE, limit / 4);
-            SessionPrompt.Plan plan;
-            try {
-                plan = SessionPrompt.plan(m.template(), m.model().vocab(), m.id(), session.systemPrompt(), turns,
-                        req.messages(), continuation, limit - reserve);
-            } catch (ChatTemplateException e) {
-                throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
-            }
-            KvHibernation kv = sessions.kv();
-            Path modelFile = m.spec().path();
-            KvState restore = kv == null ? null : kv.restore(sessionId, modelFile).orElse(null);
-            int turnIndex = session.turnCount();
-            HttpHeaders headers = new DefaultHttpHeaders()
-                    .add("X-Session-Id", sessionId)
-                    .add("X-Session-Turn", turnIndex)
-                    .add("X-Session-Dropped-Turns", plan.droppedTurns());
-            String id = GenerationEndpoint.newChatId();
-            ResponseFormat format = ResponseFormats.chat(id, System.currentTimeMillis() / 1000, m.id(),
-                    GenerationEndpoint.FINGERPRINT, new SessionUsage(sessionId, turnIndex, plan.droppedTurns()));
-            List<SessionMessage> input = req.messages().stream()
-                    .map(msg -> new SessionMessage(msg.role(), msg.content())).toList();
-            var recorder = new TurnRecorder(sessionId, input, plan, m.id(), modelFile, store, kv, permit);
-            var options = new GenerationEndpoint.TurnOptions(restore, kv != null, headers, recorder::wrap);
-            endpoint.start(ex, m, id, plan.tokens(), req.maxTokens(), req.sampling(), req.stop(), req.ignoreEos(),
-                    req.user(), req.stream(), req.includeUsage(), format, options);
+            // The session's model only: its history and KV cache belong to it (no fallback, no auto).
+            endpoint.router().serveOnly(req.model(), (m, route) -> {
+                if (!m.id().equals(session.model())) {
+                    throw new ApiException(ApiError.invalidRequest("model", "session " + sessionId + " belongs to model "
+                            + session.model() + ", not " + m.id()));
+                }
+                checkLimits(session);
+                List<Turn> turns = call(() -> store.turns(sessionId));
+                Continuation continuation = call(() -> store.continuation(sessionId)).orElse(null);
+                int limit = m.engine().config().maxSequenceTokens();
+                int reserve = req.maxTokens() > 0 ? req.maxTokens() : Math.min(DEFAULT_REPLY_RESERVE, limit / 4);
+                SessionPrompt.Plan plan;
+                try {
+                    plan = SessionPrompt.plan(m.template(), m.model().vocab(), m.id(), session.systemPrompt(), turns,
+                            req.messages(), continuation, limit - reserve);
+                } catch (ChatTemplateException e) {
+                    throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
+                }
+                KvHibernation kv = sessions.kv();
+                Path modelFile = m.spec().path();
+                KvState restore = kv == null ? null : kv.restore(sessionId, modelFile).orElse(null);
+                int turnIndex = session.turnCount();
+                HttpHeaders headers = new DefaultHttpHeaders()
+                        .add("X-Session-Id", sessionId)
+                        .add("X-Session-Turn", turnIndex)
+                        .add("X-Session-Dropped-Turns", plan.droppedTurns());
+                String id = GenerationEndpoint.newChatId();
+                ResponseFormat format = ResponseFormats.chat(id, System.currentTimeMillis() / 1000, m.id(),
+                        GenerationEndpoint.FINGERPRINT, new SessionUsage(sessionId, turnIndex, plan.droppedTurns()));
+                List<SessionMessage> input = req.messages().stream()
+                        .map(msg -> new SessionMessage(msg.role(), msg.content())).toList();
+                var recorder = new TurnRecorder(sessionId, input, plan, m.id(), modelFile, store, kv, permit);
+                var options = new GenerationEndpoint.TurnOptions(restore, kv != null, headers, recorder::wrap);
+                return endpoint.start(ex, m, id, plan.tokens(), req.maxTokens(), req.sampling(m.spec().sampling()),
+                        req.stop(), req.ignoreEos(), req.user(), req.stream(), req.includeUsage(), format, options);
+            });
             handedOver = true; // the recorder releases the permit when the turn ends
         } finally {
             if (!handedOver) {

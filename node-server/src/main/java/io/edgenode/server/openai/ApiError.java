@@ -83,6 +83,19 @@ public record ApiError(int status, String type, String code, String param, Strin
         return new ApiError(503, UNAVAILABLE, null, null, "Loading model");
     }
 
+    /**
+     * 503 {@code unavailable_error} with a reason: the model failed to load, does not fit the
+     * memory budget (the message gives the numbers), or did not finish loading in time.
+     */
+    public static ApiError unavailable(String message) {
+        return new ApiError(503, UNAVAILABLE, "model_unavailable", null, message);
+    }
+
+    /** 409 for an admin action the model's state does not allow now (unloading a busy model). */
+    public static ApiError conflict(String message) {
+        return new ApiError(409, INVALID_REQUEST, "conflict", null, message);
+    }
+
     /** 413: the body is over the server's limit. */
     public static ApiError bodyTooLarge(long limitBytes) {
         return new ApiError(413, INVALID_REQUEST, "request_too_large", null,

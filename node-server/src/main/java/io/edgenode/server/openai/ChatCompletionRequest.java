@@ -6,6 +6,7 @@ import io.edgenode.core.llama.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.StringJoiner;
 
 /**
@@ -31,6 +32,7 @@ import java.util.StringJoiner;
  * @param maxTokens    {@code max_completion_tokens}, else {@code max_tokens}; -1 when neither is given
  * @param includeUsage {@code stream_options.include_usage}; only ever true when {@code stream} is
  * @param sessionId    our extension {@code session_id}, or null
+ * @param samplingGiven the sampling fields the request sets (the rest may come from the model's defaults)
  */
 public record ChatCompletionRequest(
         String model,
@@ -42,12 +44,14 @@ public record ChatCompletionRequest(
         List<String> stop,
         String user,
         boolean ignoreEos,
-        String sessionId) {
+        String sessionId,
+        Set<String> samplingGiven) {
 
     /** The roles we take, in OpenAI's order of its error message. */
     private static final List<String> ROLES = List.of("system", "assistant", "user", "developer");
 
     public ChatCompletionRequest {
+        samplingGiven = Set.copyOf(samplingGiven);
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(sampling, "sampling");
         messages = List.copyOf(messages);
@@ -61,6 +65,14 @@ public record ChatCompletionRequest(
         if (includeUsage && !stream) {
             throw new IllegalArgumentException("include_usage without stream");
         }
+    }
+
+    /**
+     * The sampling to use on {@code model}: what the request set, and for what it left out, the
+     * model's defaults from models.yaml (then llama-server's).
+     */
+    public SamplingParams sampling(io.edgenode.server.config.SamplingDefaults model) {
+        return GenerationFields.withModelDefaults(sampling, samplingGiven, model);
     }
 
     /**
@@ -84,7 +96,7 @@ public record ChatCompletionRequest(
         String sessionId = r.string("session_id");                                     // our extension
         refuseUnimplemented(r);
         return new ChatCompletionRequest(model, messages, stream, includeUsage, maxTokens, sampling, stop, user,
-                ignoreEos, sessionId);
+                ignoreEos, sessionId, GenerationFields.samplingGiven(r));
     }
 
     /** {@code messages}: a non-empty array of message objects. */

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.edgenode.core.llama.SamplingParams;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A validated {@code POST /v1/completions} (legacy text completion) body. Immutable.
@@ -16,6 +17,7 @@ import java.util.Objects;
  * extensions are those of {@link GenerationFields}.
  *
  * @param maxTokens {@code max_tokens}; -1 when absent
+ * @param samplingGiven the sampling fields the request sets (the rest may come from the model's defaults)
  */
 public record CompletionRequest(
         String model,
@@ -26,9 +28,11 @@ public record CompletionRequest(
         SamplingParams sampling,
         List<String> stop,
         String user,
-        boolean ignoreEos) {
+        boolean ignoreEos,
+        Set<String> samplingGiven) {
 
     public CompletionRequest {
+        samplingGiven = Set.copyOf(samplingGiven);
         Objects.requireNonNull(model, "model");
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(sampling, "sampling");
@@ -39,6 +43,14 @@ public record CompletionRequest(
         if (includeUsage && !stream) {
             throw new IllegalArgumentException("include_usage without stream");
         }
+    }
+
+    /**
+     * The sampling to use on {@code model}: what the request set, and for what it left out, the
+     * model's defaults from models.yaml (then llama-server's).
+     */
+    public SamplingParams sampling(io.edgenode.server.config.SamplingDefaults model) {
+        return GenerationFields.withModelDefaults(sampling, samplingGiven, model);
     }
 
     /**
@@ -59,7 +71,8 @@ public record CompletionRequest(
         String user = r.string("user");                                               // user
         boolean ignoreEos = r.bool("ignore_eos", false);                               // llama.cpp extension
         refuseUnimplemented(r);
-        return new CompletionRequest(model, prompt, stream, includeUsage, maxTokens, sampling, stop, user, ignoreEos);
+        return new CompletionRequest(model, prompt, stream, includeUsage, maxTokens, sampling, stop, user, ignoreEos,
+                GenerationFields.samplingGiven(r));
     }
 
     /** {@code prompt}: a string, or an array of exactly one string. */

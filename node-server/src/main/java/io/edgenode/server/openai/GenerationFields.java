@@ -97,6 +97,36 @@ final class GenerationFields {
                 PENALTY_LAST_N, seed);
     }
 
+    /** The sampling fields a model's defaults may fill in, by their request names. */
+    static final List<String> DEFAULTABLE = List.of("temperature", "top_p", "top_k", "min_p", "repeat_penalty");
+
+    /** Which of {@link #DEFAULTABLE} the request sets (null counts as absent, as everywhere in parsing). */
+    static java.util.Set<String> samplingGiven(ParamReader r) {
+        java.util.Set<String> given = new java.util.HashSet<>();
+        for (String name : DEFAULTABLE) {
+            if (r.get(name) != null) {
+                given.add(name);
+            }
+        }
+        return java.util.Set.copyOf(given);
+    }
+
+    /**
+     * {@code requested} with each field the client left out taken from the model's defaults
+     * (llama-server's defaults stay where the model sets nothing).
+     */
+    static SamplingParams withModelDefaults(SamplingParams requested, java.util.Set<String> given,
+            io.edgenode.server.config.SamplingDefaults model) {
+        SamplingParams d = model.over(requested);
+        return new SamplingParams(
+                given.contains("temperature") ? requested.temperature() : d.temperature(),
+                given.contains("top_k") ? requested.topK() : d.topK(),
+                given.contains("top_p") ? requested.topP() : d.topP(),
+                given.contains("min_p") ? requested.minP() : d.minP(),
+                given.contains("repeat_penalty") ? requested.repeatPenalty() : d.repeatPenalty(),
+                requested.frequencyPenalty(), requested.presencePenalty(), requested.penaltyLastN(), requested.seed());
+    }
+
     /**
      * {@code seed}: OpenAI takes any 64-bit integer; llama.cpp seeds are 32-bit and
      * {@code 0xFFFFFFFF} means "random". So: absent, -1 (llama-server's "random") and

@@ -259,7 +259,53 @@ public final class OpenAiEncoder {
         g.writeStringField("object", "model");
         g.writeNumberField("created", m.created());
         g.writeStringField("owned_by", m.ownedBy());
+        if (m.status() != null) {
+            g.writeStringField("status", m.status());
+        }
+        if (m.progress().isPresent()) {
+            g.writeNumberField("progress", Math.round(m.progress().getAsDouble() * 1000) / 1000.0);
+        }
+        if (m.error().isPresent()) {
+            g.writeStringField("error", m.error().get());
+        }
         g.writeEndObject();
+    }
+
+    /** One event of {@code GET /admin/models/{id}/pull}: {@code {"model":...,"state":...,"bytes":...,"total":...}}. */
+    public byte[] pullProgress(String model, String state, long bytes, long total, double fraction, String error) {
+        ByteArrayBuilder out = new ByteArrayBuilder(128);
+        try (JsonGenerator g = factory.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("model", model);
+            g.writeStringField("state", state);
+            g.writeNumberField("bytes", bytes);
+            g.writeNumberField("total", total);
+            g.writeNumberField("progress", Math.round(fraction * 1000) / 1000.0);
+            if (error != null) {
+                g.writeStringField("error", error);
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** {@code {"id":...,"status":...}} (admin load/unload answers), with a message when given. */
+    public byte[] modelStatus(String id, String status, String message) {
+        ByteArrayBuilder out = new ByteArrayBuilder(96);
+        try (JsonGenerator g = factory.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("id", id);
+            g.writeStringField("status", status);
+            if (message != null) {
+                g.writeStringField("message", message);
+            }
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
     }
 
     // ---- shared parts ----------------------------------------------------------------------

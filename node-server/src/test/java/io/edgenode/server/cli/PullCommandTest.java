@@ -191,6 +191,30 @@ class PullCommandTest {
     }
 
     @Test
+    void shouldPullAModelIdFromItsSourceToItsPathAndCheckItsSha256() throws Exception {
+        Path config = Files.writeString(dir.resolve("models.yaml"), """
+                server: {data_dir: state}
+                models:
+                  - id: remote
+                    source: %s
+                    sha256: %s
+                """.formatted(url("/models/remote.gguf"), sha256(DATA)));
+
+        Run r = cli("pull", "remote", "--config", config.toString());
+
+        Path target = dir.resolve("state/models/remote.gguf");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(sha256(DATA) + "  " + target, r.out().strip());
+        assertArrayEquals(DATA, Files.readAllBytes(target));
+
+        Files.delete(target);
+        String wrong = "0".repeat(64);
+        Run mismatch = cli("pull", "remote", "--config", config.toString(), "--sha256", wrong);
+        assertEquals(1, mismatch.code());
+        assertTrue(mismatch.err().contains("differs from the sha256 of 'remote'"), mismatch.err());
+    }
+
+    @Test
     void shouldDefaultToTheModelsFolderOfTheWorkingDirectory() {
         assertEquals(Path.of("models", "x.gguf"), PullCommand.defaultTarget(ModelSource.parse("hf://o/r/sub/x.gguf")));
     }

@@ -8,8 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import io.edgenode.core.llama.ContextParams;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -58,30 +61,157 @@ class NodeConfigReaderTest {
     }
 
     @Test
-    void shouldAcceptTheShippedRealModelExamplesOnceUncommentedWithoutPullKeys() {
+    void shouldAcceptTheShippedRealModelExamplesOnceUncommented() {
         String shipped = readString(repoModelsYaml());
         String uncommented = shipped.lines()
                 .map(l -> EXAMPLE_LINE.matcher(l).matches() ? "  " + l.substring(4) : l)
-                .filter(l -> !l.strip().startsWith("source:") && !l.strip().startsWith("sha256:"))
                 .collect(Collectors.joining("\n"));
         NodeConfig config = parse(uncommented);
         assertEquals(List.of("demo", "llama-3.2-1b-instruct", "mistral-7b-instruct-v0.3"),
                 config.models().stream().map(ModelSpec::id).toList());
         ModelSpec mistral = config.model("mistral").orElseThrow();
         assertEquals(-1, mistral.gpuLayers());
-        assertEquals(dir.resolve("models/Mistral-7B-Instruct-v0.3-Q4_K_M.gguf"), mistral.path());
-        assertFalse(mistral.isDefault());
+        assertEquals(dir.resolve("data/models/Mistral-7B-Instruct-v0.3-Q4_K_M.gguf"), mistral.path(),
+                "a source without a path downloads to data_dir/models");
+        assertEquals(Optional.of("hf://bartowski/Mistral-7B-Instruct-v0.3-GGUF/Mistral-7B-Instruct-v0.3-Q4_K_M.gguf"),
+                mistral.source());
+        assertEquals(Optional.empty(), mistral.sha256(), "the shipped checksum lines stay commented until filled in");
+        assertFalse(mistral.preload());
+        assertEquals(Optional.of(Duration.ofMinutes(10)), mistral.keepAlive());
+        assertEquals(List.of("llama-3.2-1b-instruct"), mistral.fallbacks());
+        ModelSpec llama = config.model("llama").orElseThrow();
+        assertEquals(ContextParams.GgmlTypeId.Q8_0, llama.kvType());
+        assertEquals(Optional.of(0.6f), llama.sampling().temperature());
+        assertTrue(config.model("demo").orElseThrow().preload());
     }
 
     @Test
-    void shouldRefuseThePullKeysUntilPullsExist() {
-        assertError("test.yaml:4:5: models[0].sha256: not supported by this version yet (checksums are verified by"
-                + " `edgenode pull`); remove this key or rename it x-sha256", """
+    void shouldReadTheRegistryKeys() {
+        NodeConfig config = parse("""
+                server:
+                  memory_budget: 1.5GiB
+                  routing: {auto_large_model: big, auto_large_threshold_tokens: 100}
+                models:
+                  - id: small
+                    source: https://example.com/files/small.gguf?download=true
+                    sha256: ABCDEF0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789
+                    kv_type: Q4_0
+                    keep_alive: 90s
+                    sampling: {temperature: 0, top_k: 0, max_tokens: 12, repeat_penalty: 1.1}
+                    fallbacks: [big]
+                  - id: big
+                    path: big.gguf
+                    default: true
+                    keep_alive: forever
+                """);
+        assertEquals((long) (1.5 * (1L << 30)), config.server().memoryBudgetBytes());
+        assertEquals(new RoutingSettings(Optional.of("big"), 100), config.server().routing());
+        ModelSpec small = config.models().get(0);
+        assertEquals(dir.toAbsolutePath().resolve("data/models/small.gguf"), small.path());
+        assertEquals(Optional.of("abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"), small.sha256());
+        assertEquals(ContextParams.GgmlTypeId.Q4_0, small.kvType());
+        assertEquals(Optional.of(Duration.ofSeconds(90)), small.keepAlive());
+        assertEquals(new SamplingDefaults(Optional.of(0f), Optional.empty(), OptionalInt.of(0), Optional.empty(),
+                Optional.of(1.1f), OptionalInt.of(12)), small.sampling());
+        assertFalse(small.preload(), "the file names a preloaded model, so the first is not preloaded by default");
+        assertTrue(config.models().get(1).preload(), "default is the older name of preload");
+        assertEquals(Optional.empty(), config.models().get(1).keepAlive());
+    }
+
+    @Test
+    void shouldMoveDownloadedModelsWithAnOverriddenDataDir() {
+        NodeConfig config = parse("""
+                models:
+                  - {id: pulled, source: "hf://o/r/sub/p.gguf"}
+                  - {id: local, path: models/l.gguf}
+                """);
+        Path elsewhere = dir.resolve("elsewhere").toAbsolutePath();
+        NodeConfig moved = config.withServer(config.server().withMemoryBudget(0).withDataDir(elsewhere));
+        assertEquals(elsewhere.resolve("models/p.gguf"), moved.models().get(0).path());
+        assertEquals(dir.toAbsolutePath().resolve("models/l.gguf"), moved.models().get(1).path(),
+                "a path of the config's own stays");
+    }
+
+    @Test
+    void shouldReportRegistryMistakesWithLineAndField() {
+        assertError("test.yaml:4:5: models[0].sha256: must be the file's SHA-256 as 64 hex digits, got \"00\"", """
                 models:
                   - id: a
                     path: a.gguf
                     sha256: "00"
                 """);
+        assertError("test.yaml:3:5: models[0].source: is plain http:// and needs a sha256 beside it (or use https://),"
+                + " got \"http://example.com/a.gguf\"", """
+                models:
+                  - id: a
+                    source: http://example.com/a.gguf
+                """);
+        assertError("test.yaml:3:5: models[0].source: must be hf://owner/repo/file.gguf or an https:// URL of the"
+                + " file (unsupported model source 'ftp://example.com/a.gguf': use hf://owner/repo/file.gguf,"
+                + " hf://owner/repo@revision/file.gguf or an http(s):// URL), got \"ftp://example.com/a.gguf\"", """
+                models:
+                  - id: a
+                    source: ftp://example.com/a.gguf
+                """);
+        assertError("test.yaml:4:20: models[0].fallbacks[1]: \"nope\" is not the id of a model in this file (known:"
+                + " a, b)", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    fallbacks: [b, nope]
+                  - {id: b, path: b.gguf}
+                """);
+        assertError("test.yaml:4:5: models[0].keep_alive: must be a duration such as 30s, 5m, 1h (0: unload when"
+                + " idle), or -1 / forever, got \"soon\"", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    keep_alive: soon
+                """);
+        assertError("test.yaml:4:5: models[0].kv_type: must be one of f16, q8_0, q4_0, got \"q5_1\"", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    kv_type: q5_1
+                """);
+        assertError("test.yaml:4:34: models[0].sampling.top_p: must be a number from 0 to 1, got 1.5", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    sampling: {temperature: 0.7, top_p: 1.5}
+                """);
+        assertError("test.yaml:2:3: server.memory_budget: must be a size such as 6GiB, 512MiB or 8GB, or a number of"
+                + " bytes (at least 1 byte), got \"lots\"", """
+                server:
+                  memory_budget: lots
+                models: [{id: a, path: a.gguf}]
+                """);
+        assertError("test.yaml:2:13: server.routing.auto_large_model: \"huge\" is not the id of a model in this file"
+                + " (known: a)", """
+                server:
+                  routing: {auto_large_model: huge}
+                models: [{id: a, path: a.gguf}]
+                """);
+        assertError("test.yaml:5:5: models[0].default: is the older name of preload and must agree with it (true),"
+                + " got false", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    preload: true
+                    default: false
+                """);
+        assertError("test.yaml:2:5: models[0].id: \"auto\" asks for automatic routing; choose another name, got"
+                + " \"auto\"", """
+                models:
+                  - id: auto
+                    path: a.gguf
+                """);
+        assertError("test.yaml:5:9: models[0].fallbacks[0]: a model cannot be its own fallback", """
+                models:
+                  - id: a
+                    path: a.gguf
+                    fallbacks: [a]
+                """.replace("fallbacks: [a]", "fallbacks:\n      - a"));
     }
 
     @Test
@@ -266,8 +396,9 @@ class NodeConfigReaderTest {
     @Test
     void shouldNameUnknownKeysAndSuggestTheClosestKnownOne() {
         assertError("test.yaml:4:5: models[0].paralel: unknown key; did you mean 'parallel'? (known: id, path,"
-                + " synthetic, aliases, parallel, context, threads, gpu_layers, max_batch_tokens, max_queue, default;"
-                + " your own keys need an 'x-' prefix)", """
+                + " source, sha256, synthetic, aliases, parallel, context, threads, gpu_layers, max_batch_tokens,"
+                + " max_queue, kv_type, sampling, keep_alive, preload, default, fallbacks; your own keys need an 'x-'"
+                + " prefix)", """
                 models:
                   - id: a
                     path: a.gguf
@@ -314,7 +445,8 @@ class NodeConfigReaderTest {
         assertError("test.yaml:1:1: models: required but missing (the document is empty)", "# nothing\n");
         assertError("test.yaml:1:1: models: must list at least one model", "models: []\n");
         assertError("test.yaml:1:1: models: must be a list of models, got a mapping", "models: {id: a}\n");
-        assertError("test.yaml:2:5: models[0]: must be a mapping with at least id and path, got \"demo\"", """
+        assertError("test.yaml:2:5: models[0]: must be a mapping with at least id and path (or source), got"
+                + " \"demo\"", """
                 models:
                   - demo
                 """);

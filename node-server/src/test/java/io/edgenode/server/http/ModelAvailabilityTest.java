@@ -63,8 +63,13 @@ class ModelAvailabilityTest {
             HttpResponse<String> chat = client.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"ghost\",\"messages\":[{\"role\":\"user\","
                             + "\"content\":\"hi\"}]}")).build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(500, chat.statusCode(), chat.body());
-            assertTrue(chat.body().contains("failed to load") && chat.body().contains("not found"), chat.body());
+            // 503, not 500: the node is fine, this model is unavailable (each request tries the load again)
+            assertEquals(503, chat.statusCode(), chat.body());
+            assertTrue(chat.body().contains("failed to load") && chat.body().contains("does not exist"), chat.body());
+            JsonNode models = JSON.readTree(client.send(HttpRequest.newBuilder(base.resolve("/v1/models")).build(),
+                    HttpResponse.BodyHandlers.ofString()).body());
+            assertEquals("failed", models.at("/data/0/status").asText());
+            assertTrue(models.at("/data/0/error").asText().contains("does not exist"), models.toString());
             assertEquals(200, client.send(HttpRequest.newBuilder(base.resolve("/health")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode(), "alive though not ready");
         } finally {
