@@ -37,6 +37,9 @@ public final class KvHibernation implements AutoCloseable {
     private final AtomicLong written = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
 
+    /** How long a restore waits for the model file's digest (see {@link #restore}). */
+    static final long RESTORE_DIGEST_WAIT_MILLIS = 1000;
+
     public KvHibernation(KvSnapshotStore snapshots, ModelDigests digests) {
         this.snapshots = snapshots;
         this.digests = digests;
@@ -46,7 +49,18 @@ public final class KvHibernation implements AutoCloseable {
 
     /** The session's snapshot for this model file, if one is stored and intact. Blocking. */
     public Optional<KvState> restore(String sessionId, Path modelFile) {
-        Optional<String> sha = digests.digestIfReady(modelFile);
+        // A fresh process knows the digest from its cache file only once the lookup's virtual
+        // thread ran: wait for it briefly (a cache hit takes microseconds; an uncached multi-GB
+        // file is not waited for, and the turn prefills instead).
+        Optional<String> sha;
+        try {
+            sha = Optional.of(digests.digest(modelFile).get(RESTORE_DIGEST_WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (ExecutionException | TimeoutException e) {
+            sha = Optional.empty();
+        }
         if (sha.isEmpty()) {
             return Optional.empty();
         }
