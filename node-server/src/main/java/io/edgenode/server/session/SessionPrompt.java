@@ -64,7 +64,7 @@ public final class SessionPrompt {
             String text = template.render(conversation(systemPrompt, kept, newMessages), true);
             plan = new Plan(tokenize(template, vocab, text), text, drop, false);
             if (drop == 0 && continuation != null && !turns.isEmpty() && modelId.equals(continuation.modelId())) {
-                plan = continued(template, vocab, systemPrompt, turns, text, continuation, plan);
+                plan = continued(template, vocab, systemPrompt, turns, text, plan.tokens(), continuation, plan);
             }
             if (plan.tokens().length <= tokenBudget) {
                 return plan;
@@ -85,7 +85,7 @@ public final class SessionPrompt {
      * tokenizing the whole conversation.
      */
     private static Plan continued(ChatTemplate template, Vocab vocab, String systemPrompt, List<Turn> turns,
-            String text, Continuation c, Plan fallback) {
+            String text, int[] full, Continuation c, Plan fallback) {
         String reply = turns.getLast().reply();
         if (!c.text().endsWith(reply)) {
             return fallback; // the continuation is not of the last stored turn
@@ -109,8 +109,11 @@ public final class SessionPrompt {
         int[] added = vocab.tokenize(suffix, false, true);
         int[] tokens = Arrays.copyOf(cont, cont.length + added.length);
         System.arraycopy(added, 0, tokens, cont.length, added.length);
-        // A tokenizer may change text at the seam (a SentencePiece space prefix before raw text).
-        if (!vocab.detokenize(tokens, false, true).equals(vocab.detokenize(cont, false, true) + suffix)) {
+        // The new text must tokenize as it does inside the whole conversation: true when it starts
+        // with a special token (the end-of-turn marker), which splits tokenization; not when raw text
+        // could merge across the seam or a SentencePiece space prefix would be added there.
+        if (added.length > full.length
+                || !Arrays.equals(added, 0, added.length, full, full.length - added.length, full.length)) {
             return fallback;
         }
         return new Plan(tokens, text, 0, true);
