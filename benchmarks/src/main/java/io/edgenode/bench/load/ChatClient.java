@@ -175,13 +175,30 @@ public final class ChatClient implements AutoCloseable {
 
     /** A small request with the whole exchange bounded by the response timeout; empty on any failure. */
     private Optional<HttpResponse<String>> sendSmall(HttpRequest request) throws InterruptedException {
-        CompletableFuture<HttpResponse<String>> f = client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
-        try {
-            return Optional.of(f.get(timeouts.response().toNanos(), TimeUnit.NANOSECONDS));
-        } catch (ExecutionException | TimeoutException e) {
-            f.cancel(true);
-            return Optional.empty();
+        for (int attempt = 0; ; attempt++) {
+            CompletableFuture<HttpResponse<String>> f = client.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+            try {
+                return Optional.of(f.get(timeouts.response().toNanos(), TimeUnit.NANOSECONDS));
+            } catch (ExecutionException e) {
+                if (attempt == 0 && staleConnection(e.getCause())) {
+                    continue;
+                }
+                return Optional.empty();
+            } catch (TimeoutException e) {
+                f.cancel(true);
+                return Optional.empty();
+            }
         }
+    }
+
+    /**
+     * A pooled keep-alive connection the server had already closed (llama-server's cpp-httplib
+     * closes idle ones after 5 s): the request never reached it, so sending it once more on a
+     * fresh connection is safe, and not retrying would count a client artefact as a server error.
+     */
+    static boolean staleConnection(Throwable t) {
+        return t instanceof IOException && !(t instanceof HttpTimeoutException) && !(t instanceof ConnectException)
+                && String.valueOf(t.getMessage()).contains("received no bytes");
     }
 
     private HttpRequest post(Endpoint ep, String path, byte[] body, String accept) {
@@ -227,6 +244,10 @@ public final class ChatClient implements AutoCloseable {
 
         /** Sends and waits for the status line: the status, or -1 with {@link #result} set. */
         int open(HttpRequest request) throws InterruptedException {
+            return open(request, true);
+        }
+
+        private int open(HttpRequest request, boolean mayRetry) throws InterruptedException {
             CompletableFuture<HttpResponse.ResponseInfo> headers = new CompletableFuture<>();
             start = System.nanoTime();
             deadline = start + timeouts.request().toNanos();
@@ -249,6 +270,9 @@ public final class ChatClient implements AutoCloseable {
                 result = fail(ErrorKind.TIMEOUT, -1, "no response within " + timeouts.response());
             } catch (ExecutionException e) {
                 Throwable c = e.getCause();
+                if (mayRetry && staleConnection(c)) {
+                    return open(request, false);
+                }
                 if (c instanceof HttpTimeoutException) {
                     result = fail(ErrorKind.TIMEOUT, -1, c.getClass().getSimpleName() + ": " + c.getMessage());
                 } else {

@@ -89,7 +89,13 @@ public final class BootBench {
                 throw new IOException("node did not start:\n" + log);
             }
             long serving = System.nanoTime();
-            Thread.ofVirtual().start(() -> out.lines().forEach(l -> { }));
+            Thread.ofVirtual().start(() -> {
+                try {
+                    out.lines().forEach(l -> { });
+                } catch (java.io.UncheckedIOException e) {
+                    // the child was stopped: its pipe closed
+                }
+            });
             URI base = URI.create("http://127.0.0.1:" + port);
             while (CLIENT.send(HttpRequest.newBuilder(base.resolve("/ready")).build(),
                     HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
