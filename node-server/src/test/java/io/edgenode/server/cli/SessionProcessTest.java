@@ -8,17 +8,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,103 +25,40 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(180)
 class SessionProcessTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final HttpClient client = HttpClient.newHttpClient();
 
     @TempDir
     Path dir;
 
-    /** One `edgenode serve` child process. */
-    private final class Node implements AutoCloseable {
-        final Process process;
-        final URI base;
-
-        Node(Path config) throws Exception {
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-            process = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-                    "-Dedgenode.home=" + System.getProperty("edgenode.home"),
-                    "-cp", System.getProperty("java.class.path"), EdgenodeCli.class.getName(),
-                    "serve", "--config", config.toString(), "--shutdown-timeout", "10")
-                    .redirectErrorStream(true).start();
-            BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8));
-            Pattern serving = Pattern.compile("serving on http://127\\.0\\.0\\.1:(\\d+)");
-            int port = -1;
-            StringBuilder log = new StringBuilder();
-            for (String line; port < 0 && (line = out.readLine()) != null; ) {
-                log.append(line).append('\n');
-                Matcher m = serving.matcher(line);
-                if (m.find()) {
-                    port = Integer.parseInt(m.group(1));
+    /** A streamed turn, read up to {@code [DONE]}: its content and its usage event (prompt and cached tokens). */
+    private JsonNode streamedTurn(ChildNode n, String session, String user) throws Exception {
+        String body = "{\"model\":\"demo\",\"session_id\":\"" + session + "\",\"stream\":true,"
+                + "\"stream_options\":{\"include_usage\":true},\"max_tokens\":12,\"temperature\":0,"
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"" + user + "\"}]}";
+        HttpResponse<InputStream> r = n.client.send(HttpRequest.newBuilder(n.base.resolve("/v1/chat/completions"))
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
+        assertEquals(200, r.statusCode());
+        StringBuilder content = new StringBuilder();
+        JsonNode usage = null;
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
+            for (String line; (line = in.readLine()) != null && !line.equals("data: [DONE]"); ) {
+                if (!line.startsWith("data: ")) {
+                    continue;
+                }
+                JsonNode chunk = JSON.readTree(line.substring(6));
+                assertTrue(chunk.get("error") == null, line);
+                JsonNode delta = chunk.at("/choices/0/delta/content");
+                if (!delta.isMissingNode()) {
+                    content.append(delta.asText());
+                }
+                if (chunk.hasNonNull("usage")) {
+                    usage = chunk.get("usage");
                 }
             }
-            assertTrue(port > 0, "the node announced its port:\n" + log);
-            Thread.ofVirtual().start(() -> out.lines().forEach(l -> { }));
-            base = URI.create("http://127.0.0.1:" + port);
-            long until = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            while (client.send(HttpRequest.newBuilder(base.resolve("/ready")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
-                assertTrue(System.nanoTime() < until, "ready in time");
-                Thread.sleep(50);
-            }
         }
-
-        HttpResponse<String> send(String method, String path, String body) throws Exception {
-            HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
-            b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())
-                    : b.method(method, HttpRequest.BodyPublishers.ofString(body));
-            return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        }
-
-        /** A streamed turn, read up to its final chunk: the usage event carries the prompt's cached tokens. */
-        JsonNode streamedTurn(String session, String user) throws Exception {
-            String body = "{\"model\":\"demo\",\"session_id\":\"" + session + "\",\"stream\":true,"
-                    + "\"stream_options\":{\"include_usage\":true},\"max_tokens\":12,\"temperature\":0,"
-                    + "\"messages\":[{\"role\":\"user\",\"content\":\"" + user + "\"}]}";
-            HttpResponse<InputStream> r = client.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
-                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofInputStream());
-            assertEquals(200, r.statusCode());
-            StringBuilder content = new StringBuilder();
-            JsonNode usage = null;
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-                for (String line; (line = in.readLine()) != null; ) {
-                    if (!line.startsWith("data: ") || line.equals("data: [DONE]")) {
-                        if (line.equals("data: [DONE]")) {
-                            break;
-                        }
-                        continue;
-                    }
-                    JsonNode chunk = JSON.readTree(line.substring(6));
-                    assertTrue(chunk.get("error") == null, line);
-                    JsonNode delta = chunk.at("/choices/0/delta/content");
-                    if (!delta.isMissingNode()) {
-                        content.append(delta.asText());
-                    }
-                    if (chunk.hasNonNull("usage")) {
-                        usage = chunk.get("usage");
-                    }
-                }
-            }
-            var out = JSON.createObjectNode();
-            out.put("content", content.toString());
-            out.set("usage", usage);
-            return out;
-        }
-
-        void kill() throws Exception {
-            process.destroyForcibly(); // SIGKILL
-            assertTrue(process.waitFor(30, TimeUnit.SECONDS));
-        }
-
-        void terminate() throws Exception {
-            process.destroy(); // SIGTERM
-            assertTrue(process.waitFor(60, TimeUnit.SECONDS));
-            assertEquals(0, process.exitValue());
-        }
-
-        @Override
-        public void close() {
-            process.destroyForcibly();
-        }
+        var out = JSON.createObjectNode();
+        out.put("content", content.toString());
+        out.set("usage", usage);
+        return out;
     }
 
     @Test
@@ -150,24 +81,24 @@ class SessionProcessTest {
                 """.formatted(models.resolve("tiny-q8_0.gguf")));
         String first;
         String second;
-        try (Node n = new Node(config)) {
+        try (ChildNode n = new ChildNode(config)) {
             assertEquals(200, n.send("POST", "/v1/sessions", "{\"id\":\"durable\"}").statusCode());
-            first = n.streamedTurn("durable", "one").get("content").asText();
-            second = n.streamedTurn("durable", "two").get("content").asText();
+            first = streamedTurn(n, "durable", "one").get("content").asText();
+            second = streamedTurn(n, "durable", "two").get("content").asText();
             n.kill(); // right after the final chunk of the second turn
         }
         int history;
-        try (Node n = new Node(config)) {
+        try (ChildNode n = new ChildNode(config)) {
             JsonNode s = JSON.readTree(n.send("GET", "/v1/sessions/durable", null).body());
             assertEquals(2, s.get("turn_count").asInt(), "no acknowledged turn lost: " + s);
             assertEquals(first, s.at("/turns/0/reply/content").asText());
             assertEquals(second, s.at("/turns/1/reply/content").asText());
-            JsonNode third = n.streamedTurn("durable", "three");
+            JsonNode third = streamedTurn(n, "durable", "three");
             history = third.at("/usage/prompt_tokens").asInt() + third.at("/usage/completion_tokens").asInt();
             n.terminate(); // drains, and the snapshot writer flushes
         }
-        try (Node n = new Node(config)) {
-            JsonNode fourth = n.streamedTurn("durable", "four");
+        try (ChildNode n = new ChildNode(config)) {
+            JsonNode fourth = streamedTurn(n, "durable", "four");
             // A fresh process has nothing resident: the history's KV comes from the snapshot
             // (all of it but the last sampled token, which was never fed back).
             assertEquals(history - 1, fourth.at("/usage/prompt_tokens_details/cached_tokens").asInt(), fourth.toString());
