@@ -1,5 +1,6 @@
 package io.edgenode.store.pull;
 
+import io.edgenode.store.ByteSizes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -365,7 +366,7 @@ final class Download {
         }
         if (needed > usable) {
             throw new PullException(PullException.Kind.INSUFFICIENT_DISK, "not enough disk space for " + target + ": needs "
-                    + bytes(needed) + " more, " + bytes(usable) + " free in " + part.getParent());
+                    + ByteSizes.format(needed) + " more, " + ByteSizes.format(usable) + " free in " + part.getParent());
         }
     }
 
@@ -497,19 +498,6 @@ final class Download {
         return HexFormat.of().formatHex(md.digest());
     }
 
-    static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int u = -1;
-        do {
-            v /= 1024;
-            u++;
-        } while (v >= 1024 && u < units.length - 1);
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-    }
 
     private static String seconds(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";

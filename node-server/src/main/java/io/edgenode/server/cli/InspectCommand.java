@@ -1,5 +1,6 @@
 package io.edgenode.server.cli;
 
+import io.edgenode.store.ByteSizes;
 import io.edgenode.store.gguf.GgmlType;
 import io.edgenode.store.gguf.GgufFile;
 import io.edgenode.store.gguf.GgufModelInfo;
@@ -35,7 +36,7 @@ final class InspectCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try (GgufFile gguf = GgufFile.open(file)) {
             GgufModelInfo info = GgufModelInfo.of(gguf);
-            out.printf(Locale.ROOT, "file:          %s (%s)%n", file, bytes(gguf.fileSize()));
+            out.printf(Locale.ROOT, "file:          %s (%s)%n", file, ByteSizes.format(gguf.fileSize()));
             out.printf(Locale.ROOT, "format:        GGUF v%d, %d tensors, %d metadata keys, alignment %d%n",
                     gguf.version(), gguf.tensors().size(), gguf.metadata().size(), gguf.alignment());
             out.printf(Locale.ROOT, "architecture:  %s%s%n", info.architecture(),
@@ -55,7 +56,7 @@ final class InspectCommand implements Callable<Integer> {
                 long ctx = contextLength != null ? contextLength : Math.max(1, info.contextLength());
                 MemoryEstimate m = MemoryEstimate.of(info, ctx);
                 out.printf(Locale.ROOT, "memory:        %s weights + %s KV cache (F16, %d tokens) = %s%n",
-                        bytes(m.weightsBytes()), bytes(m.kvCacheBytes()), ctx, bytes(m.totalBytes()));
+                        ByteSizes.format(m.weightsBytes()), ByteSizes.format(m.kvCacheBytes()), ctx, ByteSizes.format(m.totalBytes()));
             }
         }
         out.flush();
@@ -65,23 +66,10 @@ final class InspectCommand implements Callable<Integer> {
     private static String typeMix(Map<GgmlType, TensorTypeStats> types) {
         List<String> parts = new ArrayList<>();
         types.forEach((type, s) -> parts.add(String.format(Locale.ROOT, "%s x%d (%s)",
-                type.name().toLowerCase(Locale.ROOT), s.count(), bytes(s.bytes()))));
+                type.name().toLowerCase(Locale.ROOT), s.count(), ByteSizes.format(s.bytes()))));
         return String.join(", ", parts);
     }
 
-    static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int u = -1;
-        do {
-            v /= 1024;
-            u++;
-        } while (v >= 1024 && u < units.length - 1);
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
-    }
 
     private static String count(long n) {
         if (n >= 1_000_000_000L) {

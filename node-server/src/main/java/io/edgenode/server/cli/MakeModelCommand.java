@@ -57,7 +57,7 @@ final class MakeModelCommand implements Callable<Integer> {
         LlamaLibrary library = type == QuantType.F32 || type == QuantType.F16 ? null : LlamaLibrary.load(llamaLib);
         SyntheticModels.write(library, p, type, seed, vocabFrom, target, threads);
         err.printf(Locale.ROOT, "wrote %s: preset %s, %s, seed %d, %s in %.1f s%n", out, p.id(), type.cliName(), seed,
-                InspectCommand.bytes(Files.size(target)), (System.nanoTime() - t0) / 1e9);
+                io.edgenode.store.ByteSizes.format(Files.size(target)), (System.nanoTime() - t0) / 1e9);
         err.flush();
         return 0;
     }

@@ -70,7 +70,7 @@ final class PullCommand implements Callable<Integer> {
             throw e.getCause() instanceof Exception cause ? cause : e;
         }
         err.println(result.downloaded()
-                ? "edgenode: pulled " + result.target() + " (" + InspectCommand.bytes(result.sizeBytes()) + ")"
+                ? "edgenode: pulled " + result.target() + " (" + io.edgenode.store.ByteSizes.format(result.sizeBytes()) + ")"
                 : "edgenode: " + result.target() + " is already there with the expected sha256");
         out.println(result.sha256Hex() + "  " + result.target());
         out.flush();

@@ -7,10 +7,11 @@ import java.util.regex.Pattern;
 /**
  * Sizes as people write them: {@code 6GiB}, {@code 512MiB}, {@code 8GB}, {@code 1.5GiB} or plain
  * bytes. Binary units (KiB, MiB, GiB, TiB) are powers of 1024, decimal ones (KB, MB, GB, TB) of
- * 1000. Stateless.
+ * 1000; units in any letter case. Stateless.
  */
 public final class ByteSize {
-    private static final Pattern SIZE = Pattern.compile("(\\d{1,15}(?:\\.\\d{1,6})?)\\s*([KMGT]i?B|B)?");
+    private static final Pattern SIZE = Pattern.compile("(\\d{1,15}(?:\\.\\d{1,6})?)\\s*([KMGT]i?B|B)?",
+            Pattern.CASE_INSENSITIVE);
 
     private ByteSize() {}
 
@@ -20,12 +21,12 @@ public final class ByteSize {
         if (!m.matches()) {
             return OptionalLong.empty();
         }
-        String unit = m.group(2) == null ? "B" : m.group(2);
+        String unit = m.group(2) == null ? "B" : m.group(2).toUpperCase(java.util.Locale.ROOT);
         long scale = switch (unit) {
-            case "KiB" -> 1L << 10;
-            case "MiB" -> 1L << 20;
-            case "GiB" -> 1L << 30;
-            case "TiB" -> 1L << 40;
+            case "KIB" -> 1L << 10;
+            case "MIB" -> 1L << 20;
+            case "GIB" -> 1L << 30;
+            case "TIB" -> 1L << 40;
             case "KB" -> 1_000L;
             case "MB" -> 1_000_000L;
             case "GB" -> 1_000_000_000L;
