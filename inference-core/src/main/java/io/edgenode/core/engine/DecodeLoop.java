@@ -203,12 +203,9 @@ final class DecodeLoop {
             return -1;
         }
         context.removeSequence(slot, -1, -1);
-        long read;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment src = arena.allocate(Math.max(1, kv.state().length));
-            MemorySegment.copy(kv.state(), 0, src, ValueLayout.JAVA_BYTE, 0, kv.state().length);
-            read = context.restoreSequenceState(slot, src.asSlice(0, kv.state().length));
-        }
+        MemorySegment src = stateStaging(kv.state().length);
+        MemorySegment.copy(kv.state(), 0, src, ValueLayout.JAVA_BYTE, 0, kv.state().length);
+        long read = context.restoreSequenceState(slot, src);
         // A well-formed snapshot of other tokens would restore "successfully": check the positions too.
         if (read == 0 || context.sequenceMaxPosition(slot) != kvTokens.length - 1
                 || context.sequenceMinPosition(slot) != 0) {
@@ -229,21 +226,32 @@ final class DecodeLoop {
         if (size <= 0 || size > Integer.MAX_VALUE - 64) {
             return null;
         }
-        if (stateBuffer == null || stateBuffer.byteSize() < size) {
-            if (stateArena != null) {
-                stateArena.close();
-            }
-            stateArena = Arena.ofConfined();
-            stateBuffer = stateArena.allocate(Math.max(size, stateBuffer == null ? 0 : stateBuffer.byteSize() * 2));
-        }
-        long written = context.saveSequenceState(slot, stateBuffer.asSlice(0, size));
+        MemorySegment dst = stateStaging(size);
+        long written = context.saveSequenceState(slot, dst);
         if (written <= 0) {
             return null;
         }
         byte[] bytes = new byte[(int) written];
-        MemorySegment.copy(stateBuffer, ValueLayout.JAVA_BYTE, 0, bytes, 0, (int) written);
+        MemorySegment.copy(dst, ValueLayout.JAVA_BYTE, 0, bytes, 0, (int) written);
         kvCaptures++;
         return new KvState(Arrays.copyOf(s.tokens(), s.numComputed), bytes);
+    }
+
+    /**
+     * {@code size} bytes of the off-heap staging buffer for KV state copies (llama.cpp reads and
+     * writes native memory; the snapshots travel as byte arrays). Grown on demand, kept between
+     * turns, freed at shutdown.
+     */
+    private MemorySegment stateStaging(long size) {
+        if (stateBuffer == null || stateBuffer.byteSize() < size) {
+            long capacity = Math.max(Math.max(size, 1), stateBuffer == null ? 0 : stateBuffer.byteSize() * 2);
+            if (stateArena != null) {
+                stateArena.close();
+            }
+            stateArena = Arena.ofConfined();
+            stateBuffer = stateArena.allocate(capacity);
+        }
+        return stateBuffer.asSlice(0, size);
     }
 
     private void step() {

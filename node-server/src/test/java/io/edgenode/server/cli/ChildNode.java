@@ -65,6 +65,26 @@ final class ChildNode implements AutoCloseable {
         }
     }
 
+    /** A models.yaml in {@code dir} serving the tiny synthetic model as {@code demo}, ephemeral port, data in dir/data. */
+    static Path tinyConfig(Path dir, int parallel) throws java.io.IOException {
+        Path models = Path.of("target", "test-node", "models").toAbsolutePath();
+        java.nio.file.Files.createDirectories(models);
+        return java.nio.file.Files.writeString(dir.resolve("models.yaml"), """
+                server:
+                  host: 127.0.0.1
+                  port: 0
+                  data_dir: data
+                models:
+                  - id: demo
+                    path: %s
+                    synthetic: {preset: tiny, quant: q8_0}
+                    parallel: %d
+                    context: 2048
+                    threads: 1
+                    default: true
+                """.formatted(models.resolve("tiny-q8_0.gguf"), parallel));
+    }
+
     HttpResponse<String> send(String method, String path, String body) throws Exception {
         HttpRequest.Builder b = HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(60));
         b = body == null ? b.method(method, HttpRequest.BodyPublishers.noBody())

@@ -8,7 +8,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -23,22 +22,7 @@ class ServeProcessTest {
 
     @Test
     void shouldDrainAndExitZeroOnSigterm() throws Exception {
-        Path models = Path.of("target", "test-node", "models").toAbsolutePath();
-        Files.createDirectories(models);
-        Path config = Files.writeString(dir.resolve("models.yaml"), """
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                  data_dir: data
-                models:
-                  - id: demo
-                    path: %s
-                    synthetic: {preset: tiny, quant: q8_0}
-                    parallel: 1
-                    context: 2048
-                    threads: 1
-                    default: true
-                """.formatted(models.resolve("tiny-q8_0.gguf")));
+        Path config = ChildNode.tinyConfig(dir, 1);
         try (ChildNode p = new ChildNode(config, "--shutdown-timeout", "30")) {
             HttpClient client = p.client;
             URI base = p.base;

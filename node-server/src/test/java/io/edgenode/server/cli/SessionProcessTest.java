@@ -63,22 +63,7 @@ class SessionProcessTest {
 
     @Test
     void shouldKeepAcknowledgedTurnsThroughSigkillAndRestoreKvAfterARestart() throws Exception {
-        Path models = Path.of("target", "test-node", "models").toAbsolutePath();
-        Files.createDirectories(models);
-        Path config = Files.writeString(dir.resolve("models.yaml"), """
-                server:
-                  host: 127.0.0.1
-                  port: 0
-                  data_dir: data
-                models:
-                  - id: demo
-                    path: %s
-                    synthetic: {preset: tiny, quant: q8_0}
-                    parallel: 2
-                    context: 2048
-                    threads: 1
-                    default: true
-                """.formatted(models.resolve("tiny-q8_0.gguf")));
+        Path config = ChildNode.tinyConfig(dir, 2);
         String first;
         String second;
         try (ChildNode n = new ChildNode(config)) {
