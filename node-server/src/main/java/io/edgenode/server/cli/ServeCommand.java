@@ -74,7 +74,8 @@ final class ServeCommand implements Callable<Integer> {
         ServerSettings s = cfg.server();
         long budget = memoryBudget != null ? memoryBudget : s.memoryBudgetBytes();
         ServerSettings settings = new ServerSettings(host != null ? host : s.host(), port != null ? port : s.port(),
-                dataDir != null ? dataDir : s.dataDir(), s.corsAllowedOrigins(), s.maxBodyBytes(), budget, s.routing());
+                dataDir != null ? dataDir : s.dataDir(), s.corsAllowedOrigins(), s.maxBodyBytes(), budget, s.routing(),
+                s.connections());
         cfg = cfg.withServer(settings);
         Files.createDirectories(settings.dataDir());
         LlamaLibrary library = LlamaLibrary.load(llamaLib);

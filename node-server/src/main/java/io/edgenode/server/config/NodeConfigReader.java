@@ -46,6 +46,12 @@ import java.util.regex.Pattern;
  *   routing:                   # "model": "auto"
  *     auto_large_model: big    # a model id; prompts of auto_large_threshold_tokens or more go there
  *     auto_large_threshold_tokens: 2048
+ *   connections:               # per client connection (a generating stream is never cut by these)
+ *     header_timeout: 20s      # first byte of a request -> end of its headers
+ *     body_timeout: 60s        # end of the headers -> end of the body
+ *     idle_timeout: 75s        # no request in flight and no traffic: closed
+ *     max_pipelined_requests: 16   # queued behind the running one before reading stops
+ *     max_pipelined_bytes: 1MiB    # body bytes queued behind the running one before reading stops
  * models:                      # at least one
  *   - id: demo                 # required; letters, digits, . _ : / @ + -; not "auto"
  *     path: models/x.gguf      # relative to this file's folder; default with a source:
@@ -88,7 +94,9 @@ import java.util.regex.Pattern;
 public final class NodeConfigReader {
     private static final List<String> TOP_KEYS = List.of("server", "models");
     private static final List<String> SERVER_KEYS = List.of("host", "port", "data_dir", "cors_allowed_origins",
-            "max_body_bytes", "memory_budget", "routing");
+            "max_body_bytes", "memory_budget", "routing", "connections");
+    private static final List<String> CONNECTION_KEYS = List.of("header_timeout", "body_timeout", "idle_timeout",
+            "max_pipelined_requests", "max_pipelined_bytes");
     private static final List<String> ROUTING_KEYS = List.of("auto_large_model", "auto_large_threshold_tokens");
     private static final List<String> MODEL_KEYS = List.of("id", "path", "source", "sha256", "synthetic", "aliases",
             "parallel", "context", "threads", "gpu_layers", "max_batch_tokens", "max_queue", "kv_type", "sampling",
@@ -222,7 +230,7 @@ public final class NodeConfigReader {
                 "must be a positive integer");
         long budget = s.bytes("memory_budget");
         RoutingSettings routing = routing(s);
-        return new ServerSettings(host, port, dataDir, origins, maxBody, budget, routing);
+        return new ServerSettings(host, port, dataDir, origins, maxBody, budget, routing, connections(s));
     }
 
     private RoutingSettings routing(Section server) {
@@ -240,6 +248,60 @@ public final class NodeConfigReader {
         int threshold = s.integer("auto_large_threshold_tokens", RoutingSettings.DEFAULT_THRESHOLD, 1,
                 Integer.MAX_VALUE, "must be a positive integer (prompt tokens)");
         return new RoutingSettings(large, threshold);
+    }
+
+    private ConnectionLimits connections(Section server) {
+        Entry e = server.entry("connections");
+        if (e == null) {
+            return ConnectionLimits.DEFAULTS;
+        }
+        if (!(e.value() instanceof Mapping m)) {
+            throw server.invalid(e, "must be a mapping such as {header_timeout: 20s, idle_timeout: 75s}");
+        }
+        Section s = new Section(m, server.field("connections"), CONNECTION_KEYS, Map.of());
+        ConnectionLimits d = ConnectionLimits.DEFAULTS;
+        String rule = "must be a positive duration such as 500ms, 20s or 5m";
+        long pipelinedBytes = s.entry("max_pipelined_bytes") == null ? d.maxPipelinedBytes()
+                : s.bytes("max_pipelined_bytes");
+        return new ConnectionLimits(
+                positiveDuration(s, "header_timeout", rule).orElse(d.headerTimeout()),
+                positiveDuration(s, "body_timeout", rule).orElse(d.bodyTimeout()),
+                positiveDuration(s, "idle_timeout", rule).orElse(d.idleTimeout()),
+                s.integer("max_pipelined_requests", d.maxPipelinedRequests(), 1, 1024,
+                        "must be an integer from 1 to 1024"),
+                pipelinedBytes);
+    }
+
+    private static Optional<Duration> positiveDuration(Section s, String key, String rule) {
+        Entry e = s.entry(key);
+        if (e == null) {
+            return Optional.empty();
+        }
+        Duration d = duration(s, e, rule);
+        if (d.isZero()) {
+            throw s.invalid(e, rule);
+        }
+        return Optional.of(d);
+    }
+
+    /** {@code 30s}, {@code 5m}, {@code 1h}, {@code 2d}, {@code 500ms}, or a bare number of seconds. */
+    private static Duration duration(Section s, Entry e, String rule) {
+        if (!(e.value() instanceof Scalar v)) {
+            throw s.invalid(e, rule);
+        }
+        var m = DURATION.matcher(v.text().strip().toLowerCase(Locale.ROOT));
+        if (v.token() == JsonToken.VALUE_NUMBER_FLOAT || !m.matches()) {
+            throw s.invalid(e, rule);
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "s" : m.group(2);
+        return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ofDays(n);
+        };
     }
 
     // models[i]:
@@ -364,19 +426,7 @@ public final class NodeConfigReader {
         if (text.equals("-1") || text.equals("forever")) {
             return Optional.empty();
         }
-        var m = DURATION.matcher(text);
-        if (v.token() == JsonToken.VALUE_NUMBER_FLOAT || !m.matches()) {
-            throw s.invalid(e, rule);
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "s" : m.group(2);
-        return Optional.of(switch (unit) {
-            case "ms" -> Duration.ofMillis(n);
-            case "s" -> Duration.ofSeconds(n);
-            case "m" -> Duration.ofMinutes(n);
-            case "h" -> Duration.ofHours(n);
-            default -> Duration.ofDays(n);
-        });
+        return Optional.of(duration(s, e, rule));
     }
 
     private SamplingDefaults sampling(Section model) {

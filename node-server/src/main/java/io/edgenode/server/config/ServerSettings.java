@@ -16,9 +16,10 @@ import java.util.Objects;
  * @param memoryBudgetBytes what loaded models may take together (weights, KV cache, compute
  *     buffers, as estimated from their GGUF facts); 0: a share of physical memory, decided at start
  * @param routing how {@code "model": "auto"} routes
+ * @param connections per-connection timeouts and pipelining bounds
  */
 public record ServerSettings(String host, int port, Path dataDir, List<String> corsAllowedOrigins, int maxBodyBytes,
-        long memoryBudgetBytes, RoutingSettings routing) {
+        long memoryBudgetBytes, RoutingSettings routing, ConnectionLimits connections) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final String DEFAULT_DATA_DIR = "data";
@@ -29,6 +30,7 @@ public record ServerSettings(String host, int port, Path dataDir, List<String> c
         Objects.requireNonNull(dataDir, "dataDir");
         corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
         Objects.requireNonNull(routing, "routing");
+        Objects.requireNonNull(connections, "connections");
         if (memoryBudgetBytes < 0) {
             throw new IllegalArgumentException("memory budget must be >= 0 (0 = automatic): " + memoryBudgetBytes);
         }
@@ -43,6 +45,13 @@ public record ServerSettings(String host, int port, Path dataDir, List<String> c
         }
     }
 
+    /** Settings with the default connection limits. */
+    public ServerSettings(String host, int port, Path dataDir, List<String> corsAllowedOrigins, int maxBodyBytes,
+            long memoryBudgetBytes, RoutingSettings routing) {
+        this(host, port, dataDir, corsAllowedOrigins, maxBodyBytes, memoryBudgetBytes, routing,
+                ConnectionLimits.DEFAULTS);
+    }
+
     /** Settings with an automatic memory budget and default routing. */
     public ServerSettings(String host, int port, Path dataDir, List<String> corsAllowedOrigins, int maxBodyBytes) {
         this(host, port, dataDir, corsAllowedOrigins, maxBodyBytes, 0, RoutingSettings.DEFAULTS);
@@ -50,12 +59,13 @@ public record ServerSettings(String host, int port, Path dataDir, List<String> c
 
     /** These settings with another memory budget (0: automatic). */
     public ServerSettings withMemoryBudget(long bytes) {
-        return new ServerSettings(host, port, dataDir, corsAllowedOrigins, maxBodyBytes, bytes, routing);
+        return new ServerSettings(host, port, dataDir, corsAllowedOrigins, maxBodyBytes, bytes, routing, connections);
     }
 
     /** These settings with another data directory. */
     public ServerSettings withDataDir(Path dir) {
-        return new ServerSettings(host, port, dir, corsAllowedOrigins, maxBodyBytes, memoryBudgetBytes, routing);
+        return new ServerSettings(host, port, dir, corsAllowedOrigins, maxBodyBytes, memoryBudgetBytes, routing,
+                connections);
     }
 
     /** The defaults, with {@code data_dir} resolved against {@code baseDir}. */

@@ -44,7 +44,7 @@ final class AdminEndpoint {
     }
 
     /** Loads the model (downloading it first when needed) and answers once it is loaded. */
-    void load(String id, GenerationEndpoint.Exchange ex) {
+    void load(String id, HttpExchange ex) {
         // copy(): the load's future is shared with requests waiting for it; only this answer times out
         host.load(id).copy().orTimeout(ModelRouter.DEFAULT_LOAD_WAIT.toSeconds(), TimeUnit.SECONDS)
                 .whenComplete((m, error) -> {
@@ -61,7 +61,7 @@ final class AdminEndpoint {
     }
 
     /** Unloads the model when it is loaded and idle; 409 when it is busy or still loading. */
-    void unload(String id, GenerationEndpoint.Exchange ex) {
+    void unload(String id, HttpExchange ex) {
         blocking.execute(() -> {
             switch (host.unload(id)) {
                 case UNLOADED -> ok(ex, ENCODER.modelStatus(id, "available", "unloaded"));
@@ -78,7 +78,7 @@ final class AdminEndpoint {
      * A file already present answers with one {@code done} event. The client leaving does not stop
      * the download.
      */
-    void pull(String id, GenerationEndpoint.Exchange ex) {
+    void pull(String id, HttpExchange ex) {
         Channel ch = ex.channel();
         HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK);
         head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream");
@@ -93,15 +93,8 @@ final class AdminEndpoint {
     }
 
     /** Writes a 200 JSON body and ends the exchange (any thread). */
-    private static void ok(GenerationEndpoint.Exchange ex, byte[] body) {
-        Channel ch = ex.channel();
-        ch.eventLoop().execute(() -> {
-            if (ch.isActive()) {
-                HttpResponses.write(ch, HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON, body),
-                        ex.keepAlive(), ex.cors());
-            }
-            ex.done(200);
-        });
+    private static void ok(HttpExchange ex, byte[] body) {
+        ex.respond(HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON, body), 200);
     }
 
     /**
@@ -109,12 +102,12 @@ final class AdminEndpoint {
      * channel's event loop; throttling state is touched on the event loop only.
      */
     private static final class ProgressStream {
-        private final GenerationEndpoint.Exchange ex;
+        private final HttpExchange ex;
         private FetchProgress.State lastState; // event loop only
         private long lastSentNanos;            // event loop only
         private boolean ended;                 // event loop only
 
-        ProgressStream(GenerationEndpoint.Exchange ex) {
+        ProgressStream(HttpExchange ex) {
             this.ex = ex;
         }
 

@@ -1,35 +1,27 @@
 package io.edgenode.server.http;
 
-import io.edgenode.core.engine.GenerationHandle;
 import io.edgenode.core.engine.GenerationResult;
 import io.edgenode.server.openai.ApiError;
-import io.netty.channel.Channel;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 /**
- * One non-streamed generation: collects the text on the engine thread and writes the whole
- * response on the channel's event loop when it completes. A closed channel cancels it.
+ * One non-streamed generation: collects the text on the engine thread and hands the whole
+ * response to its exchange when it completes (written on the channel's event loop). A closed
+ * connection cancels the generation through the exchange; nothing is registered on the channel.
  */
 final class BufferedResponse implements ResponseSink {
-    private final Channel channel;
+    private final HttpExchange exchange;
     private final ResponseFormat format;
-    private final boolean keepAlive;
-    private final HttpHeaders cors;
-    private final java.util.function.IntConsumer onDone;
+    private final HttpHeaders headers;
     private final StringBuilder text = new StringBuilder(); // engine thread until onComplete
 
-    BufferedResponse(Channel channel, ResponseFormat format, boolean keepAlive, HttpHeaders cors,
-            java.util.function.IntConsumer onDone) {
-        this.channel = channel;
+    /** {@code headers}: the plan's extra response headers (the exchange adds its CORS headers). */
+    BufferedResponse(HttpExchange exchange, ResponseFormat format, HttpHeaders headers) {
+        this.exchange = exchange;
         this.format = format;
-        this.keepAlive = keepAlive;
-        this.cors = cors;
-        this.onDone = onDone;
-    }
-
-    void attach(GenerationHandle h) {
-        channel.closeFuture().addListener(f -> h.cancel());
+        this.headers = headers;
     }
 
     @Override
@@ -43,22 +35,16 @@ final class BufferedResponse implements ResponseSink {
             fail(ApiError.serverError(r.error() == null ? "generation failed" : r.error()));
             return;
         }
-        String body = text.toString();
-        respond(HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON,
-                format.whole(body, r.finishReason(), r.usage())), 200);
+        FullHttpResponse response = HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON,
+                format.whole(text.toString(), r.finishReason(), r.usage()));
+        response.headers().add(headers);
+        exchange.respond(response, 200);
     }
 
     @Override
     public void fail(ApiError error) {
-        respond(HttpResponses.error(error), error.status());
-    }
-
-    private void respond(io.netty.handler.codec.http.FullHttpResponse response, int status) {
-        channel.eventLoop().execute(() -> {
-            if (channel.isActive()) {
-                HttpResponses.write(channel, response, keepAlive, cors);
-            }
-            onDone.accept(status);
-        });
+        FullHttpResponse response = HttpResponses.error(error);
+        response.headers().add(headers);
+        exchange.respond(response, error.status());
     }
 }

@@ -1,9 +1,12 @@
 package io.edgenode.server.http;
 
+import io.edgenode.server.config.ConnectionLimits;
 import io.edgenode.server.config.ServerSettings;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.ModelHost;
 import io.edgenode.server.session.SessionService;
+import io.edgenode.server.session.SessionTurns;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.edgenode.server.openai.ApiError;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -72,11 +75,16 @@ public final class HttpNode implements AutoCloseable {
         Class<? extends ServerChannel> channelClass = epoll ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
         ExecutorService blocking = Executors.newThreadPerTaskExecutor(
                 Thread.ofVirtual().name("edgenode-request-", 0).factory());
-        GenerationEndpoint generation = new GenerationEndpoint(host, metrics, blocking, sessions);
+        var router = new io.edgenode.server.node.ModelRouter(host, host.routing(),
+                io.edgenode.server.node.ModelRouter.DEFAULT_LOAD_WAIT);
+        GenerationPipeline pipeline = new GenerationPipeline(router, metrics, blocking);
+        GenerationEndpoint generation = new GenerationEndpoint(pipeline,
+                sessions == null ? null : new SessionTurns(sessions, blocking));
         SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking);
         AdminEndpoint admin = new AdminEndpoint(host, blocking);
         Cors cors = new Cors(settings.corsAllowedOrigins());
         int maxBody = settings.maxBodyBytes();
+        ConnectionLimits limits = settings.connections();
         ServerBootstrap b = new ServerBootstrap()
                 .group(group)
                 .channel(channelClass)
@@ -86,9 +94,15 @@ public final class HttpNode implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ReadDeadlines deadlines = new ReadDeadlines(limits.headerTimeout(), limits.bodyTimeout());
+                        ch.pipeline().addLast(new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(),
+                                TimeUnit.MILLISECONDS));
+                        ch.pipeline().addLast(deadlines.bytes());
                         ch.pipeline().addLast(new HttpServerCodec(4096, 16 * 1024, 16 * 1024));
+                        ch.pipeline().addLast(deadlines.messages());
                         ch.pipeline().addLast(new LimitedAggregator(maxBody));
-                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin, cors));
+                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin, cors,
+                                limits));
                     }
                 });
         try {

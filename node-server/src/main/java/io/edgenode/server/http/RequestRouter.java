@@ -17,17 +17,27 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.edgenode.server.config.ConnectionLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 
 /**
- * Routes one connection's requests. Event-loop only (one instance per channel). While a
- * generation is in flight, further (pipelined) requests of the connection wait in a small queue
- * and run after it, so responses never interleave. The channel keeps reading meanwhile, so a
- * client that goes away is seen at once (its generation is cancelled by the close future), for
- * buffered responses too.
+ * Routes one connection's requests and owns its exchanges. Event-loop only (one instance per
+ * channel). At most one exchange runs at a time: while it does, further (pipelined) requests wait
+ * in a queue bounded by count and bytes ({@link PipelinedRequests}; over it the channel stops
+ * reading until it drains), so responses never interleave. The connection holds its current
+ * exchange and nothing else: {@code channelInactive} cancels it (its generation's KV is freed at
+ * the next step), and an exchange that ended is dropped, so nothing of a finished request stays
+ * reachable from a long-lived keep-alive connection.
+ *
+ * <p>Timeouts: a request whose headers or body arrive too slowly ({@link ReadDeadlines}) is
+ * answered 408 and the connection closed, and a connection idle between requests for the idle
+ * timeout ({@code IdleStateHandler}) is closed; both only while no exchange is in flight, so a
+ * response being generated or streamed is never cut by them.
  */
-final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
+final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> implements HttpExchange.Owner {
+    private static final System.Logger LOG = System.getLogger(RequestRouter.class.getName());
     private final ModelHost host;
     private final ServerMetrics metrics;
     private final GenerationEndpoint generation;
@@ -36,34 +46,55 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final Cors cors;
     static final String SESSION_HEADER = "X-Session-Id";
     private static final String ADMIN_MODELS = "/admin/models/";
-    /** Pipelined requests beyond this many waiting on one connection close it. */
-    private static final int MAX_PIPELINED = 16;
 
-    private SseStream stream;
-    private boolean busy;
-    private final java.util.ArrayDeque<FullHttpRequest> pipelined = new java.util.ArrayDeque<>();
+    private final PipelinedRequests pipelined;
+    private ChannelHandlerContext ctx;
+    private HttpExchange current;
 
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
-            AdminEndpoint admin, Cors cors) {
+            AdminEndpoint admin, Cors cors, ConnectionLimits limits) {
         this.host = host;
         this.metrics = metrics;
         this.generation = generation;
         this.sessions = sessions;
         this.admin = admin;
         this.cors = cors;
+        this.pipelined = new PipelinedRequests(limits.maxPipelinedRequests(), limits.maxPipelinedBytes());
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    /** The exchange running on this connection, or null (for tests). */
+    HttpExchange current() {
+        return current;
+    }
+
+    /** The requests waiting behind the current exchange (for tests). */
+    PipelinedRequests pipelined() {
+        return pipelined;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-        if (busy) {
-            if (pipelined.size() >= MAX_PIPELINED) {
-                ctx.close();
-                return;
+        if (current != null) {
+            pipelined.add(req);
+            if (pipelined.isFull()) {
+                ctx.channel().config().setAutoRead(false); // resumed when the queue drains
             }
-            pipelined.add(req.retain()); // released after it runs
             return;
         }
         handle(ctx, req);
+    }
+
+    /** The exchange for {@code req}, now this connection's current one. */
+    private HttpExchange begin(FullHttpRequest req, boolean keepAlive, HttpHeaders corsHeaders, String endpoint,
+            long start) {
+        current = new HttpExchange(ctx.channel(), this, keepAlive, corsHeaders, endpoint, start,
+                req.headers().get(SESSION_HEADER));
+        return current;
     }
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -118,9 +149,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
                     return;
                 }
                 byte[] body = ByteBufUtil.getBytes(req.content());
-                busy = true; // one exchange at a time on this connection
-                var ex = new Exchange(ctx, keepAlive, corsHeaders, endpoint, start,
-                        req.headers().get(SESSION_HEADER));
+                var ex = begin(req, keepAlive, corsHeaders, endpoint, start);
                 if (endpoint.equals("completions")) {
                     generation.completion(body, ex);
                 } else {
@@ -153,18 +182,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             HttpHeaders corsHeaders, long start) {
         Channel ch = ctx.channel();
         byte[] body = ByteBufUtil.getBytes(req.content());
-        busy = true;
-        var ex = new Exchange(ctx, keepAlive, corsHeaders, "sessions", start, null);
+        var ex = begin(req, keepAlive, corsHeaders, "sessions", start);
         sessions.handle(req.method(), path, req.uri(), body, new SessionsEndpoint.Reply() {
             @Override
             public void json(byte[] bytes) {
-                ch.eventLoop().execute(() -> {
-                    if (ch.isActive()) {
-                        HttpResponses.write(ch, HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON, bytes),
-                                keepAlive, corsHeaders);
-                    }
-                    ex.done(200);
-                });
+                ex.respond(HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON, bytes), 200);
             }
 
             @Override
@@ -206,8 +228,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
             error(ch, endpoint, start, ApiError.modelNotFound(id), keepAlive, corsHeaders);
             return;
         }
-        busy = true; // answered asynchronously; pipelined requests wait
-        var ex = new Exchange(ctx, keepAlive, corsHeaders, endpoint, start, null);
+        var ex = begin(req, keepAlive, corsHeaders, endpoint, start); // answered asynchronously
         switch (action) {
             case "load" -> admin.load(id, ex);
             case "unload" -> admin.unload(id, ex);
@@ -242,102 +263,76 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (ctx.channel().isWritable() && stream != null) {
-            stream.drain();
+        if (ctx.channel().isWritable() && current != null) {
+            current.writable();
         }
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof ReadDeadlines.Expired expired) {
+            if (current == null) { // never while a response is in flight: that would cut it
+                ApiError e = ApiError.requestTimeout(expired.what());
+                HttpResponses.write(ctx.channel(), HttpResponses.error(e), false, EmptyHttpHeaders.INSTANCE);
+                metrics.recordRequest("other", e.status(), 0);
+                metrics.recordError("other", e.status(), e.type());
+                LOG.log(System.Logger.Level.DEBUG, "{0}: {1} too slow, closing", ctx.channel().remoteAddress(),
+                        expired.what());
+            }
+            return;
+        }
+        if (evt instanceof IdleStateEvent) {
+            if (current == null && pipelined.isEmpty()) {
+                ctx.close();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        for (FullHttpRequest r; (r = pipelined.poll()) != null; ) {
-            r.release();
+        pipelined.clear();
+        HttpExchange ex = current;
+        if (ex != null) {
+            ex.cancel(); // ends it: current is null after this
         }
         super.channelInactive(ctx);
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        // Connection resets and the like: the close future cancels any generation.
+        // Connection resets and the like: channelInactive cancels the exchange.
         ctx.close();
     }
 
-    /** One request/response on this channel, handed to the generation endpoint. */
-    private final class Exchange implements GenerationEndpoint.Exchange {
-        private final ChannelHandlerContext ctx;
-        private final Channel channel;
-        private final boolean keepAlive;
-        private final HttpHeaders corsHeaders;
-        private final String endpoint;
-        private final long startNanos;
-        private final String sessionHeader;
-
-        Exchange(ChannelHandlerContext ctx, boolean keepAlive, HttpHeaders corsHeaders, String endpoint,
-                long startNanos, String sessionHeader) {
-            this.sessionHeader = sessionHeader;
-            this.ctx = ctx;
-            this.channel = ctx.channel();
-            this.keepAlive = keepAlive;
-            this.corsHeaders = corsHeaders;
-            this.endpoint = endpoint;
-            this.startNanos = startNanos;
+    @Override
+    public void ended(HttpExchange exchange, int status) {
+        if (exchange != current) {
+            return;
         }
-
-        @Override
-        public Channel channel() {
-            return channel;
-        }
-
-        @Override
-        public boolean keepAlive() {
-            return keepAlive;
-        }
-
-        @Override
-        public HttpHeaders cors() {
-            return corsHeaders;
-        }
-
-        @Override
-        public void fail(ApiError error) {
-            channel.eventLoop().execute(() -> {
-                if (channel.isActive()) {
-                    error(channel, endpoint, startNanos, error, keepAlive, corsHeaders);
-                }
-                resume();
-            });
-        }
-
-        @Override
-        public void done(int status) {
-            metrics.recordRequest(endpoint, status, System.nanoTime() - startNanos);
-            resume();
-        }
-
-        @Override
-        public String sessionHeader() {
-            return sessionHeader;
-        }
-
-        @Override
-        public void streaming(SseStream s) {
-            channel.eventLoop().execute(() -> stream = s);
-        }
-
-        /** Event loop: the exchange is over; run the next pipelined request, if any. */
-        private void resume() {
-            stream = null;
-            busy = false;
+        metrics.recordRequest(exchange.endpoint(), status, System.nanoTime() - exchange.startNanos());
+        current = null;
+        Channel ch = ctx.channel();
+        while (current == null && ch.isActive()) {
             FullHttpRequest next = pipelined.poll();
-            if (next != null) {
-                try {
-                    if (channel.isActive()) {
-                        handle(ctx, next);
-                    }
-                } finally {
-                    next.release();
-                }
+            if (next == null) {
+                break;
+            }
+            try {
+                handle(ctx, next); // may end at once (a /health), then the loop takes the next one
+            } finally {
+                next.release();
             }
         }
+        if (!pipelined.isFull() && ch.isActive() && !ch.config().isAutoRead()) {
+            ch.config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void error(HttpExchange exchange, ApiError e) {
+        metrics.recordError(exchange.endpoint(), e.status(), e.type());
     }
 }

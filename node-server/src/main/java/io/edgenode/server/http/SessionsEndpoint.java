@@ -8,6 +8,7 @@ import io.edgenode.server.openai.CreateSessionRequest;
 import io.edgenode.server.openai.SessionJson;
 import io.edgenode.server.session.NewSession;
 import io.edgenode.server.session.Session;
+import io.edgenode.server.session.SessionErrors;
 import io.edgenode.server.session.SessionService;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -72,23 +73,23 @@ final class SessionsEndpoint {
             throw new ApiException(ApiError.notFound(method.name(), path));
         }
         if (method.equals(HttpMethod.GET)) {
-            var store = SessionChat.call(sessions::store);
-            Session s = SessionChat.call(() -> store.get(id)).orElseThrow(() -> new ApiException(SessionChat.notFound(id)));
-            return SessionJson.session(s, SessionChat.call(() -> store.turns(id)));
+            var store = SessionErrors.call(sessions::store);
+            Session s = SessionErrors.call(() -> store.get(id)).orElseThrow(() -> new ApiException(SessionErrors.notFound(id)));
+            return SessionJson.session(s, SessionErrors.call(() -> store.turns(id)));
         }
         if (method.equals(HttpMethod.DELETE)) {
             boolean existed;
             try {
                 existed = sessions.delete(id);
             } catch (io.edgenode.server.session.SessionStoreException e) {
-                throw new ApiException(SessionChat.toApiError(e));
+                throw new ApiException(SessionErrors.toApiError(e));
             } catch (IOException e) {
                 // A snapshot left behind is harmless: it restores only into prompts with exactly its tokens.
                 throw new ApiException(ApiError.serverError("session deleted, but not its KV snapshot: "
                         + e.getMessage()));
             }
             if (!existed) {
-                throw new ApiException(SessionChat.notFound(id));
+                throw new ApiException(SessionErrors.notFound(id));
             }
             return SessionJson.deleted(id);
         }
@@ -106,8 +107,8 @@ final class SessionsEndpoint {
         }
         long ttlMillis = req.ttlSeconds() != null ? req.ttlSeconds() * 1000
                 : sessions.settings().defaultTtl().toMillis();
-        var store = SessionChat.call(sessions::store);
-        Session s = SessionChat.call(() -> store.create(new NewSession(req.id(), spec.id(), req.systemPrompt(),
+        var store = SessionErrors.call(sessions::store);
+        Session s = SessionErrors.call(() -> store.create(new NewSession(req.id(), spec.id(), req.systemPrompt(),
                 req.metadata(), ttlMillis)));
         // The first turn restores and saves KV keyed by the model file's digest: start computing it now.
         if (sessions.kv() != null) {
@@ -132,8 +133,8 @@ final class SessionsEndpoint {
             }
         }
         int n = limit;
-        var store = SessionChat.call(sessions::store);
-        return SessionJson.page(SessionChat.call(() -> store.list(after, n)));
+        var store = SessionErrors.call(sessions::store);
+        return SessionJson.page(SessionErrors.call(() -> store.list(after, n)));
     }
 
     private static String first(QueryStringDecoder q, String name) {

@@ -34,14 +34,13 @@ final class SseStream implements ResponseSink {
     static final int MAX_PENDING_CHARS = 256 * 1024;
     private static final System.Logger LOG = System.getLogger(SseStream.class.getName());
 
+    private final HttpExchange exchange;
     private final Channel channel;
     private final ResponseFormat format;
     private final boolean includeUsage;
-    private final boolean keepAlive;
-    private final HttpHeaders cors;
+    private final HttpHeaders headers;
     private final String modelId;
     private final ServerMetrics metrics;
-    private final Runnable onDone;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final StringBuilder pending = new StringBuilder();
     private GenerationResult result;          // guarded by this
@@ -51,22 +50,24 @@ final class SseStream implements ResponseSink {
     private boolean headersSent;              // event loop only
     private boolean done;                     // event loop only
 
-    SseStream(Channel channel, ResponseFormat format, boolean includeUsage, boolean keepAlive, HttpHeaders cors,
-            String modelId, ServerMetrics metrics, Runnable onDone) {
-        this.channel = channel;
+    /** {@code headers}: the plan's extra response headers (the exchange adds its CORS headers). */
+    SseStream(HttpExchange exchange, ResponseFormat format, boolean includeUsage, HttpHeaders headers, String modelId,
+            ServerMetrics metrics) {
+        this.exchange = exchange;
+        this.channel = exchange.channel();
         this.format = format;
         this.includeUsage = includeUsage;
-        this.keepAlive = keepAlive;
-        this.cors = cors;
+        this.headers = headers;
         this.modelId = modelId;
         this.metrics = metrics;
-        this.onDone = onDone;
     }
 
-    /** The engine handle; a channel that closes cancels it. */
+    /**
+     * The engine handle, for cancelling a client that cannot keep up. (A closed connection is
+     * cancelled by its exchange; the stream registers nothing on the channel.)
+     */
     void attach(GenerationHandle h) {
         this.handle = h;
-        channel.closeFuture().addListener(f -> h.cancel());
     }
 
     @Override
@@ -129,8 +130,10 @@ final class SseStream implements ResponseSink {
             head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
             head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
             head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            head.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
-            head.headers().add(cors);
+            head.headers().set(HttpHeaderNames.CONNECTION,
+                    exchange.keepAlive() ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+            head.headers().add(exchange.cors());
+            head.headers().add(headers);
             channel.write(head);
             byte[] start = format.streamStart();
             if (start.length > 0) {
@@ -185,9 +188,9 @@ final class SseStream implements ResponseSink {
     private void end() {
         channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(OpenAiEncoder.DONE)));
         var f = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
-        if (!keepAlive) {
+        if (!exchange.keepAlive()) {
             f.addListener(ChannelFutureListener.CLOSE);
         }
-        onDone.run();
+        exchange.done(200);
     }
 }

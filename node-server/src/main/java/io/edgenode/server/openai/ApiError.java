@@ -118,6 +118,20 @@ public record ApiError(int status, String type, String code, String param, Strin
                 "Invalid method for URL (" + method + " " + path + ")");
     }
 
+    /**
+     * 499 (nginx's "client closed request"): the client left before its request was served.
+     * Never written to the client; recorded in the metrics.
+     */
+    public static ApiError clientClosed() {
+        return new ApiError(499, INVALID_REQUEST, "client_closed", null, "The client closed the connection.");
+    }
+
+    /** 408: the client did not send its whole request in time (the connection is closed after). */
+    public static ApiError requestTimeout(String what) {
+        return new ApiError(408, INVALID_REQUEST, "request_timeout", null,
+                "Request timeout: the " + what + " did not arrive in time.");
+    }
+
     /** 500 {@code server_error}; {@code message} must not leak internals (no stack, no class names). */
     public static ApiError serverError(String message) {
         return new ApiError(500, SERVER_ERROR, null, null, message);

@@ -1,0 +1,94 @@
+package io.edgenode.server.pipeline;
+
+import io.edgenode.core.engine.GenerationListener;
+import io.edgenode.core.engine.GenerationRequest;
+import io.edgenode.core.engine.KvState;
+import io.edgenode.core.llama.SamplingParams;
+import io.edgenode.server.openai.ApiError;
+import io.edgenode.server.openai.ApiException;
+import io.edgenode.server.openai.SessionUsage;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One generation, planned for one model: everything the submit, stream and record stages need,
+ * the same for chat, text completions and session turns. Immutable; built on the request's
+ * virtual thread, read by the engine thread (through the request) and the event loop (headers).
+ *
+ * @param promptTokens the rendered prompt in the model's tokens (not copied; never changed)
+ * @param maxTokens the completion's cap the request asked for, or -1 when it did not say (the
+ *     submit stage checks it against the model's context, see {@link #maxTokens(int, int, int, int)})
+ * @param restoreKv a session's KV snapshot to restore, or null
+ * @param captureKv whether the engine hands back the KV state when the generation ends normally
+ * @param headers extra response headers (a session's {@code X-Session-*}); in order
+ * @param session the {@code usage.session} extension, or null for a stateless request
+ * @param hook what the plan holds until the generation ends ({@link TurnHook#NONE} for none)
+ */
+public record GenerationPlan(
+        int[] promptTokens,
+        int maxTokens,
+        SamplingParams sampling,
+        List<String> stop,
+        boolean ignoreEos,
+        String tenant,
+        KvState restoreKv,
+        boolean captureKv,
+        Map<String, String> headers,
+        SessionUsage session,
+        TurnHook hook) {
+
+    public GenerationPlan {
+        Objects.requireNonNull(promptTokens, "promptTokens");
+        Objects.requireNonNull(sampling, "sampling");
+        stop = stop == null ? List.of() : List.copyOf(stop);
+        headers = headers == null ? Map.of() : headers;
+        hook = hook == null ? TurnHook.NONE : hook;
+        if (maxTokens != -1 && maxTokens < 1) {
+            throw new IllegalArgumentException("max tokens must be -1 (absent) or >= 1, got " + maxTokens);
+        }
+    }
+
+    /** A stateless plan: no KV hibernation, no extra headers, nothing held. */
+    public static GenerationPlan stateless(int[] promptTokens, int maxTokens, SamplingParams sampling,
+            List<String> stop, boolean ignoreEos, String tenant) {
+        return new GenerationPlan(promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, null, false, Map.of(),
+                null, TurnHook.NONE);
+    }
+
+    /**
+     * The engine request that runs this plan on a model whose requests hold at most {@code limit}
+     * tokens and whose default cap is {@code defaultMax} (0: none), its output going to
+     * {@code listener}.
+     *
+     * @throws ApiException 400 {@code context_length_exceeded} (see {@link #maxTokens(int, int, int, int)})
+     */
+    public GenerationRequest toRequest(String id, int limit, int defaultMax, GenerationListener listener) {
+        int cap = maxTokens(limit, promptTokens.length, maxTokens, defaultMax);
+        return new GenerationRequest(id, promptTokens, cap, sampling, stop, ignoreEos, tenant, 0, listener)
+                .withKv(restoreKv, captureKv);
+    }
+
+    /**
+     * The completion's token cap for a prompt of {@code promptLength} tokens on a model whose
+     * requests hold at most {@code limit} tokens: the requested number ({@code requested} > 0),
+     * else what is left of the share, capped by the model's default {@code defaultMax} (0: none).
+     *
+     * @throws ApiException 400 {@code context_length_exceeded} when the prompt, or the prompt plus
+     *     the requested completion, does not fit
+     */
+    public static int maxTokens(int limit, int promptLength, int requested, int defaultMax) {
+        if (promptLength >= limit) {
+            throw new ApiException(ApiError.contextLengthExceeded("This model's maximum context length is " + limit
+                    + " tokens. However, your messages resulted in " + promptLength + " tokens."));
+        }
+        int max = requested > 0 ? requested
+                : Math.min(limit - promptLength, defaultMax > 0 ? defaultMax : Integer.MAX_VALUE);
+        if ((long) promptLength + max > limit) {
+            throw new ApiException(ApiError.contextLengthExceeded("This model's maximum context length is " + limit
+                    + " tokens. However, you requested " + (promptLength + max) + " tokens (" + promptLength
+                    + " in the messages, " + max + " in the completion)."));
+        }
+        return max;
+    }
+}
