@@ -32,6 +32,7 @@ import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The node's HTTP server: Netty 4.2 with epoll when available (NIO otherwise), HTTP/1.1
@@ -68,6 +69,15 @@ public final class HttpNode implements AutoCloseable {
      */
     public static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics,
             SessionService sessions) throws InterruptedException {
+        return start(settings, host, metrics, sessions, ex -> { });
+    }
+
+    /**
+     * As {@link #start(ServerSettings, ModelHost, ServerMetrics, SessionService)}; {@code observer}
+     * sees every exchange as it begins (on its event loop). Tests use it to hold weak references.
+     */
+    static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics, SessionService sessions,
+            Consumer<HttpExchange> observer) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
@@ -102,7 +112,7 @@ public final class HttpNode implements AutoCloseable {
                         ch.pipeline().addLast(deadlines.messages());
                         ch.pipeline().addLast(new LimitedAggregator(maxBody));
                         ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin, cors,
-                                limits));
+                                limits, observer));
                     }
                 });
         try {

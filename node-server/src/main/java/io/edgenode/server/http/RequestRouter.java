@@ -21,6 +21,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.edgenode.server.config.ConnectionLimits;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * Routes one connection's requests and owns its exchanges. Event-loop only (one instance per
@@ -48,11 +49,13 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private static final String ADMIN_MODELS = "/admin/models/";
 
     private final PipelinedRequests pipelined;
+    private final Consumer<HttpExchange> observer;
     private ChannelHandlerContext ctx;
     private HttpExchange current;
 
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
-            AdminEndpoint admin, Cors cors, ConnectionLimits limits) {
+            AdminEndpoint admin, Cors cors, ConnectionLimits limits, Consumer<HttpExchange> observer) {
+        this.observer = observer;
         this.host = host;
         this.metrics = metrics;
         this.generation = generation;
@@ -94,6 +97,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
             long start) {
         current = new HttpExchange(ctx.channel(), this, keepAlive, corsHeaders, endpoint, start,
                 req.headers().get(SESSION_HEADER));
+        observer.accept(current);
         return current;
     }
 

@@ -34,6 +34,12 @@ final class TestNode implements AutoCloseable {
     /** With sessions kept under {@code sessions.dataDir()} (null: none). */
     TestNode(String yamlModels, String serverExtra, io.edgenode.server.session.SessionSettings sessions)
             throws Exception {
+        this(yamlModels, serverExtra, sessions, ex -> { });
+    }
+
+    /** With {@code observer} seeing every exchange as it begins (on its event loop). */
+    TestNode(String yamlModels, String serverExtra, io.edgenode.server.session.SessionSettings sessions,
+            java.util.function.Consumer<HttpExchange> observer) throws Exception {
         String yaml = "server:\n  host: 127.0.0.1\n  port: 0\n  data_dir: data\n" + serverExtra + "models:\n" + yamlModels;
         NodeConfig config = NodeConfigReader.parse(yaml, DIR, "test.yaml");
         host = new ModelHost(LlamaLibrary.load(), config);
@@ -44,7 +50,7 @@ final class TestNode implements AutoCloseable {
         }
         host.startLoading();
         node = HttpNode.start(config.server(), host, metrics,
-                sessions == null ? null : io.edgenode.server.session.SessionService.start(sessions));
+                sessions == null ? null : io.edgenode.server.session.SessionService.start(sessions), observer);
         assertTrue(host.awaitReady(Duration.ofSeconds(60)), "models ready");
     }
 
