@@ -1,5 +1,6 @@
 package io.edgenode.server.http;
 
+import io.edgenode.server.testing.Eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -206,11 +207,8 @@ class HttpNodeTest {
                 }
                 assertTrue(fresh.engineMetrics("solo").activeSequences() == 1);
             }
-            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (fresh.engineMetrics("solo").activeSequences() > 0 && System.nanoTime() < until) {
-                Thread.sleep(10);
-            }
-            assertEquals(0, fresh.engineMetrics("solo").activeSequences());
+            Eventually.until(Duration.ofSeconds(10), "the stream cancelled",
+                    () -> fresh.engineMetrics("solo").activeSequences() == 0);
             assertEquals(0, fresh.engineMetrics("solo").kvCellsUsed(), "KV freed after the disconnect");
             assertEquals(200, fresh.post("/v1/chat/completions", chat(false, 2, "").replace("\"tiny\"", "\"solo\""))
                     .statusCode());
@@ -226,17 +224,11 @@ class HttpNodeTest {
                         + "Content-Length: " + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body)
                         .getBytes(StandardCharsets.UTF_8));
                 s.getOutputStream().flush();
-                long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-                while (fresh.engineMetrics("quiet").activeSequences() == 0 && System.nanoTime() < until) {
-                    Thread.sleep(5);
-                }
-                assertEquals(1, fresh.engineMetrics("quiet").activeSequences());
+                Eventually.until(Duration.ofSeconds(10), "the generation runs",
+                        () -> fresh.engineMetrics("quiet").activeSequences() == 1);
             } // the client leaves before any byte of the answer
-            long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (fresh.engineMetrics("quiet").activeSequences() > 0 && System.nanoTime() < until) {
-                Thread.sleep(5);
-            }
-            assertEquals(0, fresh.engineMetrics("quiet").activeSequences(), "cancelled, not run to 900 tokens");
+            Eventually.until(Duration.ofSeconds(10), "cancelled, not run to 900 tokens",
+                    () -> fresh.engineMetrics("quiet").activeSequences() == 0);
             assertTrue(fresh.engineMetrics("quiet").generatedTokens() < 900, String.valueOf(fresh.engineMetrics("quiet")));
             assertEquals(0, fresh.engineMetrics("quiet").kvCellsUsed());
         }
@@ -309,10 +301,7 @@ class HttpNodeTest {
         CompletableFuture<HttpResponse<String>> f = n.client.sendAsync(HttpRequest.newBuilder(n.uri("/v1/chat/completions"))
                 .POST(HttpRequest.BodyPublishers.ofString(chat(true, 200, "").replace("\"tiny\"", "\"g\""))).build(),
                 HttpResponse.BodyHandlers.ofString());
-        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (n.engineMetrics("g").activeSequences() == 0 && System.nanoTime() < until) {
-            Thread.sleep(5);
-        }
+        Eventually.until(Duration.ofSeconds(10), "the stream runs", () -> n.engineMetrics("g").activeSequences() > 0);
         assertTrue(n.node.shutdown(Duration.ofSeconds(60)), "drained");
         HttpResponse<String> r = f.get();
         assertEquals(200, r.statusCode());

@@ -1,5 +1,6 @@
 package io.edgenode.server.http;
 
+import io.edgenode.server.testing.Eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,6 +13,7 @@ import io.edgenode.server.config.NodeConfigReader;
 import io.edgenode.server.node.ModelMemory;
 import io.edgenode.store.synth.ModelPreset;
 import io.edgenode.store.synth.SyntheticModelBuilder;
+import java.time.Duration;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -76,11 +78,13 @@ class ModelRegistryTest {
     }
 
     static void awaitStatus(TestNode node, String id, String wanted, long timeoutMillis) throws Exception {
-        long until = System.currentTimeMillis() + timeoutMillis;
-        while (!status(node, id).equals(wanted)) {
-            assertTrue(System.currentTimeMillis() < until, id + " never became " + wanted + ": " + models(node));
-            Thread.sleep(50);
-        }
+        Eventually.until(Duration.ofMillis(timeoutMillis), id + " becomes " + wanted, () -> {
+            try {
+                return status(node, id).equals(wanted);
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
     }
 
     @Test
@@ -135,12 +139,9 @@ class ModelRegistryTest {
                         .POST(HttpRequest.BodyPublishers.ofString(chat("primary", 1200))).build(),
                         HttpResponse.BodyHandlers.ofString()));
                 boolean running = i == 0;
-                long until = System.currentTimeMillis() + 60_000;
-                while (!node.host.loaded("primary").map(m -> running ? m.engine().metrics().activeSequences() >= 1
-                        : m.engine().metrics().queueDepth() >= 1).orElse(false)) {
-                    assertTrue(System.currentTimeMillis() < until, running ? "the first runs" : "the second queues");
-                    Thread.sleep(5);
-                }
+                Eventually.until(Duration.ofSeconds(60), running ? "the first runs" : "the second queues",
+                        () -> node.host.loaded("primary").map(m -> running ? m.engine().metrics().activeSequences() >= 1
+                                : m.engine().metrics().queueDepth() >= 1).orElse(false));
             }
             HttpResponse<String> r = node.post("/v1/chat/completions", chat("primary", 4));
             assertEquals(200, r.statusCode(), r.body());

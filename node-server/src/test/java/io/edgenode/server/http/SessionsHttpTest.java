@@ -1,5 +1,6 @@
 package io.edgenode.server.http;
 
+import io.edgenode.server.testing.Eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -364,10 +365,13 @@ class SessionsHttpTest {
 
         /** Snapshots are written in the background after the turn is acknowledged. */
         static void awaitSnapshot(TestNode n, Path dataDir) throws Exception {
-            long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (snapshots(dataDir).isEmpty() && System.nanoTime() < until) {
-                Thread.sleep(20);
-            }
+            Eventually.until(Duration.ofSeconds(20), "a KV snapshot written", () -> {
+                try {
+                    return !snapshots(dataDir).isEmpty();
+                } catch (java.io.IOException e) {
+                    return false;
+                }
+            });
         }
     }
 }

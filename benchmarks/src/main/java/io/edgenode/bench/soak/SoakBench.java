@@ -1,0 +1,180 @@
+package io.edgenode.bench.soak;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The keep-alive soak (issue 11): {@code edgenode serve} as a child process; {@code requests}
+ * non-streamed chat completions over {@code connections} keep-alive connections (each one
+ * request at a time), then {@code turns} session turns round-robin over 10 sessions on one
+ * connection. At the start, halfway and at the end of each phase: the child's heap after a full
+ * GC ({@code jcmd GC.run}, then {@code GC.heap_info}) and its RSS ({@code /proc/PID/status}).
+ * Flat is the goal: a connection that keeps what its finished requests used grows. Prints a
+ * Markdown table and throughputs; run it against two jars (this commit and the one before) for
+ * the comparison.
+ *
+ * <p>Usage: {@code SoakBench EDGENODE_JAR MODEL.gguf WORKDIR [requests] [connections] [turns]}
+ */
+public final class SoakBench {
+    private static final Pattern SERVING = Pattern.compile("serving on http://127\\.0\\.0\\.1:(\\d+)");
+    private static final Pattern HEAP_USED = Pattern.compile("total (\\d+)K, used (\\d+)K");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private SoakBench() {}
+
+    record Checkpoint(String at, long heapUsedKiB, long rssKiB) {}
+
+    public static void main(String[] args) throws Exception {
+        Path jar = Path.of(args[0]).toAbsolutePath();
+        Path model = Path.of(args[1]).toAbsolutePath();
+        Path work = Path.of(args[2]).toAbsolutePath();
+        int requests = args.length > 3 ? Integer.parseInt(args[3]) : 50_000;
+        int connections = args.length > 4 ? Integer.parseInt(args[4]) : 8;
+        int turns = args.length > 5 ? Integer.parseInt(args[5]) : 1_000;
+        Files.createDirectories(work);
+        Path yaml = work.resolve("soak.yaml");
+        Files.writeString(yaml, "server:\n  host: 127.0.0.1\n  port: 0\n  data_dir: data\nmodels:\n"
+                + "  - id: soak\n    path: " + model + "\n    parallel: 8\n    context: 8192\n    threads: 1\n"
+                + "    max_queue: 64\n    preload: true\n");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process child = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-jar", jar.toString(), "serve",
+                "--config", yaml.toString(), "--port", "0", "--data-dir", work.resolve("data").toString())
+                .redirectErrorStream(true).start();
+        List<Checkpoint> marks = new ArrayList<>();
+        try {
+            int port = awaitServing(child);
+            long pid = child.pid();
+            marks.add(checkpoint(pid, "start"));
+            long t0 = System.nanoTime();
+            statelessPhase(port, requests / 2, connections);
+            marks.add(checkpoint(pid, "after " + requests / 2 + " requests"));
+            statelessPhase(port, requests - requests / 2, connections);
+            double statelessSeconds = (System.nanoTime() - t0) / 1e9;
+            marks.add(checkpoint(pid, "after " + requests + " requests"));
+            long t1 = System.nanoTime();
+            sessionPhase(port, turns);
+            double sessionSeconds = (System.nanoTime() - t1) / 1e9;
+            marks.add(checkpoint(pid, "after " + turns + " session turns"));
+            System.out.printf("jar %s, model %s%n", jar, model.getFileName());
+            System.out.printf("stateless: %d requests over %d keep-alive connections in %.1f s = %.1f req/s%n",
+                    requests, connections, statelessSeconds, requests / statelessSeconds);
+            System.out.printf("sessions: %d turns over 1 connection in %.1f s = %.1f turns/s%n", turns,
+                    sessionSeconds, turns / sessionSeconds);
+            System.out.println("| checkpoint | heap used after full GC (MiB) | RSS (MiB) |");
+            System.out.println("|---|---|---|");
+            for (Checkpoint c : marks) {
+                System.out.printf("| %s | %.1f | %.1f |%n", c.at(), c.heapUsedKiB() / 1024.0, c.rssKiB() / 1024.0);
+            }
+        } finally {
+            child.destroy();
+            child.waitFor(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String chat(String content) {
+        ObjectNode req = JSON.createObjectNode().put("model", "soak").put("max_tokens", 4).put("temperature", 0)
+                .put("ignore_eos", true);
+        req.putArray("messages").addObject().put("role", "user").put("content", content);
+        return req.toString();
+    }
+
+    private static void statelessPhase(int port, int requests, int connections) throws Exception {
+        AtomicInteger next = new AtomicInteger();
+        List<CompletableFuture<Void>> workers = new ArrayList<>();
+        for (int c = 0; c < connections; c++) {
+            workers.add(CompletableFuture.runAsync(() -> {
+                try (KeepAliveClient client = new KeepAliveClient(port)) {
+                    for (int i; (i = next.getAndIncrement()) < requests; ) {
+                        var r = client.post("/v1/chat/completions", chat("soak request " + i));
+                        if (r.status() != 200) {
+                            throw new IllegalStateException("HTTP " + r.status() + ": " + r.body());
+                        }
+                    }
+                } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, Thread::startVirtualThread));
+        }
+        CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
+    }
+
+    private static void sessionPhase(int port, int turns) throws IOException {
+        try (KeepAliveClient client = new KeepAliveClient(port)) {
+            List<String> ids = new ArrayList<>();
+            for (int s = 0; s < 10; s++) {
+                var r = client.post("/v1/sessions", "{\"model\":\"soak\"}");
+                if (r.status() != 200) {
+                    throw new IllegalStateException("session create: HTTP " + r.status() + ": " + r.body());
+                }
+                ids.add(JSON.readTree(r.body()).get("id").asText());
+            }
+            for (int t = 0; t < turns; t++) {
+                ObjectNode req = (ObjectNode) JSON.readTree(chat("turn " + t + " of the soak"));
+                req.put("session_id", ids.get(t % ids.size()));
+                var r = client.post("/v1/chat/completions", req.toString());
+                if (r.status() != 200) {
+                    throw new IllegalStateException("turn " + t + ": HTTP " + r.status() + ": " + r.body());
+                }
+            }
+        }
+    }
+
+    private static int awaitServing(Process child) throws Exception {
+        BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
+        CountDownLatch ready = new CountDownLatch(1);
+        int[] port = {-1};
+        Thread.ofVirtual().start(() -> {
+            try {
+                for (String line; (line = out.readLine()) != null; ) {
+                    Matcher m = SERVING.matcher(line);
+                    if (m.find() && port[0] < 0) {
+                        port[0] = Integer.parseInt(m.group(1));
+                        ready.countDown();
+                    }
+                }
+            } catch (IOException ignored) {
+                // the child went away
+            }
+        });
+        if (!ready.await(120, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("node did not start serving");
+        }
+        return port[0];
+    }
+
+    private static Checkpoint checkpoint(long pid, String at) throws Exception {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        run(jcmd, Long.toString(pid), "GC.run");
+        String heap = run(jcmd, Long.toString(pid), "GC.heap_info");
+        Matcher m = HEAP_USED.matcher(heap);
+        long used = m.find() ? Long.parseLong(m.group(2)) : -1;
+        long rss = -1;
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+            if (line.startsWith("VmRSS:")) {
+                rss = Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
+            }
+        }
+        return new Checkpoint(at, used, rss);
+    }
+
+    private static String run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        return out;
+    }
+}
