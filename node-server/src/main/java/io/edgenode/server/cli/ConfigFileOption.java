@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --config FILE}, a picocli mixin ({@code @Mixin}) of the commands that read models.yaml,
- * with the one rule for finding it when the option is absent. Set by picocli on the command's
- * thread, read once.
+ * Confined to the command's thread (picocli sets it, the command reads it): {@code --config
+ * FILE}, a picocli mixin ({@code @Mixin}) of the commands that read models.yaml, with the one
+ * rule for finding it when the option is absent.
  */
 final class ConfigFileOption {
     @Option(names = "--config", paramLabel = "FILE",

@@ -5,9 +5,10 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 
 /**
- * {@code --llama-lib DIR}, a picocli mixin ({@code @Mixin}) of the commands that run llama.cpp:
- * where libllama is, before {@code EDGENODE_LLAMA_LIB} and {@code native/build/<platform>}
- * ({@code NativeLibraryLocator}'s order). Set by picocli on the command's thread, read once.
+ * Confined to the command's thread (picocli sets it, the command reads it): {@code --llama-lib
+ * DIR}, a picocli mixin ({@code @Mixin}) of the commands that run llama.cpp. The folder comes
+ * before {@code EDGENODE_LLAMA_LIB} and {@code native/build/<platform>} ({@code
+ * NativeLibraryLocator}'s order).
  */
 final class LlamaLibOption {
     @Option(names = "--llama-lib", paramLabel = "DIR",

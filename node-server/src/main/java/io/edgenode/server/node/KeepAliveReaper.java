@@ -10,8 +10,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Unloads models idle past their {@code keep_alive}. Owns one daemon thread,
- * {@code edgenode-keep-alive}, which ticks every {@value #TICK_MILLIS} ms: it asks the slots to
+ * Owns one daemon thread, {@code edgenode-keep-alive}: unloads models idle past their
+ * {@code keep_alive}. The thread ticks every {@value #TICK_MILLIS} ms: it asks the slots to
  * detach what {@link #expired} picks (under their lock, bookkeeping only) and frees those models
  * itself, after the lock is released. The decision is a pure function, testable without a model.
  */
@@ -63,8 +63,16 @@ final class KeepAliveReaper implements AutoCloseable {
         return out;
     }
 
+    /** Never throws: an exception would end the schedule, and with it every later unload. */
     private void tick() {
-        for (LoadedModel m : slots.detachExpired(System.nanoTime())) {
+        List<LoadedModel> expired;
+        try {
+            expired = slots.detachExpired(System.nanoTime());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "keep-alive check failed", e);
+            return;
+        }
+        for (LoadedModel m : expired) {
             try {
                 ModelLoader.free(m, "unloaded after its keep_alive (" + m.spec().keepAlive().get() + ") idle");
             } catch (RuntimeException e) {

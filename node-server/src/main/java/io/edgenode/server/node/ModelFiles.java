@@ -18,12 +18,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
- * The configured models' files: present on disk, created from a synthetic preset, or downloaded
- * through the {@link ModelFetcher}; and the memory estimates read from them. Thread-safe without
- * a lock of its own for downloads: the running ones sit in a concurrent map, at most one per
- * model, each with its {@link ProgressBroadcaster}. Its methods stat, read, write and wait for
- * files, so they run on load and admin threads, never under the registry's lock; only
- * {@link #progress} is safe anywhere (it never blocks).
+ * Thread-safe, called on load and admin threads and never under the registry's lock (its methods
+ * stat, read, write and wait for files; only {@link #progress} never blocks): the configured
+ * models' files, present on disk, created from a synthetic preset, or downloaded through the
+ * {@link ModelFetcher}, and the memory estimates read from them. Running downloads sit in a
+ * concurrent map, at most one per model, each with its {@link ProgressBroadcaster}.
  */
 final class ModelFiles implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(ModelFiles.class.getName());

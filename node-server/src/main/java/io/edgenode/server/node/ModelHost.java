@@ -20,7 +20,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
- * The node's model registry, a facade over its parts. Thread-safe, with no lock of its own: the
+ * Thread-safe, with no lock of its own: the node's model registry, a facade over its parts. The
  * one lock is {@link ModelSlots}', which guards bookkeeping only (no file I/O, no native call, no
  * waiting happens under it); {@link ModelFiles} stats, creates and downloads files,
  * {@link ModelLoader} opens models and starts engines on a virtual thread per load, and

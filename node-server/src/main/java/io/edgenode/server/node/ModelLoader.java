@@ -20,8 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 
 /**
- * Brings a model into service. Holds no mutable state: each load runs on its own virtual thread
- * ({@code load-<id>}), which does the slow parts with no lock held (the file, the estimate, the
+ * Stateless; each load runs on its own virtual thread ({@code load-<id>}): brings a model into
+ * service. That thread does the slow parts with no lock held (the file, the estimate, the
  * evictions' frees, the model and its engine) and takes the slots' lock only through
  * {@link ModelSlots}, for bookkeeping: mark downloading, reserve memory, publish or fail.
  */
@@ -44,7 +44,7 @@ final class ModelLoader {
     void start(ModelSpec spec, CompletableFuture<LoadedModel> done) {
         try {
             Thread.ofVirtual().name("load-" + spec.id()).start(() -> run(spec, done));
-        } catch (RuntimeException | Error e) {
+        } catch (RuntimeException e) {
             fail(spec, done, new ModelUnavailableException(Reason.LOAD_FAILED, "model " + spec.id()
                     + " failed to load: " + ModelFiles.message(e)));
             slots.loadEnded(spec.id());

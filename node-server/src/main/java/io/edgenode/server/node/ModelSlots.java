@@ -15,10 +15,10 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Every configured model's state and leases. Thread-safe: one lock (the registry's only one)
- * guards all slots, and it guards bookkeeping only: this class holds no file, fetcher or native
- * collaborator, so nothing under its lock can do I/O or block. It decides; its callers act
- * (start loads, free engines) after it returns.
+ * Thread-safe under the registry's one lock: every configured model's state and leases. The lock
+ * guards bookkeeping only: this class holds no file, fetcher or native collaborator, so nothing
+ * under it can do I/O or block. It decides; its callers act (start loads, free engines) after it
+ * returns.
  *
  * <p>The state machine of a slot: {@code AVAILABLE} -> ({@link #lease} or {@link #claimLoad}
  * starts a load) {@code LOADING} -> ({@link #markDownloading} while the file downloads, then

@@ -9,9 +9,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
- * One model download's progress, fanned out to any number of watchers. Thread-safe: its monitor
- * guards the watcher list and the last event, and events are delivered under it, so every
- * watcher hears them in order, the replayed last event first, and the final event exactly once.
+ * Thread-safe under its own monitor: one model download's progress, fanned out to any number of
+ * watchers. The monitor guards the watcher list and the last event, and events are delivered
+ * under it, so every watcher hears them in order, the replayed last event first, and the final
+ * event exactly once.
  *
  * <p>Watchers therefore must not block or call back into the registry (the admin SSE stream
  * hands each event to its channel's event loop; a load waiter hears nothing). The monitor is the
