@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -66,8 +67,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--ignore-eos", description = "Keep generating past end-of-generation tokens (exact lengths for benchmarks).")
     boolean ignoreEos;
 
-    @Option(names = "--llama-lib", description = "Folder with libllama (default: EDGENODE_LLAMA_LIB, then native/build/<platform>).")
-    Path llamaLib;
+    @Mixin
+    LlamaLibOption llamaLib;
 
     @Override
     public Integer call() {
@@ -80,7 +81,7 @@ final class GenerateCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        LlamaLibrary library = LlamaLibrary.load(llamaLib);
+        LlamaLibrary library = llamaLib.load();
         SamplingParams sampling = new SamplingParams(temperature, topK, topP, minP, repeatPenalty, 0f, 0f, 64, seed);
         try (LlamaModel m = LlamaModel.load(library, model, ModelParams.defaults().withGpuLayers(gpuLayers))) {
             int[] tokens = m.vocab().tokenize(prompt, true, true);

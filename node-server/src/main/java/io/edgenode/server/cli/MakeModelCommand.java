@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -43,8 +44,9 @@ final class MakeModelCommand implements Callable<Integer> {
     @Option(names = {"-t", "--threads"}, defaultValue = "0", description = "Quantization threads; 0 all cores.")
     int threads;
 
-    @Option(names = "--llama-lib", description = "Folder with libllama (for quantized types).")
-    Path llamaLib;
+    /** Needed for quantized types only. */
+    @Mixin
+    LlamaLibOption llamaLib;
 
     @Override
     public Integer call() throws Exception {
@@ -54,7 +56,7 @@ final class MakeModelCommand implements Callable<Integer> {
         Path target = out.toAbsolutePath();
         long t0 = System.nanoTime();
         // Only quantized types need llama.cpp; F32/F16 are pure Java.
-        LlamaLibrary library = type == QuantType.F32 || type == QuantType.F16 ? null : LlamaLibrary.load(llamaLib);
+        LlamaLibrary library = type == QuantType.F32 || type == QuantType.F16 ? null : llamaLib.load();
         SyntheticModels.write(library, p, type, seed, vocabFrom, target, threads);
         err.printf(Locale.ROOT, "wrote %s: preset %s, %s, seed %d, %s in %.1f s%n", out, p.id(), type.cliName(), seed,
                 io.edgenode.store.ByteSizes.format(Files.size(target)), (System.nanoTime() - t0) / 1e9);

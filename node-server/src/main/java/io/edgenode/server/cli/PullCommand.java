@@ -2,7 +2,6 @@ package io.edgenode.server.cli;
 
 import io.edgenode.server.config.ModelSpec;
 import io.edgenode.server.config.NodeConfig;
-import io.edgenode.server.config.NodeConfigReader;
 import io.edgenode.store.pull.ModelPuller;
 import io.edgenode.store.pull.ModelSource;
 import io.edgenode.store.pull.PullListener;
@@ -21,6 +20,7 @@ import java.util.concurrent.ExecutionException;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarStyle;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -49,9 +49,9 @@ final class PullCommand implements Callable<Integer> {
             description = "Output file, or an existing folder (default: models/<file name> for a URL, the model's path for an ID).")
     Path out;
 
-    @Option(names = "--config", paramLabel = "FILE",
-            description = "models.yaml for a model ID (default: models.yaml in the project home if present, else the embedded default).")
-    Path config;
+    /** models.yaml, for a model ID. */
+    @Mixin
+    ConfigFileOption config;
 
     /** What to pull where. */
     record Plan(ModelSource source, Path target, Optional<String> sha256) {}
@@ -94,8 +94,8 @@ final class PullCommand implements Callable<Integer> {
     }
 
     private Plan planForId() throws Exception {
-        NodeConfig node = loadConfig();
-        String configName = config != null ? config.toString() : "models.yaml";
+        NodeConfig node = config.load();
+        String configName = config.name();
         ModelSpec model = node.model(what).orElseThrow(() -> new IllegalArgumentException("no model '" + what + "' in "
                 + configName + " (pull a URL or hf://owner/repo/file.gguf, or add the model there)"));
         Optional<String> source = sourceOf(model);
@@ -119,15 +119,6 @@ final class PullCommand implements Callable<Integer> {
 
     private static Optional<String> sha256Of(ModelSpec model) {
         return model.sha256();
-    }
-
-    private NodeConfig loadConfig() {
-        if (config != null) {
-            return NodeConfigReader.read(config);
-        }
-        Path home = Path.of(System.getProperty("edgenode.home", "."));
-        Path file = home.resolve("models.yaml");
-        return Files.isRegularFile(file) ? NodeConfigReader.read(file) : NodeConfig.defaults(home);
     }
 
     /** Shows a pull's progress; called on the download thread. */

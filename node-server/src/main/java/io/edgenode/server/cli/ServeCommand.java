@@ -2,7 +2,6 @@ package io.edgenode.server.cli;
 
 import io.edgenode.core.llama.LlamaLibrary;
 import io.edgenode.server.config.NodeConfig;
-import io.edgenode.server.config.NodeConfigReader;
 import io.edgenode.server.config.ServerSettings;
 import io.edgenode.server.http.HttpNode;
 import io.edgenode.server.metrics.ServerMetrics;
@@ -16,6 +15,7 @@ import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -30,8 +30,8 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", description = "models.yaml (default: models.yaml in the project home if present, else the embedded default).")
-    Path config;
+    @Mixin
+    ConfigFileOption config;
 
     @Option(names = "--host", description = "Address to bind (default: from the config, 127.0.0.1).")
     String host;
@@ -64,13 +64,13 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--shutdown-timeout", defaultValue = "30", description = "Seconds in-flight requests may take to finish on SIGTERM (default ${DEFAULT-VALUE}).")
     int shutdownSeconds;
 
-    @Option(names = "--llama-lib", description = "Folder with libllama.")
-    Path llamaLib;
+    @Mixin
+    LlamaLibOption llamaLib;
 
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        NodeConfig cfg = loadConfig();
+        NodeConfig cfg = config.load();
         ServerSettings s = cfg.server();
         long budget = memoryBudget != null ? memoryBudget : s.memoryBudgetBytes();
         ServerSettings settings = new ServerSettings(host != null ? host : s.host(), port != null ? port : s.port(),
@@ -78,7 +78,7 @@ final class ServeCommand implements Callable<Integer> {
                 s.connections());
         cfg = cfg.withServer(settings);
         Files.createDirectories(settings.dataDir());
-        LlamaLibrary library = LlamaLibrary.load(llamaLib);
+        LlamaLibrary library = llamaLib.load();
         ServerMetrics metrics = new ServerMetrics();
         ModelHost models = new ModelHost(library, cfg);
         for (var m : cfg.models()) {
@@ -106,14 +106,5 @@ final class ServeCommand implements Callable<Integer> {
         err.println("edgenode: stopped" + (drained ? "" : " (some requests were cancelled)"));
         err.flush();
         return 0;
-    }
-
-    private NodeConfig loadConfig() throws Exception {
-        if (config != null) {
-            return NodeConfigReader.read(config);
-        }
-        Path home = Path.of(System.getProperty("edgenode.home", "."));
-        Path file = home.resolve("models.yaml");
-        return Files.isRegularFile(file) ? NodeConfigReader.read(file) : NodeConfig.defaults(home);
     }
 }

@@ -105,6 +105,19 @@ class EdgenodeCliTest {
     }
 
     @Test
+    void shouldOfferTheSharedOptionsOnEveryCommandThatTakesThem() {
+        for (String command : new String[] {"serve", "generate", "make-model"}) {
+            Run help = cli("help", command);
+            assertEquals(0, help.code(), help.err());
+            assertTrue(help.out().contains("--llama-lib=DIR"), command + ": " + help.out());
+        }
+        for (String command : new String[] {"serve", "pull"}) {
+            assertTrue(cli("help", command).out().contains("--config=FILE"), command);
+        }
+        assertFalse(cli("help", "inspect").out().contains("--llama-lib"), "inspect is pure Java");
+    }
+
+    @Test
     void shouldRejectUsageErrors() {
         Run r = cli("generate", "--prompt", "x");
         assertEquals(2, r.code());
