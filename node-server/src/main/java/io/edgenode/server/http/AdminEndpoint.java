@@ -89,7 +89,11 @@ final class AdminEndpoint {
         head.headers().add(ex.cors());
         ch.writeAndFlush(head);
         ProgressStream stream = new ProgressStream(ex);
-        blocking.execute(() -> host.pull(id, stream::offer));
+        // A client that leaves stops watching (the download goes on for whoever else waits on it).
+        blocking.execute(() -> {
+            var watching = host.pull(id, stream::offer);
+            ex.attach(() -> watching.cancel(false), null);
+        });
     }
 
     /** Writes a 200 JSON body and ends the exchange (any thread). */

@@ -162,7 +162,7 @@ final class GenerationPipeline {
             sse.attach(handle);
             ex.channel().eventLoop().execute(sse::drain); // headers and the first chunk go out now, before any token
         }
-        ex.attach(handle, sse);
+        ex.attach(handle::cancel, sse);
     }
 
     private static HttpHeaders headers(GenerationPlan plan) {

@@ -1,6 +1,5 @@
 package io.edgenode.server.http;
 
-import io.edgenode.core.engine.GenerationHandle;
 import io.edgenode.server.openai.ApiError;
 import io.netty.channel.Channel;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -34,7 +33,7 @@ final class HttpExchange {
     private final String endpoint;
     private final long startNanos;
     private final String sessionHeader;
-    private volatile GenerationHandle handle;
+    private volatile Runnable canceller;
     private volatile boolean closed;
     private SseStream stream; // event loop only
     private boolean ended;    // event loop only
@@ -81,25 +80,26 @@ final class HttpExchange {
     }
 
     /**
-     * The exchange's generation (any thread, once): cancelled when the connection closes. When
-     * {@code stream} is not null, writability changes of the channel resume it.
+     * What stops the exchange's work (any thread, once: a generation's {@code cancel}, a pull
+     * watcher's unsubscribe), run when the connection closes. When {@code stream} is not null,
+     * writability changes of the channel resume it.
      */
-    void attach(GenerationHandle h, SseStream s) {
+    void attach(Runnable cancel, SseStream s) {
         if (s != null) {
             channel.eventLoop().execute(() -> stream = s);
         }
-        handle = h;
+        canceller = cancel;
         if (closed) {
-            h.cancel(); // the connection closed while this was being submitted
+            cancel.run(); // the connection closed while this was being submitted
         }
     }
 
     /** Event loop: the connection closed under the exchange. Its generation is cancelled (KV freed at the next step). */
     void cancel() {
         closed = true;
-        GenerationHandle h = handle;
-        if (h != null) {
-            h.cancel();
+        Runnable c = canceller;
+        if (c != null) {
+            c.run();
         }
         end(ApiError.clientClosed().status());
     }

@@ -191,7 +191,7 @@ class RequestRouterTest {
         SseStream sse = new SseStream(ex, ResponseFormats.chat("chatcmpl-t", 1, "m", "fp", (SessionUsage) null),
                 false, EmptyHttpHeaders.INSTANCE, "m", new ServerMetrics());
         sse.attach(handle);
-        ex.attach(handle, sse);
+        ex.attach(handle::cancel, sse);
         ch.runPendingTasks();
         return sse;
     }
@@ -271,7 +271,7 @@ class RequestRouterTest {
             public void error(HttpExchange exchange, io.edgenode.server.openai.ApiError error) {}
         }, true, EmptyHttpHeaders.INSTANCE, "chat_completions", 0, null);
         closed.cancel();
-        closed.attach(late, null);
+        closed.attach(late::cancel, null);
         assertEquals(1, late.cancels);
         ch.finishAndReleaseAll();
     }

@@ -368,7 +368,7 @@ class SessionsHttpTest {
             Eventually.until(Duration.ofSeconds(20), "a KV snapshot written", () -> {
                 try {
                     return !snapshots(dataDir).isEmpty();
-                } catch (java.io.IOException e) {
+                } catch (Exception e) {
                     return false;
                 }
             });
