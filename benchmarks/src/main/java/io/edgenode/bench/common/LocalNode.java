@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * A real node in this process (ModelHost + HttpNode on an ephemeral port of 127.0.0.1), built from
@@ -34,6 +35,9 @@ public final class LocalNode implements AutoCloseable {
      * @throws IOException when the models do not load within {@code loadTimeout} (the node is then stopped)
      */
     public LocalNode(String modelsYaml, Path dir, SessionSettings sessions, Duration loadTimeout) throws Exception {
+        Objects.requireNonNull(modelsYaml, "modelsYaml");
+        Objects.requireNonNull(dir, "dir");
+        Objects.requireNonNull(loadTimeout, "loadTimeout");
         String yaml = "server:\n  host: 127.0.0.1\n  port: 0\n  data_dir: data\nmodels:\n" + modelsYaml;
         NodeConfig config = NodeConfigReader.parse(yaml, dir, "bench.yaml");
         host = new ModelHost(LlamaLibrary.load(), config);
