@@ -2,6 +2,7 @@ package io.edgenode.bench.common;
 
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Order statistics of benchmark samples (shared by the engine, HTTP and load benches):
@@ -67,7 +68,8 @@ public final class Stats {
     }
 
     public static String mmm(double[] m, String format) {
-        return String.format(format, m[0]) + " / " + String.format(format, m[1]) + " / " + String.format(format, m[2]);
+        return String.format(Locale.ROOT, format, m[0]) + " / " + String.format(Locale.ROOT, format, m[1]) + " / "
+                + String.format(Locale.ROOT, format, m[2]);
     }
 
     public static String mmm(List<Double> values, String format) {
@@ -77,7 +79,7 @@ public final class Stats {
     public static String list(List<Double> values, String format) {
         StringBuilder sb = new StringBuilder();
         for (double v : values) {
-            sb.append(sb.isEmpty() ? "" : ", ").append(String.format(format, v));
+            sb.append(sb.isEmpty() ? "" : ", ").append(String.format(Locale.ROOT, format, v));
         }
         return sb.toString();
     }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.Locale;
 
 /**
  * Load harness for the continuous-batching engine: aggregate decode throughput against the
@@ -63,7 +64,7 @@ public final class EngineLoadBench {
                 }
             }
             report.fact("other processes, whole run (cores, average)",
-                    String.format("%.2f", ForeignCpu.now().coresSince(cpu0)));
+                    String.format(Locale.ROOT, "%.2f", ForeignCpu.now().coresSince(cpu0)));
         } catch (EngineBugException e) {
             System.err.println("ENGINE BUG: " + e.getMessage());
             System.exit(3);

@@ -1,20 +1,36 @@
 package io.edgenode.bench.engine;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
  * One mode's results: facts about the run (model, threads, commit, command) and tables. Printed
  * as text, written as {@code <mode>.json} and {@code <mode>.md}. Cells are numbers or strings;
- * numbers stay numbers in the JSON. Confined to the benchmark's main thread.
+ * numbers stay numbers in the JSON (written by Jackson). No output depends on the default locale
+ * (a comma-decimal locale once made the JSON invalid). Confined to the benchmark's main thread.
  */
 final class Report {
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+            .enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+            .build();
+
     record Table(String title, List<String> columns, List<List<Object>> rows, List<String> notes) {}
 
     private final String mode;
@@ -62,29 +78,44 @@ final class Report {
         return sb.toString();
     }
 
+    /**
+     * The report as JSON, written by Jackson: finite numbers as JSON numbers (doubles rounded to 4
+     * decimals), anything else (strings, NaN, infinities) as strings. Nothing here depends on the
+     * default locale.
+     */
     String json() {
-        StringBuilder sb = new StringBuilder("{\n  \"mode\": ").append(quote(mode)).append(",\n  \"facts\": {");
-        int i = 0;
-        for (Map.Entry<String, String> e : facts.entrySet()) {
-            sb.append(i++ == 0 ? "\n    " : ",\n    ").append(quote(e.getKey())).append(": ").append(quote(e.getValue()));
-        }
-        sb.append("\n  },\n  \"tables\": [");
-        for (int t = 0; t < tables.size(); t++) {
-            Table table = tables.get(t);
-            sb.append(t == 0 ? "\n" : ",\n").append("    {\"title\": ").append(quote(table.title())).append(", \"rows\": [");
-            for (int r = 0; r < table.rows().size(); r++) {
-                sb.append(r == 0 ? "\n      {" : ",\n      {");
-                List<Object> row = table.rows().get(r);
+        ObjectNode root = JSON.createObjectNode();
+        root.put("mode", mode);
+        ObjectNode factsNode = root.putObject("facts");
+        facts.forEach(factsNode::put);
+        ArrayNode tablesNode = root.putArray("tables");
+        for (Table table : tables) {
+            ObjectNode tableNode = tablesNode.addObject();
+            tableNode.put("title", table.title());
+            ArrayNode rowsNode = tableNode.putArray("rows");
+            for (List<Object> row : table.rows()) {
+                ObjectNode rowNode = rowsNode.addObject();
                 for (int c = 0; c < row.size(); c++) {
-                    Object v = row.get(c);
-                    sb.append(c == 0 ? "" : ", ").append(quote(table.columns().get(c))).append(": ");
-                    sb.append(v instanceof Number n && Double.isFinite(n.doubleValue()) ? numberJson(n) : quote(String.valueOf(v)));
+                    cell(rowNode, table.columns().get(c), row.get(c));
                 }
-                sb.append('}');
             }
-            sb.append("\n    ]}");
         }
-        return sb.append("\n  ]\n}\n").toString();
+        try {
+            return JSON.writerWithDefaultPrettyPrinter().writeValueAsString(root) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write the report as JSON", e);
+        }
+    }
+
+    private static void cell(ObjectNode row, String column, Object v) {
+        switch (v) {
+            // Four decimals, as the hand-written JSON had; exact decimals so that 2.5000 is not normalized to 2.5.
+            case Double d when Double.isFinite(d) -> row.put(column, BigDecimal.valueOf(d).setScale(4, RoundingMode.HALF_UP));
+            case Integer i -> row.put(column, i);
+            case Long l -> row.put(column, l);
+            case Number n when Double.isFinite(n.doubleValue()) -> row.put(column, new BigDecimal(n.toString()));
+            default -> row.put(column, String.valueOf(v));
+        }
     }
 
     void write(Path dir) {
@@ -99,31 +130,8 @@ final class Report {
 
     private static String format(Object v) {
         if (v instanceof Double d) {
-            return Math.abs(d) >= 100 ? String.format("%.1f", d) : String.format("%.2f", d);
+            return Math.abs(d) >= 100 ? String.format(Locale.ROOT, "%.1f", d) : String.format(Locale.ROOT, "%.2f", d);
         }
         return String.valueOf(v);
-    }
-
-    private static String numberJson(Number n) {
-        return n instanceof Double d ? String.format("%.4f", d) : n.toString();
-    }
-
-    private static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        return sb.append('"').toString();
     }
 }

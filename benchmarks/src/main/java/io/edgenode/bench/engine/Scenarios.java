@@ -9,6 +9,7 @@ import io.edgenode.core.engine.EngineMetrics;
 import io.edgenode.core.llama.LlamaModel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.TreeMap;
 import java.util.concurrent.locks.LockSupport;
@@ -336,7 +337,7 @@ final class Scenarios {
     private static String medianRange(List<Double> v) {
         double[] m = Stats.minMedianMax(v);
         String f = m[1] >= 100 ? "%.0f" : "%.1f";
-        return String.format(f + " [" + f + "-" + f + "]", m[1], m[0], m[2]);
+        return String.format(Locale.ROOT, f + " [" + f + "-" + f + "]", m[1], m[0], m[2]);
     }
 
     private static void sleepMillis(long ms) {

@@ -1,15 +1,19 @@
 package io.edgenode.bench.http;
 
-import io.edgenode.bench.common.Stats;
 import io.edgenode.bench.common.ForeignCpu;
-
+import io.edgenode.bench.common.Stats;
+import io.edgenode.bench.load.ChatClient;
+import io.edgenode.bench.load.Endpoint;
+import io.edgenode.bench.load.ExactTokens;
+import io.edgenode.bench.load.Message;
+import io.edgenode.bench.load.Timeouts;
 import io.edgenode.core.llama.Vocab;
 import io.edgenode.server.node.LoadedModel;
 import io.edgenode.server.openai.ChatCompletionRequest;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -27,7 +31,12 @@ final class HttpScenarios {
     private final BenchNode node;
     private final Path modelPath;
     private final LoadedModel model;
-    private final SseClient http;
+    /** No idle bound tighter than the whole request: a slow machine must not turn into timeouts. */
+    private static final Timeouts TIMEOUTS = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(300),
+            Duration.ofSeconds(300), Duration.ofSeconds(300));
+
+    private final ChatClient http = new ChatClient(TIMEOUTS);
+    private final Endpoint endpoint;
     private final EnginePath engine;
     private final int groups;
     private final int promptTokens;
@@ -39,7 +48,7 @@ final class HttpScenarios {
         this.node = node;
         this.modelPath = modelPath;
         this.model = node.model;
-        this.http = new SseClient(node.baseUri());
+        this.endpoint = new Endpoint("edgenode", node.baseUri(), BenchNode.MODEL_ID, "");
         this.engine = new EnginePath(model);
         this.groups = bench.integer("prompt-groups", 16);
         this.promptTokens = engine.prepare(body(groups, 4)).prompt().length;
@@ -49,19 +58,39 @@ final class HttpScenarios {
         bench.fact("vocabulary", model.model().vocab().size() + " tokens");
     }
 
+    /** One user message, greedy, EOS ignored, exactly {@code maxTokens}, usage at the end. */
+    private static ChatClient.Options options(int maxTokens) {
+        return new ChatClient.Options(maxTokens, ExactTokens.IGNORE_EOS, true, 0);
+    }
+
+    /** The request body of a fresh user text (the same bytes {@link ChatClient#chat} sends for it). */
     private byte[] body(int groupCount, int maxTokens) {
-        return SseClient.body(BenchNode.MODEL_ID, bench.userText(groupCount), maxTokens).getBytes(StandardCharsets.UTF_8);
+        return body(bench.userText(groupCount), maxTokens);
     }
 
-    private String httpBody(int maxTokens) {
-        return httpBody(groups, maxTokens);
+    private static byte[] body(String userText, int maxTokens) {
+        return ChatClient.chatBody(BenchNode.MODEL_ID, List.of(new Message("user", userText)), null, options(maxTokens));
     }
 
-    /** A request body for HTTP; its prompt length is checked to be the common one for {@code groupCount}. */
-    private String httpBody(int groupCount, int maxTokens) {
-        byte[] b = body(groupCount, maxTokens);
-        checkLength(groupCount, engine.prepare(b).prompt().length);
-        return new String(b, StandardCharsets.UTF_8);
+    /** A fresh user text for HTTP; its prompt length is checked to be the common one for {@code groupCount}. */
+    private String httpText(int groupCount, int maxTokens) {
+        String text = bench.userText(groupCount);
+        checkLength(groupCount, engine.prepare(body(text, maxTokens)).prompt().length);
+        return text;
+    }
+
+    /** One streamed request over HTTP of a fresh, length-checked prompt. */
+    private StreamTiming httpStream(int groupCount, int maxTokens) throws Exception {
+        return stream(http, endpoint, httpText(groupCount, maxTokens), maxTokens);
+    }
+
+    private StreamTiming httpStream(int maxTokens) throws Exception {
+        return httpStream(groups, maxTokens);
+    }
+
+    /** Reads one streaming request to {@code [DONE]}, timed by {@link ChatClient}. */
+    private static StreamTiming stream(ChatClient client, Endpoint ep, String userText, int maxTokens) throws Exception {
+        return StreamTiming.of(client.chat(ep, List.of(new Message("user", userText)), null, options(maxTokens), 0, 0, 0));
     }
 
     private EnginePath.Prepared engineRequest(int maxTokens) {
@@ -84,7 +113,7 @@ final class HttpScenarios {
 
     void warmUp() throws Exception {
         for (int i = 0; i < 4; i++) {
-            http.stream(httpBody(32));
+            httpStream(32);
             engine.run(List.of(engineRequest(32)), "warm" + i);
         }
         int streams = bench.integer("streams", 8);
@@ -100,8 +129,8 @@ final class HttpScenarios {
         int pairs = bench.integer("pairs", 5);
         int tokens = bench.integer("tokens", 128);
         URI referenceUrl = bench.uri("reference-url");
-        SseClient reference = referenceUrl == null ? null : new SseClient(referenceUrl);
         String referenceModel = bench.string("reference-model", "reference");
+        Endpoint reference = referenceUrl == null ? null : new Endpoint("reference", referenceUrl, referenceModel, "");
         List<Double> httpRate = HttpVsEngineBench.list();
         List<Double> engineRate = HttpVsEngineBench.list();
         List<Double> ratio = HttpVsEngineBench.list();
@@ -117,14 +146,14 @@ final class HttpScenarios {
             StreamTiming r = null;
             boolean httpFirst = p % 2 == 0;
             if (httpFirst) {
-                h = http.stream(httpBody(tokens));
+                h = httpStream(tokens);
                 e = engine.run(List.of(engineRequest(tokens)), "single" + p).getFirst();
             } else {
                 e = engine.run(List.of(engineRequest(tokens)), "single" + p).getFirst();
-                h = http.stream(httpBody(tokens));
+                h = httpStream(tokens);
             }
             if (reference != null) {
-                r = reference.stream(SseClient.body(referenceModel, bench.userText(groups), tokens));
+                r = stream(http, reference, bench.userText(groups), tokens);
                 refRate.add(r.decodeTokensPerSecond());
                 refRatio.add(h.decodeTokensPerSecond() / r.decodeTokensPerSecond());
             }
@@ -205,14 +234,14 @@ final class HttpScenarios {
     }
 
     private List<StreamTiming> httpConcurrent(int streams, int tokens) throws Exception {
-        List<String> bodies = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
-            bodies.add(httpBody(tokens));
+            texts.add(httpText(groups, tokens));
         }
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<StreamTiming>> futures = new ArrayList<>();
-            for (String b : bodies) {
-                futures.add(clients.submit(() -> http.stream(b)));
+            for (String text : texts) {
+                futures.add(clients.submit(() -> stream(http, endpoint, text, tokens)));
             }
             List<StreamTiming> out = new ArrayList<>();
             for (Future<StreamTiming> f : futures) {
@@ -286,11 +315,11 @@ final class HttpScenarios {
             StreamTiming h;
             StreamTiming e;
             if (i % 2 == 0) {
-                h = http.stream(httpBody(ttftGroups, tokens));
+                h = httpStream(ttftGroups, tokens);
                 e = engine.run(List.of(engineRequest(ttftGroups, tokens)), "ttft" + i).getFirst();
             } else {
                 e = engine.run(List.of(engineRequest(ttftGroups, tokens)), "ttft" + i).getFirst();
-                h = http.stream(httpBody(ttftGroups, tokens));
+                h = httpStream(ttftGroups, tokens);
             }
             httpTtft.add(h.ttftNanos() / 1e6);
             engineTtft.add(e.ttftNanos() / 1e6);
@@ -301,7 +330,7 @@ final class HttpScenarios {
         double[] served1 = node.httpEngineTtft();
         List<Double> health = HttpVsEngineBench.list();
         for (int i = 0; i < samples; i++) {
-            health.add(http.roundTripNanos("/health") / 1e6);
+            health.add(http.roundTripNanos(endpoint, "/health") / 1e6);
         }
         double httpEngineMeanMs = (served1[0] - served0[0]) / (served1[1] - served0[1]) * 1e3;
         double engineMeanMs = engineOwn.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
@@ -386,17 +415,17 @@ final class HttpScenarios {
         long weights = Files.size(modelPath);
         System.gc();
         MemorySnapshot idle = MemorySnapshot.now();
-        List<String> bodies = new ArrayList<>();
+        List<String> texts = new ArrayList<>();
         for (int i = 0; i < streams; i++) {
-            bodies.add(httpBody(tokens));
+            texts.add(httpText(groups, tokens));
         }
         MemorySnapshot peak = null;
         String nmt = null;
         String nmtWhen = "about 0.5 s into the streams";
         try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
             List<Future<StreamTiming>> futures = new ArrayList<>();
-            for (String b : bodies) {
-                futures.add(clients.submit(() -> http.stream(b)));
+            for (String text : texts) {
+                futures.add(clients.submit(() -> stream(http, endpoint, text, tokens)));
             }
             long start = System.nanoTime();
             while (!futures.stream().allMatch(Future::isDone)) {

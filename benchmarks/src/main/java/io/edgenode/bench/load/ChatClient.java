@@ -21,9 +21,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Thread-safe (each call keeps its state on its own stack): the harness's client for
+ * Thread-safe (each call keeps its state on its own stack): the benchmarks' one client for
  * OpenAI-compatible endpoints over {@link HttpClient} (HTTP/1.1, keep-alive), chat completions
- * (streamed or not) timed on arrival, and the node's sessions API. Every wait is bounded by
+ * (streamed or not, SSE events timed on arrival) and the node's sessions API; the load harness, the
+ * HTTP-vs-engine bench and the session bench all use it. Every wait is bounded by
  * {@link Timeouts}, so a stalled endpoint yields a {@link ErrorKind#TIMEOUT} result and never
  * blocks a caller for longer than {@link Timeouts#request()}.
  */
@@ -50,10 +51,10 @@ public final class ChatClient implements AutoCloseable {
     }
 
     /** What one chat request asks for, besides its messages. Immutable. */
-    record Options(int maxTokens, ExactTokens exactTokens, boolean stream, double temperature) {}
+    public record Options(int maxTokens, ExactTokens exactTokens, boolean stream, double temperature) {}
 
     /** The JSON body of one chat request. */
-    static byte[] chatBody(String model, List<Message> messages, String sessionId, Options o) {
+    public static byte[] chatBody(String model, List<Message> messages, String sessionId, Options o) {
         ObjectNode b = JSON.createObjectNode();
         b.put("model", model);
         ArrayNode ms = b.putArray("messages");
@@ -108,15 +109,15 @@ public final class ChatClient implements AutoCloseable {
     }
 
     /** The answer to {@code POST v1/sessions}: the new id, or why there is none. Immutable. */
-    record SessionReply(int status, String id, String detail) {
+    public record SessionReply(int status, String id, String detail) {
         /** The endpoint has no sessions API (404, or 405/501 from a server that knows the path but not the method). */
-        boolean unsupported() {
+        public boolean unsupported() {
             return status == 404 || status == 405 || status == 501;
         }
     }
 
     /** Creates a session for {@code ep.model()} with an optional system prompt; never throws for the endpoint's answer. */
-    SessionReply createSession(Endpoint ep, String systemPrompt) throws InterruptedException {
+    public SessionReply createSession(Endpoint ep, String systemPrompt) throws InterruptedException {
         ObjectNode b = JSON.createObjectNode().put("model", ep.model());
         if (systemPrompt != null && !systemPrompt.isEmpty()) {
             b.put("system_prompt", systemPrompt);
@@ -151,6 +152,19 @@ public final class ChatClient implements AutoCloseable {
                 .DELETE();
         auth(b, ep);
         sendSmall(b.build());
+    }
+
+    /** One plain GET (e.g. {@code /health}) to the end of its body: the client's and the node's round trip. */
+    public long roundTripNanos(Endpoint ep, String path) throws IOException, InterruptedException {
+        HttpRequest.Builder b = HttpRequest.newBuilder(ep.resolve(path)).timeout(timeouts.response()).GET();
+        auth(b, ep);
+        long start = System.nanoTime();
+        HttpResponse<String> response = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        long end = System.nanoTime();
+        if (response.statusCode() != 200) {
+            throw new IOException("HTTP " + response.statusCode() + " from " + path);
+        }
+        return end - start;
     }
 
     /** The model ids of {@code GET v1/models}, empty when the endpoint does not answer it. */

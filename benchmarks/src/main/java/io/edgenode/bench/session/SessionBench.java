@@ -1,27 +1,15 @@
 package io.edgenode.bench.session;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.edgenode.core.llama.LlamaLibrary;
+import io.edgenode.bench.common.LocalNode;
+import io.edgenode.bench.load.ChatClient;
+import io.edgenode.bench.load.Endpoint;
+import io.edgenode.bench.load.ExactTokens;
+import io.edgenode.bench.load.Message;
+import io.edgenode.bench.load.RequestResult;
+import io.edgenode.bench.load.Timeouts;
 import io.edgenode.core.llama.Vocab;
-import io.edgenode.server.config.NodeConfig;
-import io.edgenode.server.config.NodeConfigReader;
-import io.edgenode.server.http.HttpNode;
-import io.edgenode.server.metrics.ServerMetrics;
-import io.edgenode.server.node.ModelHost;
-import io.edgenode.server.session.SessionService;
 import io.edgenode.server.session.SessionSettings;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,8 +33,9 @@ import java.util.Random;
  * <p>Usage: {@code SessionBench MODEL.gguf [threads] [parallel] [turns] [sessions] [userTokens] [replyTokens]}
  */
 public final class SessionBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String MODEL = "bench";
+    private static final Timeouts TIMEOUTS = new Timeouts(Duration.ofSeconds(5), Duration.ofSeconds(300),
+            Duration.ofSeconds(300), Duration.ofSeconds(300));
 
     private final Path modelPath;
     private final int threads;
@@ -56,11 +45,10 @@ public final class SessionBench {
     private final int userTokens;
     private final int replyTokens;
     private final Path dataDir;
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final ChatClient client = new ChatClient(TIMEOUTS);
 
-    private ModelHost host;
-    private HttpNode node;
-    private URI base;
+    private LocalNode node;
+    private Endpoint endpoint;
 
     SessionBench(String[] a) throws IOException {
         modelPath = Path.of(a[0]).toAbsolutePath();
@@ -87,20 +75,11 @@ public final class SessionBench {
 
     private void start() throws Exception {
         int context = parallel * Math.max(1024, turns * (userTokens + replyTokens + 40) + 256);
-        String yaml = "server:\n  host: 127.0.0.1\n  port: 0\n  data_dir: data\nmodels:\n  - id: " + MODEL + "\n"
-                + "    path: " + modelPath + "\n    parallel: " + parallel + "\n    context: " + context + "\n"
-                + "    threads: " + threads + "\n    max_batch_tokens: 256\n    max_queue: 64\n    default: true\n";
-        NodeConfig config = NodeConfigReader.parse(yaml, dataDir, "session-bench.yaml");
-        host = new ModelHost(LlamaLibrary.load(), config);
-        host.startLoading();
-        SessionService service = SessionService.start(SessionSettings.defaults(dataDir.resolve("data")));
-        node = HttpNode.start(config.server(), host, new ServerMetrics(), service);
-        if (!host.awaitReady(Duration.ofSeconds(300))) {
-            throw new IOException("model did not load");
-        }
+        node = new LocalNode(LocalNode.model(MODEL, modelPath.toString(), parallel, context, threads, 256), dataDir,
+                SessionSettings.defaults(dataDir.resolve("data")), Duration.ofSeconds(300));
         // The digest keys the snapshots; compute it before measuring.
-        service.digests().digest(modelPath).get();
-        base = URI.create("http://127.0.0.1:" + node.port());
+        node.sessions.digests().digest(modelPath).get();
+        endpoint = new Endpoint("edgenode", node.baseUri(), MODEL, "");
     }
 
     private void stop() {
@@ -110,7 +89,7 @@ public final class SessionBench {
     private void run() throws Exception {
         long t0 = System.nanoTime();
         start();
-        Vocab vocab = host.loaded(MODEL).orElseThrow().model().vocab();
+        Vocab vocab = node.host.loaded(MODEL).orElseThrow().model().vocab();
         List<List<String>> messages = new ArrayList<>();
         Random rnd = new Random(7);
         for (int s = 0; s <= sessions; s++) {
@@ -131,7 +110,7 @@ public final class SessionBench {
             singleSession.add(sessionTurn(single, messages.get(0).get(t)));
         }
         List<TurnTiming> singleStateless = new ArrayList<>();
-        List<ObjectNode> history = new ArrayList<>();
+        List<Message> history = new ArrayList<>();
         for (int t = 0; t < turns; t++) {
             history.add(message("user", messages.get(1).get(t)));
             TurnTiming tt = stateless(history);
@@ -154,13 +133,13 @@ public final class SessionBench {
             }
         }
         double[][] interleavedStateless = new double[turns][sessions];
-        List<List<ObjectNode>> histories = new ArrayList<>();
+        List<List<Message>> histories = new ArrayList<>();
         for (int s = 0; s < sessions; s++) {
             histories.add(new ArrayList<>());
         }
         for (int t = 0; t < turns; t++) {
             for (int s = 0; s < sessions; s++) {
-                List<ObjectNode> h = histories.get(s);
+                List<Message> h = histories.get(s);
                 h.add(message("user", messages.get(s).get(t) + " ")); // other words than phase 3: no shared cache
                 TurnTiming tt = stateless(h);
                 interleavedStateless[t][s] = tt.ttftMs();
@@ -260,87 +239,36 @@ public final class SessionBench {
         return sb.toString().strip();
     }
 
-    private static ObjectNode message(String role, String content) {
-        ObjectNode m = JSON.createObjectNode();
-        m.put("role", role);
-        m.put("content", content);
-        return m;
+    private static Message message(String role, String content) {
+        return new Message(role, content);
     }
 
     private String createSession() throws Exception {
-        HttpResponse<String> r = client.send(HttpRequest.newBuilder(base.resolve("/v1/sessions"))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + MODEL + "\"}")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (r.statusCode() != 200) {
-            throw new IOException("create session: " + r.statusCode() + " " + r.body());
+        ChatClient.SessionReply r = client.createSession(endpoint, null);
+        if (r.id() == null) {
+            throw new IOException("create session: " + r.detail());
         }
-        return JSON.readTree(r.body()).get("id").asText();
+        return r.id();
     }
 
     private TurnTiming sessionTurn(String session, String user) throws Exception {
-        ObjectNode b = body(List.of(message("user", user)));
-        b.put("session_id", session);
-        return stream(b);
+        return stream(List.of(message("user", user)), session);
     }
 
-    private TurnTiming stateless(List<ObjectNode> history) throws Exception {
-        return stream(body(history));
+    private TurnTiming stateless(List<Message> history) throws Exception {
+        return stream(history, null);
     }
 
-    private ObjectNode body(List<ObjectNode> messages) {
-        ObjectNode b = JSON.createObjectNode();
-        b.put("model", MODEL);
-        b.put("stream", true);
-        b.putObject("stream_options").put("include_usage", true);
-        b.put("max_tokens", replyTokens);
-        b.put("ignore_eos", true);
-        b.put("temperature", 0);
-        ArrayNode a = b.putArray("messages");
-        messages.forEach(a::add);
-        return b;
-    }
-
-    private TurnTiming stream(ObjectNode body) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
-                .timeout(Duration.ofSeconds(300))
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
-        long start = System.nanoTime();
-        HttpResponse<InputStream> r = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
-        if (r.statusCode() != 200) {
-            throw new IOException("HTTP " + r.statusCode() + ": " + new String(r.body().readAllBytes(),
-                    StandardCharsets.UTF_8));
+    /** One streamed turn, greedy, EOS ignored, exactly {@code replyTokens}. */
+    private TurnTiming stream(List<Message> messages, String session) throws Exception {
+        RequestResult r = client.chat(endpoint, messages, session,
+                new ChatClient.Options(replyTokens, ExactTokens.IGNORE_EOS, true, 0), 0, 0, 0);
+        if (!r.ok()) {
+            throw new IOException(r.errorKey() + ": " + r.errorDetail());
         }
-        long first = -1;
-        StringBuilder content = new StringBuilder();
-        JsonNode usage = null;
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(r.body(), StandardCharsets.UTF_8))) {
-            for (String line; (line = in.readLine()) != null; ) {
-                if (!line.startsWith("data: ")) {
-                    continue;
-                }
-                if (line.equals("data: [DONE]")) {
-                    break;
-                }
-                JsonNode chunk = JSON.readTree(line.substring(6));
-                if (chunk.has("error")) {
-                    throw new IOException("error event: " + line);
-                }
-                JsonNode delta = chunk.at("/choices/0/delta/content");
-                if (!delta.isMissingNode() && !delta.asText().isEmpty()) {
-                    if (first < 0) {
-                        first = System.nanoTime();
-                    }
-                    content.append(delta.asText());
-                }
-                if (chunk.hasNonNull("usage")) {
-                    usage = chunk.get("usage");
-                }
-            }
-        }
-        if (usage == null || first < 0) {
+        if (r.ttftNanos() < 0 || r.promptTokens() < 0) {
             throw new IOException("stream without content or usage");
         }
-        return new TurnTiming((first - start) / 1e6, usage.get("prompt_tokens").asInt(),
-                usage.at("/prompt_tokens_details/cached_tokens").asInt(), content.toString());
+        return new TurnTiming(r.ttftNanos() / 1e6, r.promptTokens(), Math.max(0, r.cachedTokens()), r.text());
     }
 }

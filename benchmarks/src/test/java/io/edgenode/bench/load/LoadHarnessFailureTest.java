@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.edgenode.bench.common.FakeEndpoint;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -73,9 +74,7 @@ class LoadHarnessFailureTest {
     @Test
     void shouldReportTimeoutsWhenAStreamStopsHalfway() throws Exception {
         try (FakeEndpoint stall = new FakeEndpoint((x, body) -> {
-            x.getResponseHeaders().set("Content-Type", "text/event-stream");
-            x.sendResponseHeaders(200, 0);
-            OutputStream os = x.getResponseBody();
+            OutputStream os = FakeEndpoint.openStream(x);
             os.write("data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"x\"}}]}\n\n".getBytes(StandardCharsets.UTF_8));
             os.flush();
             Thread.sleep(60_000); // then nothing: the server's shutdownNow interrupts this at the end
@@ -92,9 +91,7 @@ class LoadHarnessFailureTest {
     @Test
     void shouldNotTimeOutAStreamThatKeepsSendingPastTheResponseTimeout() throws Exception {
         try (FakeEndpoint slow = new FakeEndpoint((x, body) -> {
-            x.getResponseHeaders().set("Content-Type", "text/event-stream");
-            x.sendResponseHeaders(200, 0);
-            OutputStream os = x.getResponseBody();
+            OutputStream os = FakeEndpoint.openStream(x);
             String[] events = FakeEndpoint.sse(4, true, 10).split("(?<=\n\n)");
             for (String e : events) {
                 os.write(e.getBytes(StandardCharsets.UTF_8));

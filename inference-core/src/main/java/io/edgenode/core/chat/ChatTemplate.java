@@ -1,6 +1,5 @@
 package io.edgenode.core.chat;
 
-import com.hubspot.jinjava.tree.Node;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -21,7 +20,7 @@ import java.util.Set;
  * {@code bos_token}, {@code eos_token}, and the globals {@code raise_exception(msg)} and
  * {@code strftime_now(fmt)} (local time zone). No {@code tools} are passed, so templates take their
  * plain-chat branches. How Jinjava is made to follow Jinja, and the differences that remain, are
- * described in the package's {@code HfJinjaEnvironment}.
+ * described in {@link JinjavaAdapter}, the package's only contact with Jinjava.
  *
  * <p><b>Fallback.</b> A model without a template (or with an empty one) gets ChatML, which is what
  * llama.cpp falls back to (its {@code CHATML_TEMPLATE_SRC}):
@@ -61,16 +60,14 @@ public final class ChatTemplate {
     private final boolean fallback;
     private final String bosToken;
     private final String eosToken;
-    private final HfJinjaEnvironment environment;
-    private final Node root;
+    private final CompiledTemplate compiled;
 
     private ChatTemplate(String source, boolean fallback, String bosToken, String eosToken, Clock clock) {
         this.source = source;
         this.fallback = fallback;
         this.bosToken = bosToken;
         this.eosToken = eosToken;
-        this.environment = new HfJinjaEnvironment(clock);
-        this.root = environment.parse(source);
+        this.compiled = JinjavaAdapter.compile(source, clock);
     }
 
     /**
@@ -102,12 +99,12 @@ public final class ChatTemplate {
         return of(Optional.empty(), bosToken, eosToken);
     }
 
-    /** Whether this is the ChatML fallback rather than the model's own template. */
     /** The BOS token text the template renders with ("" if the vocabulary has none). */
     public String bosToken() {
         return bosToken;
     }
 
+    /** Whether this is the ChatML fallback rather than the model's own template. */
     public boolean isFallback() {
         return fallback;
     }
@@ -150,7 +147,7 @@ public final class ChatTemplate {
         variables.put("add_generation_prompt", addGenerationPrompt);
         variables.put("bos_token", bosToken);
         variables.put("eos_token", eosToken);
-        return environment.render(root, variables);
+        return compiled.render(variables);
     }
 
     @Override

@@ -33,6 +33,39 @@ final class PyJson {
 
     private PyJson() {}
 
+    /**
+     * The {@code tojson} filter: {@code tojson(ensure_ascii=False, indent=None, separators=None,
+     * sort_keys=False)}, Hugging Face's signature (positional arguments in that order, or keywords).
+     */
+    static String tojson(Object value, Object[] args, Map<String, Object> kwargs) {
+        boolean ensureAscii = truthy(arg(args, kwargs, 0, "ensure_ascii"));
+        Object indentArg = arg(args, kwargs, 1, "indent");
+        String indent = switch (indentArg) {
+            case null -> null;
+            case Number n -> " ".repeat(Math.max(0, n.intValue()));
+            default -> indentArg.toString();
+        };
+        String itemSeparator = null;
+        String keySeparator = null;
+        if (arg(args, kwargs, 2, "separators") instanceof List<?> separators && separators.size() == 2) {
+            itemSeparator = String.valueOf(separators.get(0));
+            keySeparator = String.valueOf(separators.get(1));
+        }
+        boolean sortKeys = truthy(arg(args, kwargs, 3, "sort_keys"));
+        return dumps(value, Options.of(ensureAscii, indent, itemSeparator, keySeparator, sortKeys));
+    }
+
+    private static Object arg(Object[] args, Map<String, Object> kwargs, int index, String name) {
+        if (args != null && index < args.length) {
+            return args[index];
+        }
+        return kwargs == null ? null : kwargs.get(name);
+    }
+
+    private static boolean truthy(Object o) {
+        return o instanceof Boolean b ? b : o != null && !"false".equalsIgnoreCase(o.toString()) && !"0".equals(o.toString());
+    }
+
     static String dumps(Object value) {
         return dumps(value, Options.DEFAULT);
     }

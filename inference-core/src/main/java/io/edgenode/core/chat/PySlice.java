@@ -1,45 +1,32 @@
 package io.edgenode.core.chat;
 
-import com.hubspot.jinjava.el.ext.AstRangeBracket;
-import com.hubspot.jinjava.interpret.JinjavaInterpreter;
-import com.hubspot.jinjava.objects.collections.SizeLimitingPyList;
 import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.List;
-import jinjava.de.odysseus.el.tree.Bindings;
-import jinjava.de.odysseus.el.tree.impl.ast.AstNode;
-import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELException;
-import jinjava.javax.el.PropertyNotFoundException;
 
 /**
  * Python's {@code seq[start:stop:step]} on lists and strings: negative indices count from the end,
  * out-of-range bounds clamp, a negative step walks backwards ({@code messages[::-1]}). Strings are
- * sliced by code point, as Python does.
- *
- * <p>An immutable AST node, shared by every render that uses the cached expression tree.
+ * sliced by code point, as Python does. {@link JinjavaAdapter}'s slice node evaluates the bounds and
+ * calls {@link #slice}. Stateless.
  */
-final class PySlice extends AstRangeBracket {
+final class PySlice {
 
-    private final AstNode step;
+    private PySlice() {}
 
-    PySlice(AstNode base, AstNode start, AstNode stop, AstNode step, boolean lvalue, boolean strict, boolean ignoreReturnType) {
-        super(base, start, stop, lvalue, strict, ignoreReturnType);
-        this.step = step;
-    }
-
-    @Override
-    public Object eval(Bindings bindings, ELContext context) {
-        Object base = prefix.eval(bindings, context);
+    /**
+     * {@code base[start:stop:step]}; a null bound is Python's default.
+     *
+     * @return a String for a string, else a new list
+     * @throws PyException for a zero step, None or a value that cannot be sliced
+     */
+    static Object slice(Object base, Long start, Long stop, Long step) {
         if (base == null) {
-            throw new PropertyNotFoundException("cannot slice None: " + prefix);
+            throw new PyException("cannot slice None");
         }
-        Long start = bound(property, bindings, context, "start");
-        Long stop = bound(rangeMax, bindings, context, "stop");
-        Long stepValue = bound(step, bindings, context, "step");
-        long stride = stepValue == null ? 1 : stepValue;
+        long stride = step == null ? 1 : step;
         if (stride == 0) {
-            throw new ELException("slice step cannot be zero");
+            throw new PyException("slice step cannot be zero");
         }
         if (base instanceof String s) {
             int[] codePoints = s.codePoints().toArray();
@@ -57,28 +44,24 @@ final class PySlice extends AstRangeBracket {
                 items.add(Array.get(base, i));
             }
         } else {
-            throw new ELException("'" + base.getClass().getSimpleName() + "' object is not subscriptable with a slice");
+            throw new PyException("'" + base.getClass().getSimpleName() + "' object is not subscriptable with a slice");
         }
         List<Object> result = new ArrayList<>();
         for (long i : indices(items.size(), start, stop, stride)) {
             result.add(items.get((int) i));
         }
-        int maxSize = JinjavaInterpreter.getCurrentMaybe().map(in -> in.getConfig().getMaxListSize()).orElse(Integer.MAX_VALUE);
-        return new SizeLimitingPyList(result, maxSize);
+        return result;
     }
 
-    private static Long bound(AstNode node, Bindings bindings, ELContext context, String name) {
-        if (node == null) {
-            return null;
-        }
-        Object value = node.eval(bindings, context);
+    /** A bound's value: None means "default", as in Python. */
+    static Long bound(Object value, String name) {
         if (value == null) {
-            return null; // None means "default", as in Python
+            return null;
         }
         if (value instanceof Number n) {
             return n.longValue();
         }
-        throw new ELException("slice " + name + " must be an integer, not " + value.getClass().getSimpleName());
+        throw new PyException("slice " + name + " must be an integer, not " + value.getClass().getSimpleName());
     }
 
     /** CPython's {@code PySlice_AdjustIndices}, then the selected indices in order. */
@@ -112,10 +95,5 @@ final class PySlice extends AstRangeBracket {
     private static long clamp(long index, long length, long min, long max) {
         long i = index < 0 ? index + length : index;
         return Math.max(min, Math.min(max, i));
-    }
-
-    @Override
-    public String toString() {
-        return "[:" + (step == null ? "" : ":") + "]";
     }
 }

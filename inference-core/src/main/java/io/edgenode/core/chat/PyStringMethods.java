@@ -1,37 +1,34 @@
 package io.edgenode.core.chat;
 
-import com.hubspot.jinjava.el.ext.NamedParameter;
-import java.beans.FeatureDescriptor;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import jinjava.javax.el.ELContext;
-import jinjava.javax.el.ELException;
-import jinjava.javax.el.ELResolver;
 
 /**
  * Python's {@code str} methods on template strings ({@code content.strip()}, {@code .split('</think>')},
  * {@code .startswith(...)}), which Jinjava would otherwise send to {@link String}'s Java methods:
- * {@code split} would take a regex, {@code startswith} would not exist. It sits first in the resolver
- * chain, so a string never reaches Java reflection: a method Python's {@code str} lacks, or one this
- * class does not implement, is a template error rather than a call into {@link String}.
+ * {@code split} would take a regex, {@code startswith} would not exist. {@link JinjavaAdapter} sends
+ * every method call and index on a string here first, so a string never reaches Java reflection: a
+ * method Python's {@code str} lacks, or one this class does not implement, is a template error
+ * ({@link PyException}) rather than a call into {@link String}.
  *
  * <p>Also {@code s[i]} (by code point, as Python). Indexes that {@code find} returns count UTF-16
  * units, not code points; they differ only past U+FFFF. Stateless; safe from any thread.
  */
-final class PyStringMethods extends ELResolver {
+final class PyStringMethods {
 
-    @Override
-    public Object invoke(ELContext context, Object base, Object method, Class<?>[] paramTypes, Object[] params) {
-        if (!(base instanceof String s) || method == null) {
-            return null;
-        }
-        Args args = Args.of(params);
-        Object result = switch (method.toString()) {
+    private PyStringMethods() {}
+
+    /**
+     * Calls {@code s.method(positional..., named...)}.
+     *
+     * @throws PyException for a method {@code str} lacks or bad arguments, as Python raises
+     */
+    static Object invoke(String s, String method, List<Object> positional, Map<String, Object> named) {
+        Args args = new Args(positional, named);
+        return switch (method) {
             case "strip" -> strip(s, args.string(0, "chars"), true, true);
             case "lstrip" -> strip(s, args.string(0, "chars"), true, false);
             case "rstrip" -> strip(s, args.string(0, "chars"), false, true);
@@ -55,10 +52,22 @@ final class PyStringMethods extends ELResolver {
                 String suffix = str(args.required(0, "suffix"));
                 yield s.endsWith(suffix) && !suffix.isEmpty() ? s.substring(0, s.length() - suffix.length()) : s;
             }
-            default -> throw new ELException("'str' object has no attribute '" + method + "' (not supported by Edgenode's chat templates)");
+            default -> throw new PyException("'str' object has no attribute '" + method + "' (not supported by Edgenode's chat templates)");
         };
-        context.setPropertyResolved(true);
-        return result;
+    }
+
+    /**
+     * {@code s[index]}: one character (code point), negative from the end.
+     *
+     * @throws PyException when out of range
+     */
+    static String index(String s, long index) {
+        int length = s.codePointCount(0, s.length());
+        long i = index < 0 ? index + length : index;
+        if (i < 0 || i >= length) {
+            throw new PyException("string index out of range: " + index);
+        }
+        return Character.toString(s.codePointAt(s.offsetByCodePoints(0, (int) i)));
     }
 
     // -- the methods ------------------------------------------------------------------------------
@@ -121,7 +130,7 @@ final class PyStringMethods extends ELResolver {
             return parts;
         }
         if (sep.isEmpty()) {
-            throw new ELException("empty separator");
+            throw new PyException("empty separator");
         }
         int from = 0;
         while (maxsplit < 0 || parts.size() < maxsplit) {
@@ -163,7 +172,7 @@ final class PyStringMethods extends ELResolver {
             return parts;
         }
         if (sep.isEmpty()) {
-            throw new ELException("empty separator");
+            throw new PyException("empty separator");
         }
         int to = s.length();
         while (parts.size() < maxsplit) {
@@ -229,7 +238,7 @@ final class PyStringMethods extends ELResolver {
 
     private static String join(String sep, Object iterable) {
         if (!(iterable instanceof Iterable<?> items)) {
-            throw new ELException("can only join an iterable");
+            throw new PyException("can only join an iterable");
         }
         List<String> parts = new ArrayList<>();
         for (Object item : items) {
@@ -253,7 +262,7 @@ final class PyStringMethods extends ELResolver {
             } else if (c == '{') {
                 int close = s.indexOf('}', i);
                 if (close < 0) {
-                    throw new ELException("Single '{' encountered in format string");
+                    throw new PyException("Single '{' encountered in format string");
                 }
                 String field = s.substring(i + 1, close);
                 int colon = field.indexOf(':');
@@ -268,7 +277,7 @@ final class PyStringMethods extends ELResolver {
                 } else if (args.named.containsKey(field)) {
                     value = args.named.get(field);
                 } else {
-                    throw new ELException("KeyError: '" + field + "'");
+                    throw new PyException("KeyError: '" + field + "'");
                 }
                 out.append(str(value));
                 i = close;
@@ -284,26 +293,11 @@ final class PyStringMethods extends ELResolver {
         return PyRepr.str(value);
     }
 
-    /** A call's arguments: positional ones, then Jinjava's {@link NamedParameter}s as keywords. */
+    /** A call's arguments: positional ones, then keyword arguments by name. */
     private record Args(List<Object> positional, Map<String, Object> named) {
-        static Args of(Object[] params) {
-            List<Object> positional = new ArrayList<>();
-            Map<String, Object> named = new LinkedHashMap<>();
-            if (params != null) {
-                for (Object p : params) {
-                    if (p instanceof NamedParameter np) {
-                        named.put(np.getName(), np.getValue());
-                    } else {
-                        positional.add(p);
-                    }
-                }
-            }
-            return new Args(positional, named);
-        }
-
         Object positional(int index) {
             if (index >= positional.size()) {
-                throw new ELException("IndexError: Replacement index " + index + " out of range for positional args tuple");
+                throw new PyException("IndexError: Replacement index " + index + " out of range for positional args tuple");
             }
             return positional.get(index);
         }
@@ -314,7 +308,7 @@ final class PyStringMethods extends ELResolver {
 
         Object required(int index, String name) {
             if (index >= positional.size() && !named.containsKey(name)) {
-                throw new ELException("missing required argument '" + name + "'");
+                throw new PyException("missing required argument '" + name + "'");
             }
             return get(index, name);
         }
@@ -332,54 +326,7 @@ final class PyStringMethods extends ELResolver {
             if (v instanceof Number n) {
                 return n.longValue();
             }
-            throw new ELException("'" + name + "' must be an integer, not " + str(v));
+            throw new PyException("'" + name + "' must be an integer, not " + str(v));
         }
-    }
-
-    // -- ELResolver: method calls, and s[i] (Jinjava has no string indexing) -----------------------
-
-    /** {@code s[i]}: one character (code point), negative from the end; Jinjava passes the index as text. */
-    @Override
-    public Object getValue(ELContext context, Object base, Object property) {
-        if (!(base instanceof String s) || property == null) {
-            return null;
-        }
-        long index;
-        try {
-            index = property instanceof Number n ? n.longValue() : Long.parseLong(property.toString());
-        } catch (NumberFormatException e) {
-            return null;
-        }
-        int length = s.codePointCount(0, s.length());
-        long i = index < 0 ? index + length : index;
-        if (i < 0 || i >= length) {
-            throw new ELException("string index out of range: " + index);
-        }
-        int at = s.offsetByCodePoints(0, (int) i);
-        context.setPropertyResolved(true);
-        return Character.toString(s.codePointAt(at));
-    }
-
-    @Override
-    public Class<?> getType(ELContext context, Object base, Object property) {
-        return null;
-    }
-
-    @Override
-    public void setValue(ELContext context, Object base, Object property, Object value) {}
-
-    @Override
-    public boolean isReadOnly(ELContext context, Object base, Object property) {
-        return true;
-    }
-
-    @Override
-    public Iterator<FeatureDescriptor> getFeatureDescriptors(ELContext context, Object base) {
-        return null;
-    }
-
-    @Override
-    public Class<?> getCommonPropertyType(ELContext context, Object base) {
-        return null;
     }
 }

@@ -1,16 +1,10 @@
 package io.edgenode.core.chat;
 
-import com.hubspot.jinjava.interpret.JinjavaInterpreter;
-import com.hubspot.jinjava.objects.date.StrftimeFormatter;
-import java.time.Instant;
-import java.time.ZonedDateTime;
-
 /**
- * The global functions Hugging Face's {@code apply_chat_template} gives templates, as static methods for
- * Jinjava's function table ({@code ELFunctionDefinition} needs static methods).
- *
- * <p>Stateless; the clock and zone come from the rendering interpreter's config, which
- * {@link HfJinjaEnvironment} builds per template.
+ * The global functions Hugging Face's {@code apply_chat_template} gives templates: their names, what
+ * they are as variables, and {@code raise_exception}, a static method for Jinjava's function table
+ * ({@code ELFunctionDefinition} needs static methods). {@code strftime_now} reads the rendering
+ * interpreter's clock, so it lives in {@link JinjavaAdapter}. Stateless.
  */
 final class TemplateFunctions {
 
@@ -21,23 +15,11 @@ final class TemplateFunctions {
 
     /**
      * {@code raise_exception(message)}: the template refuses the conversation. Jinjava records the
-     * exception as a render error; {@link HfJinjaEnvironment} finds it in the cause chain and reports
+     * exception as a render error; {@link JinjavaAdapter} finds it in the cause chain and reports
      * the template's own message.
      */
     public static Object raiseException(Object message) {
         throw new TemplateRaisedException(message == null ? "None" : PyStringMethods.str(message));
-    }
-
-    /** {@code strftime_now(format)}: the current time in the environment's zone, Python strftime codes. */
-    public static String strftimeNow(String format) {
-        JinjavaInterpreter interpreter = JinjavaInterpreter.getCurrent();
-        long millis = interpreter.getConfig().getDateTimeProvider().getCurrentTimeMillis();
-        ZonedDateTime now = ZonedDateTime.ofInstant(Instant.ofEpochMilli(millis), interpreter.getConfig().getTimeZone());
-        if (format == null || format.indexOf('%') < 0) {
-            // Python returns text without directives as is; Jinjava would read it as a Java pattern.
-            return format == null ? "" : format;
-        }
-        return StrftimeFormatter.format(now, format, interpreter.getConfig().getLocale());
     }
 
     /**

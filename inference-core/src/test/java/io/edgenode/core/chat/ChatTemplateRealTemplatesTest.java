@@ -23,8 +23,14 @@ import org.junit.jupiter.api.Test;
 /**
  * The model vendors' own chat templates, as llama.cpp keeps them for its tests
  * ({@code models/templates/*.jinja} in the llama.cpp source tree that {@code scripts/native source DIR}
- * unpacks). They are not copied into this repository (vendor licenses); point the test at a source tree
- * with {@code -Dedgenode.llamaSource=DIR} or {@code EDGENODE_LLAMA_SOURCE=DIR}, else it is skipped.
+ * unpacks). They are not copied into this repository (vendor licenses). The source tree is
+ * {@code -Dedgenode.llamaSource=DIR}, else {@code EDGENODE_LLAMA_SOURCE=DIR}, else
+ * {@code native/build/llama.cpp-src} under {@code edgenode.home} (where {@code scripts/native source}
+ * puts it by convention).
+ *
+ * <p>Without it the test is skipped, unless {@code EDGENODE_REQUIRE_LLAMA_SOURCE=1} (or
+ * {@code -Dedgenode.requireLlamaSource=true}) says it must run: then it fails, saying how to get the
+ * source. {@code .ci/run} sets it, so template fidelity cannot go green in CI by skipping.
  *
  * <p>The expected texts follow each template's rules by hand; all of them, and the whole directory on
  * a set of conversations, were also checked against Python's Jinja 3.1 with Hugging Face's settings.
@@ -35,17 +41,40 @@ class ChatTemplateRealTemplatesTest {
 
     private Path templates;
 
+    /** The llama.cpp source tree to read, whether or not it exists. */
+    static Path llamaSource() {
+        String source = System.getProperty("edgenode.llamaSource", System.getenv("EDGENODE_LLAMA_SOURCE"));
+        if (source != null && !source.isBlank()) {
+            return Path.of(source);
+        }
+        return Path.of(System.getProperty("edgenode.home", "."), "native", "build", "llama.cpp-src");
+    }
+
+    /** Whether a missing source must fail the build (CI) rather than skip these tests (a laptop without it). */
+    static boolean sourceRequired() {
+        return Boolean.getBoolean("edgenode.requireLlamaSource") || "1".equals(System.getenv("EDGENODE_REQUIRE_LLAMA_SOURCE"));
+    }
+
+    /** Skips, or fails when the source is required, with what to run. */
+    static void require(boolean present, String what) {
+        String message = what + ": run `scripts/native source DIR` and set EDGENODE_LLAMA_SOURCE=DIR"
+                + " (or -Dedgenode.llamaSource=DIR), or unpack it to native/build/llama.cpp-src";
+        if (sourceRequired()) {
+            assertTrue(present, message + " (required: EDGENODE_REQUIRE_LLAMA_SOURCE / edgenode.requireLlamaSource)");
+        } else {
+            assumeTrue(present, message);
+        }
+    }
+
     @BeforeEach
     void locate() {
-        String source = System.getProperty("edgenode.llamaSource", System.getenv("EDGENODE_LLAMA_SOURCE"));
-        assumeTrue(source != null && !source.isBlank(), "no llama.cpp source tree (edgenode.llamaSource / EDGENODE_LLAMA_SOURCE)");
-        templates = Path.of(source, "models", "templates");
-        assumeTrue(Files.isDirectory(templates), "no templates under " + templates);
+        templates = llamaSource().resolve("models").resolve("templates");
+        require(Files.isDirectory(templates), "no llama.cpp reference templates under " + templates);
     }
 
     private ChatTemplate load(String file, String bos, String eos) throws IOException {
         Path path = templates.resolve(file);
-        assumeTrue(Files.isRegularFile(path), "missing " + path);
+        require(Files.isRegularFile(path), "missing " + path);
         return ChatTemplate.of(Optional.of(Files.readString(path)), bos, eos, JULY_26_2024);
     }
 

@@ -22,7 +22,8 @@ import java.util.List;
  * session's prompt keeps what the model actually saw.
  *
  * <p>When the conversation outgrows {@code tokenBudget}, the oldest turns are dropped (the system
- * prompt stays) until it fits, and the plan says how many.
+ * prompt stays) until it fits, and the plan says how many; the drop count is found by a binary
+ * search, so a long history costs O(log n) renders, not one per dropped turn.
  */
 public final class SessionPrompt {
     private SessionPrompt() {}
@@ -58,19 +59,96 @@ public final class SessionPrompt {
      */
     public static Plan plan(ChatTemplate template, Vocab vocab, String modelId, String systemPrompt, List<Turn> turns,
             List<ChatMessage> newMessages, Continuation continuation, int tokenBudget) {
-        Plan plan = null;
-        for (int drop = 0; drop <= turns.size(); drop++) {
-            List<Turn> kept = turns.subList(drop, turns.size());
-            String text = template.render(conversation(systemPrompt, kept, newMessages), true);
-            plan = new Plan(tokenize(template, vocab, text), text, drop, false);
-            if (drop == 0 && continuation != null && !turns.isEmpty() && modelId.equals(continuation.modelId())) {
-                plan = continued(template, vocab, systemPrompt, turns, text, plan.tokens(), continuation, plan);
+        return plan(Steps.of(template, vocab), modelId, systemPrompt, turns, newMessages, continuation, tokenBudget);
+    }
+
+    /**
+     * The costly steps of planning, a render and the tokenization of a rendered text, behind one
+     * interface so that a test can count them. Implementations are stateless and thread-safe.
+     */
+    interface Steps {
+        String render(List<ChatMessage> messages, boolean addGenerationPrompt);
+
+        /** A whole prompt's tokens, as {@link SessionPrompt#tokenize}. */
+        int[] tokenize(String rendered);
+
+        /** The tokens of text that follows other tokens: no BOS. */
+        int[] tokenizeSuffix(String text);
+
+        static Steps of(ChatTemplate template, Vocab vocab) {
+            return new Steps() {
+                @Override
+                public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+                    return template.render(messages, addGenerationPrompt);
+                }
+
+                @Override
+                public int[] tokenize(String rendered) {
+                    return SessionPrompt.tokenize(template, vocab, rendered);
+                }
+
+                @Override
+                public int[] tokenizeSuffix(String text) {
+                    return vocab.tokenize(text, false, true);
+                }
+            };
+        }
+    }
+
+    /**
+     * Finds the fewest oldest turns to drop with a binary search over the drop count: O(log n)
+     * renders and tokenizations for n turns instead of one per dropped turn (each of which
+     * rendered the whole remaining history again: quadratic in the history).
+     *
+     * <p>This relies on the prompt's token count not growing when the oldest turns are dropped,
+     * which holds for templates that render messages one after the other (all we know of). For a
+     * template that broke it, the plan would still fit, but might drop more turns than needed.
+     */
+    static Plan plan(Steps steps, String modelId, String systemPrompt, List<Turn> turns,
+            List<ChatMessage> newMessages, Continuation continuation, int tokenBudget) {
+        Plan whole = withoutDropping(steps, modelId, systemPrompt, turns, newMessages, continuation);
+        if (whole.tokens().length <= tokenBudget || turns.isEmpty()) {
+            return whole;
+        }
+        // Invariant: dropping lo - 1 turns does not fit; dropping more than hi may not be needed.
+        int lo = 1;
+        int hi = turns.size();
+        Plan fits = null;
+        Plan mostDropped = null;
+        while (lo <= hi) {
+            int drop = (lo + hi) >>> 1;
+            Plan p = dropping(steps, systemPrompt, turns, newMessages, drop);
+            if (drop == turns.size()) {
+                mostDropped = p;
             }
-            if (plan.tokens().length <= tokenBudget) {
-                return plan;
+            if (p.tokens().length <= tokenBudget) {
+                fits = p;
+                hi = drop - 1;
+            } else {
+                lo = drop + 1;
             }
         }
-        return plan; // even without history it does not fit: the caller reports the context length
+        if (fits != null) {
+            return fits;
+        }
+        // Even without history it does not fit: the caller reports the context length.
+        return mostDropped != null ? mostDropped : dropping(steps, systemPrompt, turns, newMessages, turns.size());
+    }
+
+    /** The whole history: the continuation's exact ids where they apply, else the tokenized conversation. */
+    private static Plan withoutDropping(Steps steps, String modelId, String systemPrompt, List<Turn> turns,
+            List<ChatMessage> newMessages, Continuation continuation) {
+        Plan plan = dropping(steps, systemPrompt, turns, newMessages, 0);
+        if (continuation != null && !turns.isEmpty() && modelId.equals(continuation.modelId())) {
+            return continued(steps, systemPrompt, turns, plan.text(), plan.tokens(), continuation, plan);
+        }
+        return plan;
+    }
+
+    private static Plan dropping(Steps steps, String systemPrompt, List<Turn> turns, List<ChatMessage> newMessages,
+            int drop) {
+        String text = steps.render(conversation(systemPrompt, turns.subList(drop, turns.size()), newMessages), true);
+        return new Plan(steps.tokenize(text), text, drop, false);
     }
 
     /**
@@ -84,15 +162,15 @@ public final class SessionPrompt {
      * accepted; any other difference (a template that rewrites earlier turns) falls back to
      * tokenizing the whole conversation.
      */
-    private static Plan continued(ChatTemplate template, Vocab vocab, String systemPrompt, List<Turn> turns,
-            String text, int[] full, Continuation c, Plan fallback) {
+    private static Plan continued(Steps steps, String systemPrompt, List<Turn> turns, String text, int[] full,
+            Continuation c, Plan fallback) {
         String reply = turns.getLast().reply();
         if (!c.text().endsWith(reply)) {
             return fallback; // the continuation is not of the last stored turn
         }
         String history;
         try {
-            history = template.render(conversation(systemPrompt, turns, List.of()), false);
+            history = steps.render(conversation(systemPrompt, turns, List.of()), false);
         } catch (RuntimeException e) {
             return fallback; // some templates refuse a conversation that ends with the assistant
         }
@@ -106,7 +184,7 @@ public final class SessionPrompt {
         }
         String suffix = text.substring(replyEnd);
         int[] cont = c.tokens();
-        int[] added = vocab.tokenize(suffix, false, true);
+        int[] added = steps.tokenizeSuffix(suffix);
         int[] tokens = Arrays.copyOf(cont, cont.length + added.length);
         System.arraycopy(added, 0, tokens, cont.length, added.length);
         // The new text must tokenize as it does inside the whole conversation: true when it starts

@@ -1,4 +1,4 @@
-package io.edgenode.bench.load;
+package io.edgenode.bench.common;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -14,18 +14,19 @@ import java.util.concurrent.Executors;
 
 /**
  * A misbehaving (or minimal) OpenAI-compatible server on an ephemeral port, the JDK's HttpServer:
- * each test gives it a handler. {@link #close()} interrupts handlers still running (stalls).
+ * each test gives it a handler. {@link #close()} interrupts handlers still running (stalls). Shared
+ * by the tests of every client in the benchmarks.
  */
-final class FakeEndpoint implements AutoCloseable {
-    interface Handler {
+public final class FakeEndpoint implements AutoCloseable {
+    public interface Handler {
         void handle(HttpExchange x, String body) throws Exception;
     }
 
-    final List<String> requests = new CopyOnWriteArrayList<>();
+    public final List<String> requests = new CopyOnWriteArrayList<>();
     private final HttpServer server;
     private final ExecutorService executor = Executors.newCachedThreadPool();
 
-    FakeEndpoint(Handler handler) throws IOException {
+    public FakeEndpoint(Handler handler) throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
         server.setExecutor(executor);
         server.createContext("/", x -> {
@@ -42,11 +43,11 @@ final class FakeEndpoint implements AutoCloseable {
         server.start();
     }
 
-    String url() {
+    public String url() {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    static void send(HttpExchange x, int status, String contentType, String body) throws IOException {
+    public static void send(HttpExchange x, int status, String contentType, String body) throws IOException {
         byte[] b = body.getBytes(StandardCharsets.UTF_8);
         x.getResponseHeaders().set("Content-Type", contentType);
         x.sendResponseHeaders(status, b.length);
@@ -55,8 +56,15 @@ final class FakeEndpoint implements AutoCloseable {
         }
     }
 
+    /** Starts a 200 {@code text/event-stream} response of unknown length; write events to what it returns. */
+    public static OutputStream openStream(HttpExchange x) throws IOException {
+        x.getResponseHeaders().set("Content-Type", "text/event-stream");
+        x.sendResponseHeaders(200, 0);
+        return x.getResponseBody();
+    }
+
     /** An SSE stream of {@code chunks} one-character contents, with or without a usage chunk. */
-    static String sse(int chunks, boolean usage, int promptTokens) {
+    public static String sse(int chunks, boolean usage, int promptTokens) {
         StringBuilder sb = new StringBuilder();
         sb.append("data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\n\n");
         for (int i = 0; i < chunks; i++) {
