@@ -31,7 +31,7 @@ import java.util.regex.Pattern;
  */
 public final class SoakBench {
     private static final Pattern SERVING = Pattern.compile("serving on http://127\\.0\\.0\\.1:(\\d+)");
-    private static final Pattern HEAP_USED = Pattern.compile("total (\\d+)K, used (\\d+)K");
+    private static final Pattern HEAP_USED = Pattern.compile("used (\\d+)K");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private SoakBench() {}
@@ -161,7 +161,7 @@ public final class SoakBench {
         run(jcmd, Long.toString(pid), "GC.run");
         String heap = run(jcmd, Long.toString(pid), "GC.heap_info");
         Matcher m = HEAP_USED.matcher(heap);
-        long used = m.find() ? Long.parseLong(m.group(2)) : -1;
+        long used = m.find() ? Long.parseLong(m.group(1)) : -1; // the first "used": the whole heap
         long rss = -1;
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             if (line.startsWith("VmRSS:")) {
