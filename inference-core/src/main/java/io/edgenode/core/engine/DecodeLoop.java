@@ -60,6 +60,11 @@ final class DecodeLoop {
         return counters.snapshot(queueDepth);
     }
 
+    /** Batches retried smaller after llama.cpp found no KV room the ledger expected (tests). */
+    long kvFullRetries() {
+        return counters.kvFullRetries;
+    }
+
     boolean isIdle() {
         return idle;
     }
@@ -156,6 +161,7 @@ final class DecodeLoop {
                     publishGauges();
                     return;
                 }
+                counters.kvFullRetries++;
             }
         }
         afterDecode(attempt, t0);

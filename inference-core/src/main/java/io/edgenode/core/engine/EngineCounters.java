@@ -17,6 +17,8 @@ final class EngineCounters {
     volatile long kvRestores;
     volatile long kvRestoreFailures;
     volatile long kvCaptures;
+    /** Batches retried smaller because llama.cpp found no KV room the ledger expected (not exported yet). */
+    volatile long kvFullRetries;
 
     EngineMetrics snapshot(int queueDepth) {
         return new EngineMetrics(queueDepth, activeSequences, lastStepBatchTokens, lastStepNanos, kvCellsUsed,
