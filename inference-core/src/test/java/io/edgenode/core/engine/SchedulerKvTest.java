@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgenode.core.llama.SamplingParams;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
@@ -43,6 +44,14 @@ class SchedulerKvTest {
 
         Sequence submit(int[] prompt) {
             return submit("", prompt);
+        }
+
+        Sequence submitWithSnapshot(int[] prompt, KvState snapshot) {
+            GenerationRequest r = GenerationRequest.greedy("r" + arrivals, prompt, 1000,
+                    GenerationListener.discarding()).withIgnoreEos(true).withKv(snapshot, true);
+            Sequence s = new Sequence(r, ++arrivals, 0);
+            waiting.add(s);
+            return s;
         }
 
         /** Plans one step and plays what llama.cpp would do: every chunk decoded, a token sampled where it completes. */
@@ -289,5 +298,50 @@ class SchedulerKvTest {
         assertEquals(List.of(), out.preemptions());
         assertEquals(List.of(), out.failures(), "something runs: it will fit later");
         assertSame(n, loop.waiting.peek());
+    }
+
+    private static KvState snapshotOf(int[] tokens) {
+        return KvState.copyOf(tokens, MemorySegment.ofArray(new byte[] {1, 2, 3}));
+    }
+
+    @Test
+    void shouldRestoreASnapshotOnlyWhenItCoversMoreThanTheResidentPrefix() {
+        int[] history = tokens(0, 80);
+        int[] prompt = concat(history, tokens(900, 10));
+        try (KvState snapshot = snapshotOf(history)) {
+            Loop cold = new Loop(2, 1000);
+            Sequence s = cold.submitWithSnapshot(prompt, snapshot);
+            SchedulerOutput.Admission a = cold.step().admissions().getFirst();
+            assertSame(s, a.sequence());
+            assertTrue(a.restore(), "nothing resident: restore the snapshot");
+            assertEquals(80, a.reuse());
+            assertEquals(-1, a.copyFrom());
+
+            Loop warm = new Loop(2, 1000); // contrast: the session's history is still in a slot
+            int slot = warm.cache(history);
+            warm.submitWithSnapshot(prompt, snapshot);
+            SchedulerOutput.Admission resident = warm.step().admissions().getFirst();
+            assertFalse(resident.restore(), "the resident slot covers as much: no restore");
+            assertEquals(slot, resident.slot());
+            assertEquals(80, resident.reuse());
+        }
+    }
+
+    @Test
+    void shouldNotRestoreASnapshotWhoseCellsDoNotFit() {
+        int[] history = tokens(0, 80);
+        try (KvState snapshot = snapshotOf(history)) {
+            for (int cells : new int[] {150, 400}) {
+                Loop loop = new Loop(3, cells);
+                Sequence r = loop.submit(tokens(5000, 60));
+                loop.prefill(r); // 60 cells busy: 80 restored cells plus the step do not fit in 150
+                loop.submitWithSnapshot(concat(history, tokens(900, 10)), snapshot);
+
+                SchedulerOutput.Admission a = loop.step().admissions().getFirst();
+
+                assertEquals(cells == 400, a.restore(), cells + " cells");
+                assertEquals(cells == 400 ? 80 : 0, a.reuse(), "without the snapshot, a prefill from 0");
+            }
+        }
     }
 }
