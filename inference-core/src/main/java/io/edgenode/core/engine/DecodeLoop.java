@@ -3,7 +3,6 @@ package io.edgenode.core.engine;
 import io.edgenode.core.llama.Batch;
 import io.edgenode.core.llama.DecodeException;
 import io.edgenode.core.llama.LlamaContext;
-import io.edgenode.core.llama.SamplerChain;
 import io.edgenode.core.llama.Vocab;
 import java.util.ArrayList;
 import java.util.List;
@@ -216,9 +215,7 @@ final class DecodeLoop {
             releaseRestore(s);
             s.cachedPromptTokens = Math.min(s.numComputed, s.promptLength);
             counters.prefixReusedTokens += s.cachedPromptTokens;
-            s.sampler = SamplerChain.create(vocab, s.request.sampling());
-            s.decoder = new TokenTextDecoder(vocab);
-            s.stopMatcher = new StopMatcher(s.request.stop());
+            s.openNative(vocab);
         }
     }
 
@@ -254,13 +251,7 @@ final class DecodeLoop {
         long now = System.nanoTime();
         int prefilled = 0;
         for (SchedulerOutput.Chunk c : plan.chunks()) {
-            Sequence s = c.sequence();
-            int promptPart = Math.max(0, Math.min(s.promptLength, s.numComputed + c.count()) - s.numComputed);
-            s.numComputed += c.count();
-            prefilled += promptPart;
-            if (promptPart > 0 && !s.isPrefilling()) {
-                s.prefillDoneNanos = now;
-            }
+            prefilled += c.sequence().computed(c.count(), now);
         }
         counters.prefilledTokens += prefilled;
         for (SchedulerOutput.Chunk c : plan.chunks()) {

@@ -1,8 +1,8 @@
 package io.edgenode.core.engine;
 
 /**
- * The engine's gauges and counters. Written by the engine thread only (so plain increments of
- * volatile fields are safe: one writer), read by any thread through {@link #snapshot}.
+ * Written by the engine thread only, read by any thread: the engine's gauges and counters (plain
+ * increments of volatile fields are safe with one writer; readers take a {@link #snapshot}).
  */
 final class EngineCounters {
     volatile int activeSequences;

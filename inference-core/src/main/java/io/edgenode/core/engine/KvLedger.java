@@ -4,8 +4,8 @@ import java.util.Arrays;
 import java.util.function.IntPredicate;
 
 /**
- * How many cells of the unified KV cache the slots hold, so the scheduler can check that a step
- * fits before {@code llama_decode} is called. Confined to the engine thread; pure bookkeeping (no
+ * Confined to the engine thread: how many cells of the unified KV cache the slots hold, so the
+ * scheduler can check that a step fits before {@code llama_decode} is called. Pure bookkeeping (no
  * native calls): the decode loop performs the matching {@code llama_memory_seq_*} calls.
  *
  * <p>The model of llama.cpp's unified cache: every decoded token takes one fresh cell; {@code

@@ -7,10 +7,10 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One sequence's KV cache as llama.cpp serializes it ({@code llama_state_seq_get_data}), with the
- * tokens whose keys and values it holds (positions {@code 0..tokens.length-1}). Thread-safe: it
- * is handed from thread to thread (a reader's virtual thread, the engine thread, the snapshot
- * writer), one owner at a time, and {@link #close()} may be called from any of them.
+ * Thread-safe, one owner at a time: one sequence's KV cache as llama.cpp serializes it ({@code
+ * llama_state_seq_get_data}), with the tokens whose keys and values it holds (positions {@code
+ * 0..tokens.length-1}). It is handed from thread to thread (a reader's virtual thread, the engine
+ * thread, the snapshot writer) and {@link #close()} may be called from any of them.
  *
  * <p>The state lives off-heap, never in a {@code byte[]}: in memory allocated for it (a capture:
  * llama.cpp writes straight into it) or in a file mapped read-only (a restore: llama.cpp reads the

@@ -6,8 +6,8 @@ import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
- * Moves one sequence's KV between the context and a {@link KvState} (session hibernation).
- * Confined to the engine thread, like the context it calls.
+ * Confined to the engine thread, like the context it calls: moves one sequence's KV between the
+ * context and a {@link KvState} (session hibernation).
  *
  * <p>Both directions are native to native. A capture allocates the snapshot's own memory and lets
  * {@code llama_state_seq_get_data} write into it; the KvState that owns it leaves the engine with

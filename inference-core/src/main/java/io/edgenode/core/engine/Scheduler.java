@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.function.IntPredicate;
 
 /**
- * Decides what one step does. Confined to the engine thread; pure policy (STYLE 1): the waiting
+ * Confined to the engine thread: decides what one step does. Pure policy (STYLE 1): the waiting
  * queue, the running sequences, the slot table and the KV ledger in, a {@link SchedulerOutput}
  * out; no native calls, no I/O, no threads, testable without a model. Like vLLM v1's scheduler it
  * updates the bookkeeping it is given to the state after the plan (sequences admitted, preempted,

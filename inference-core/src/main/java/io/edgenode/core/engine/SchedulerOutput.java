@@ -4,12 +4,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The plan for one step, decided by the {@link Scheduler} and executed by the decode loop in
- * this order: {@code evictions} and {@code preemptions} ({@code seq_rm} of those slots), {@code
+ * Created and consumed on the engine thread: the plan for one step, decided by the {@link
+ * Scheduler} and executed by the decode loop in this order: {@code evictions} and {@code preemptions} ({@code seq_rm} of those slots), {@code
  * failures} (finished with ERROR), {@code admissions} ({@code seq_rm}, {@code seq_cp} or a
  * snapshot restore into the chosen slot), then one batch of {@code chunks}. The scheduler has
  * already updated the bookkeeping (queue, running list, slot table, ledger) to the state after
- * the plan; only the native side is left to do. Created and consumed on the engine thread.
+ * the plan; only the native side is left to do.
  *
  * @param batchTokens the sum of the chunks' counts
  */

@@ -138,6 +138,23 @@ final class Sequence implements GenerationHandle {
         }
     }
 
+    /** Its sampler chain, detokenizer and stop matcher, at its first admission. */
+    void openNative(Vocab vocab) {
+        sampler = SamplerChain.create(vocab, request.sampling());
+        decoder = new TokenTextDecoder(vocab);
+        stopMatcher = new StopMatcher(request.stop());
+    }
+
+    /** {@code count} more tokens have KV (decoded at {@code now}); returns how many of them were prompt tokens. */
+    int computed(int count, long now) {
+        int promptPart = Math.max(0, Math.min(promptLength, numComputed + count) - numComputed);
+        numComputed += count;
+        if (promptPart > 0 && !isPrefilling()) {
+            prefillDoneNanos = now;
+        }
+        return promptPart;
+    }
+
     /** Frees the sampler and the detokenizer (native); idempotent. */
     void closeNative() {
         if (sampler != null) {
