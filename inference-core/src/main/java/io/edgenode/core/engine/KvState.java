@@ -23,6 +23,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * way to release one. The tokens array is not copied (it can be large): nobody may change it after
  * handing it over.
  *
+ * <p>A class, not a record like the other data that crosses threads: it owns a resource, and its
+ * equality is identity.
+ *
  * <p>The bytes are only meaningful for the model (and KV type) that produced them; whoever stores
  * them keys them by the model file's digest. llama.cpp validates the layout when restoring and
  * refuses a mismatch (another shape, a truncated buffer) without touching other sequences.
