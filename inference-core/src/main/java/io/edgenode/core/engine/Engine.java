@@ -79,13 +79,28 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Queues a generation.
+     * Queues a generation. The engine takes ownership of the request's {@code restoreKv} here,
+     * also when this throws: it is closed once used, or when the request is rejected, cancelled
+     * or shut down before running.
      *
      * @throws EngineRejectedException overloaded (queue full), the prompt plus max tokens cannot
      *     fit one sequence's share of the context, or the engine is shutting down
      */
     public GenerationHandle submit(GenerationRequest request) {
         Objects.requireNonNull(request, "request");
+        boolean queuedIt = false;
+        try {
+            GenerationHandle h = enqueue(request);
+            queuedIt = true;
+            return h;
+        } finally {
+            if (!queuedIt && request.restoreKv() != null) {
+                request.restoreKv().close();
+            }
+        }
+    }
+
+    private GenerationHandle enqueue(GenerationRequest request) {
         if (!accepting) {
             throw new EngineRejectedException(EngineRejectedException.Reason.SHUT_DOWN, "engine is shutting down");
         }

@@ -3,7 +3,8 @@ package io.edgenode.core.engine;
 /**
  * A snapshot of an engine's gauges and counters, for /metrics and tests.
  *
- * @param kvCellsUsed KV cells held by all sequences, including idle slots kept for prefix reuse
+ * @param kvCellsUsed KV cells held by all slots, including idle slots kept for prefix reuse (a prefix
+ *     shared through {@code seq_cp} counted once), as the engine's ledger counts them
  * @param prefixReusedTokens prompt tokens served from cached KV instead of being prefilled
  *     (resident slots and restored snapshots)
  * @param kvRestores session snapshots restored into a slot

@@ -63,6 +63,15 @@ final class FairQueue {
         return s;
     }
 
+    /** The sequence {@link #poll} would return, left in place; null when empty. */
+    Sequence peek() {
+        if (!preempted.isEmpty()) {
+            return preempted.peekFirst();
+        }
+        String tenant = turn.peekFirst();
+        return tenant == null ? null : byTenant.get(tenant).peek();
+    }
+
     /** Removes and returns every sequence matching {@code filter} (cancelled while waiting). */
     List<Sequence> removeIf(Predicate<Sequence> filter) {
         List<Sequence> removed = new ArrayList<>();

@@ -12,8 +12,9 @@ import java.util.Objects;
  * <p>KV hibernation (sessions): {@code restoreKv}, when not null, is a snapshot whose tokens may be
  * a prefix of the prompt; the engine restores it into a free slot when no resident slot already
  * holds a longer prefix, and prefills only the rest (a snapshot llama.cpp refuses is ignored: the
- * prompt is prefilled normally). {@code captureKv} asks for the sequence's KV state in the result
- * when it ends normally ({@link GenerationResult#kv()}).
+ * prompt is prefilled normally). {@link Engine#submit} takes ownership of it and closes it (see
+ * {@link KvState}). {@code captureKv} asks for the sequence's KV state in the result when it ends
+ * normally ({@link GenerationResult#kv()}).
  */
 public record GenerationRequest(
         String id,

@@ -9,7 +9,8 @@ package io.edgenode.core.engine;
  * @param stopString the stop string that ended it, or null (an end-of-generation token, a limit,
  *     an error). When set, the emitted text is shorter than what {@code tokens} decode to.
  * @param kv the sequence's KV state when the request asked for it and ended with STOP or LENGTH;
- *     null otherwise (or when llama.cpp could not serialize it)
+ *     null otherwise (or when llama.cpp could not serialize it). Native memory owned by whoever
+ *     consumes the result: close it (or hand it on, e.g. to the session's snapshot writer)
  */
 public record GenerationResult(String requestId, FinishReason finishReason, Usage usage, String error, int[] tokens,
         String stopString, KvState kv) {

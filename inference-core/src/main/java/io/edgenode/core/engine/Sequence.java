@@ -1,6 +1,7 @@
 package io.edgenode.core.engine;
 
 import io.edgenode.core.llama.SamplerChain;
+import io.edgenode.core.llama.Vocab;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
@@ -14,6 +15,8 @@ import java.util.concurrent.CompletableFuture;
  * once the sequence has caught up, samples the next token from the last row's logits.
  */
 final class Sequence implements GenerationHandle {
+    private static final System.Logger LOG = System.getLogger(Sequence.class.getName());
+
     enum Status { WAITING, RUNNING, FINISHED }
 
     final GenerationRequest request;
@@ -80,6 +83,111 @@ final class Sequence implements GenerationHandle {
         }
         tokens[length++] = token;
         generated++;
+    }
+
+    /**
+     * Takes the token sampled for this sequence at {@code now}: an end-of-generation token (unless
+     * ignored), a stop string or the token limit mark it finished (released after the step's
+     * sampling: the loop may be mid-iteration); its text goes to the listener. Returns whether the
+     * token was appended (an end-of-generation token is not: it is never fed back).
+     */
+    boolean accept(int token, Vocab vocab, long now) {
+        if (generated == 0) {
+            firstTokenNanos = now;
+        }
+        lastTokenNanos = now;
+        if (!request.ignoreEos() && vocab.isEndOfGeneration(token)) {
+            emit(stopMatcher.append(decoder.flush()) + stopMatcher.flush());
+            markFinished(FinishReason.STOP);
+            return false;
+        }
+        appendToken(token);
+        try {
+            request.listener().onToken(token);
+        } catch (RuntimeException e) {
+            listenerError = "listener failed: " + e;
+        }
+        String text = stopMatcher.append(decoder.append(token));
+        if (stopMatcher.stopped()) {
+            emit(text);
+            markFinished(FinishReason.STOP);
+        } else if (generated >= request.maxTokens()) {
+            emit(text + stopMatcher.append(decoder.flush()) + stopMatcher.flush());
+            markFinished(FinishReason.LENGTH);
+        } else {
+            emit(text);
+        }
+        return true;
+    }
+
+    private void markFinished(FinishReason reason) {
+        status = Status.FINISHED;
+        finishReason = reason;
+    }
+
+    private void emit(String text) {
+        if (text.isEmpty()) {
+            return;
+        }
+        try {
+            request.listener().onText(text);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "listener of " + id() + " failed; cancelling it", e);
+            cancelRequested = true;
+            listenerError = "listener failed: " + e;
+        }
+    }
+
+    /** Its sampler chain, detokenizer and stop matcher, at its first admission. */
+    void openNative(Vocab vocab) {
+        sampler = SamplerChain.create(vocab, request.sampling());
+        decoder = new TokenTextDecoder(vocab);
+        stopMatcher = new StopMatcher(request.stop());
+    }
+
+    /** {@code count} more tokens have KV (decoded at {@code now}); returns how many of them were prompt tokens. */
+    int computed(int count, long now) {
+        int promptPart = Math.max(0, Math.min(promptLength, numComputed + count) - numComputed);
+        numComputed += count;
+        if (promptPart > 0 && !isPrefilling()) {
+            prefillDoneNanos = now;
+        }
+        return promptPart;
+    }
+
+    /** Frees the sampler and the detokenizer (native); idempotent. */
+    void closeNative() {
+        if (sampler != null) {
+            sampler.close();
+            sampler = null;
+        }
+        if (decoder != null) {
+            decoder.close();
+            decoder = null;
+        }
+    }
+
+    /** Hands the result to the listener, then to whoever waits on the completion. Last call for a sequence. */
+    void complete(FinishReason reason, String error, KvState kv) {
+        status = Status.FINISHED;
+        long first = firstTokenNanos;
+        Usage usage = new Usage(
+                promptLength,
+                cachedPromptTokens,
+                generated,
+                firstScheduledNanos == 0 ? 0 : firstScheduledNanos - submitNanos,
+                prefillDoneNanos == 0 ? 0 : prefillDoneNanos - firstScheduledNanos,
+                first == 0 ? 0 : first - submitNanos,
+                generated > 1 && lastTokenNanos > first ? (generated - 1) * 1e9 / (lastTokenNanos - first) : 0);
+        String stopString = stopMatcher == null ? null : stopMatcher.matched();
+        GenerationResult result = new GenerationResult(id(), reason, usage, error, Arrays.copyOf(tokens, length),
+                stopString, kv);
+        try {
+            request.listener().onComplete(result);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "listener of " + id() + " failed in onComplete", e);
+        }
+        completion.complete(result);
     }
 
     String tenant() {

@@ -1,10 +1,12 @@
 package io.edgenode.core.engine;
 
 import java.util.Arrays;
+import java.util.function.IntPredicate;
 
 /**
  * Which KV sequence slot holds which tokens. Confined to the engine thread; pure bookkeeping
- * (the engine performs the matching {@code llama_memory_seq_*} calls).
+ * (the engine performs the matching {@code llama_memory_seq_*} calls; {@link KvLedger} counts
+ * the cells behind them).
  *
  * <p>A slot is either owned by a running sequence (its cached tokens are the owner's computed
  * tokens) or free, in which case it keeps the tokens of its last owner so that a later request
@@ -141,23 +143,15 @@ final class SlotTable {
         }
     }
 
-    /** The least recently used free slot that still caches tokens, or -1. */
-    int evictionCandidate() {
+    /** The least recently used free slot that still caches tokens and passes {@code worthIt}, or -1. */
+    int evictionCandidate(IntPredicate worthIt) {
         int best = -1;
         for (int slot = 0; slot < owner.length; slot++) {
-            if (owner[slot] == null && cachedLength[slot] > 0 && (best < 0 || lastUsed[slot] < lastUsed[best])) {
+            if (owner[slot] == null && cachedLength[slot] > 0 && (best < 0 || lastUsed[slot] < lastUsed[best])
+                    && worthIt.test(slot)) {
                 best = slot;
             }
         }
         return best;
-    }
-
-    /** KV cells referenced by all slots (a prefix shared through seq_cp counts once per slot). */
-    int cellsReferenced() {
-        int total = 0;
-        for (int slot = 0; slot < owner.length; slot++) {
-            total += cachedLength(slot);
-        }
-        return total;
     }
 }

@@ -366,17 +366,24 @@ class EngineTest {
     @Test
     void shouldSampleWithTheRequestsOwnSettings() throws Exception {
         try (Engine engine = Engine.start(model, config())) {
-            SamplingParams seeded = SamplingParams.defaults(77);
-            Collector a = new Collector();
-            Collector b = new Collector();
             int[] p = prompt(6, 12);
-            GenerationRequest ra = new GenerationRequest("a", p, 16, seeded, List.of(), true, "", 0, a);
-            GenerationRequest rb = new GenerationRequest("b", p, 16, seeded, List.of(), true, "", 0, b);
-            GenerationHandle ha = engine.submit(ra);
-            GenerationHandle hb = engine.submit(rb);
-            await(ha);
-            await(hb);
-            assertEquals(a.text.toString(), b.text.toString(), "same seed, same prompt: same text, even batched");
+            List<Collector> out = new ArrayList<>();
+            List<GenerationHandle> handles = new ArrayList<>();
+            // Batched together: two with seed 77, one with seed 78, one greedy.
+            for (SamplingParams sampling : List.of(SamplingParams.defaults(77), SamplingParams.defaults(77),
+                    SamplingParams.defaults(78), SamplingParams.greedy())) {
+                Collector c = new Collector();
+                out.add(c);
+                handles.add(engine.submit(new GenerationRequest("s" + handles.size(), p, 16, sampling, List.of(), true,
+                        "", 0, c)));
+            }
+            for (GenerationHandle h : handles) {
+                await(h);
+            }
+            assertEquals(out.get(0).tokens, out.get(1).tokens, "same seed, same prompt: same tokens, even batched");
+            // Contrasts: an engine that ignored the request's settings (one sampler for all, or greedy) fails here.
+            assertFalse(out.get(0).tokens.equals(out.get(2).tokens), "another seed, another stream");
+            assertFalse(out.get(0).tokens.equals(out.get(3).tokens), "sampling at temperature 0.8 is not greedy");
         }
     }
 }

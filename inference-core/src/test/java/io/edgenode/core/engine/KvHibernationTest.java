@@ -2,8 +2,10 @@ package io.edgenode.core.engine;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgenode.core.llama.LlamaLibrary;
@@ -74,7 +76,8 @@ class KvHibernationTest {
         // The KV holds every token fed back: the prompt and all generated tokens but the last.
         assertEquals(firstPrompt.length + 12, first.tokens().length);
         assertArrayEquals(Arrays.copyOf(first.tokens(), first.tokens().length - 1), kv.tokens());
-        assertTrue(kv.state().length > 0);
+        assertTrue(kv.stateBytes() > 0);
+        assertTrue(kv.state().isNative(), "captured straight into native memory, no heap copy");
 
         int[] secondPrompt = concat(first.tokens(), tokens(2, 30));
         EngineTest.Collector restoredOut = new EngineTest.Collector();
@@ -85,6 +88,7 @@ class KvHibernationTest {
             restored = run(engine, turn("t2", secondPrompt, kv, true, restoredOut));
             assertEquals(1, engine.metrics().kvRestores());
         }
+        assertFalse(kv.isOpen(), "the engine freed the snapshot once it was restored");
         try (Engine engine = Engine.start(model, config())) {
             cold = run(engine, turn("t2-cold", secondPrompt, null, false, coldOut));
         }
@@ -93,6 +97,7 @@ class KvHibernationTest {
         assertEquals(coldOut.tokens, restoredOut.tokens, "restored KV gives the same greedy output as a prefill");
         assertNull(cold.kv(), "no capture unless asked");
         assertNotNull(restored.kv());
+        restored.kv().close();
     }
 
     @Test
@@ -102,19 +107,21 @@ class KvHibernationTest {
         try (Engine engine = Engine.start(model, config())) {
             first = run(engine, turn("t1", firstPrompt, null, true, new EngineTest.Collector()));
         }
-        byte[] truncated = Arrays.copyOf(first.kv().state(), first.kv().state().length / 2);
-        byte[] garbage = first.kv().state().clone();
-        Arrays.fill(garbage, 0, 16, (byte) 0x5a);
+        KvState good = first.kv();
+        KvState truncated = KvState.copyOf(good.tokens(), good.state().asSlice(0, good.stateBytes() / 2));
+        KvState garbage = KvState.copyOf(good.tokens(), good.state());
+        garbage.state().asSlice(0, 16).fill((byte) 0x5a);
+        good.close();
         int[] secondPrompt = concat(first.tokens(), tokens(4, 20));
         EngineTest.Collector reference = new EngineTest.Collector();
         try (Engine engine = Engine.start(model, config())) {
             run(engine, turn("ref", secondPrompt, null, false, reference));
         }
-        for (byte[] bad : List.of(truncated, garbage)) {
+        for (KvState bad : List.of(truncated, garbage)) {
             EngineTest.Collector out = new EngineTest.Collector();
             try (Engine engine = Engine.start(model, config())) {
-                GenerationResult r = run(engine, turn("bad", secondPrompt, new KvState(first.kv().tokens(), bad), false,
-                        out));
+                GenerationResult r = run(engine, turn("bad", secondPrompt, bad, false, out));
+                assertFalse(bad.isOpen(), "a refused snapshot is freed too");
                 assertEquals(FinishReason.LENGTH, r.finishReason());
                 assertEquals(0, r.usage().cachedPromptTokens());
                 assertEquals(1, engine.metrics().kvRestoreFailures());
@@ -131,7 +138,51 @@ class KvHibernationTest {
             GenerationResult second = run(engine, turn("t2", next, first.kv(), false, new EngineTest.Collector()));
             assertEquals(0, engine.metrics().kvRestores(), "the slot still held the history");
             assertEquals(first.kv().tokenCount(), second.usage().cachedPromptTokens());
+            assertFalse(first.kv().isOpen(), "an unused snapshot is freed at admission");
         }
+    }
+
+    @Test
+    void shouldFreeASnapshotWhoseRequestNeverRuns() throws Exception {
+        KvState captured;
+        try (Engine engine = Engine.start(model, config())) {
+            captured = run(engine, turn("t1", tokens(8, 40), null, true, new EngineTest.Collector())).kv();
+        }
+        KvState forRejected = KvState.copyOf(captured.tokens(), captured.state());
+        KvState forCancelled = KvState.copyOf(captured.tokens(), captured.state());
+        KvState forShutdown = KvState.copyOf(captured.tokens(), captured.state());
+        captured.close();
+        assertTrue(forRejected.isOpen() && forCancelled.isOpen() && forShutdown.isOpen());
+        EngineConfig one = config().withParallel(1);
+        Engine engine = Engine.start(model, one);
+        try {
+            assertThrows(EngineRejectedException.class, () -> engine.submit(GenerationRequest.greedy("big",
+                    tokens(9, one.maxSequenceTokens()), 10, new EngineTest.Collector()).withKv(forRejected, false)));
+            assertFalse(forRejected.isOpen(), "rejected at submit: freed");
+
+            java.util.concurrent.CountDownLatch streaming = new java.util.concurrent.CountDownLatch(1);
+            EngineTest.Collector busy = new EngineTest.Collector() {
+                @Override
+                public void onText(String delta) {
+                    super.onText(delta);
+                    streaming.countDown();
+                }
+            };
+            GenerationHandle hog = engine.submit(GenerationRequest.greedy("hog", tokens(10, 20), 200, busy)
+                    .withIgnoreEos(true));
+            assertTrue(streaming.await(30, TimeUnit.SECONDS));
+            GenerationHandle waiting = engine.submit(turn("waits", tokens(8, 60), forCancelled, false,
+                    new EngineTest.Collector()));
+            engine.submit(turn("at-shutdown", tokens(8, 60), forShutdown, false, new EngineTest.Collector()));
+            waiting.cancel();
+            assertEquals(FinishReason.CANCELLED, waiting.completion().get(30, TimeUnit.SECONDS).finishReason());
+            assertFalse(forCancelled.isOpen(), "cancelled while waiting: freed");
+            assertTrue(forShutdown.isOpen(), "contrast: still waiting, still owned by the engine");
+            hog.cancel();
+        } finally {
+            engine.shutdown(java.time.Duration.ZERO);
+        }
+        assertFalse(forShutdown.isOpen(), "dropped at shutdown: freed");
     }
 
     @Test
@@ -145,6 +196,7 @@ class KvHibernationTest {
             GenerationResult r = run(engine, turn("stop", tokens(7, 20), null, true, c).withStop(List.of(stop)));
             assertEquals(FinishReason.STOP, r.finishReason());
             assertEquals(stop, r.stopString());
+            r.kv().close();
         }
     }
 }

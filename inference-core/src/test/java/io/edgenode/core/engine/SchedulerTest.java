@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** The scheduler and the fair queue are pure policy: tested without a model. */
+/** The scheduler's chunking, the fair queue and the slot choice are pure policy: tested without a model. */
 class SchedulerTest {
     private static long arrivals;
 
@@ -25,11 +25,17 @@ class SchedulerTest {
         return s;
     }
 
+    /** Plans a step for sequences already running outside any slot (chunking only: cells are plenty). */
+    private static SchedulerOutput schedule(Scheduler scheduler, List<Sequence> running) {
+        SlotTable slots = new SlotTable(8);
+        return scheduler.schedule(new FairQueue(), running, slots, new KvLedger(1 << 20, slots));
+    }
+
     @Test
     void shouldGiveEveryDecodingSequenceOneTokenAndChunkPromptsWithinTheBudget() {
         Scheduler scheduler = new Scheduler(64);
         List<Sequence> running = new ArrayList<>(List.of(decoding("a"), decoding("b"), seq("a", 100, 0)));
-        SchedulerOutput out = scheduler.schedule(running);
+        SchedulerOutput out = schedule(scheduler, running);
         assertEquals(64, out.batchTokens());
         assertEquals(1, out.chunks().get(0).count());
         assertEquals(1, out.chunks().get(1).count());
@@ -47,7 +53,7 @@ class SchedulerTest {
         }
         Sequence small = seq("small", 40, 0);
         running.add(small);
-        SchedulerOutput out = scheduler.schedule(running);
+        SchedulerOutput out = schedule(scheduler, running);
         assertTrue(out.chunks().stream().anyMatch(c -> c.sequence() == small),
                 "the other tenant's prompt is served in the same step: " + out);
     }

@@ -64,36 +64,64 @@ public final class KvHibernation implements AutoCloseable {
         if (sha.isEmpty()) {
             return Optional.empty();
         }
-        return snapshots.read(sessionId, sha.get()).map(s -> new KvState(s.tokens(), s.state()));
+        return snapshots.read(sessionId, sha.get());
     }
 
-    /** Queues the turn's snapshot for writing; never blocks. */
+    /**
+     * Queues the turn's snapshot for writing; never blocks. Takes ownership of {@code kv}: it is closed once written,
+     * or at once when it is not written (digest not ready, writer behind or closed).
+     */
     public void save(String sessionId, Path modelFile, KvState kv) {
         Optional<String> sha = digests.digestIfReady(modelFile);
         if (sha.isEmpty()) {
+            kv.close();
             return;
         }
-        long bytes = kv.state().length;
+        long bytes = kv.stateBytes();
         if (pendingBytes.addAndGet(bytes) > MAX_PENDING_BYTES) {
             pendingBytes.addAndGet(-bytes);
+            kv.close();
             drop(sessionId, "writer is behind");
             return;
         }
         try {
-            writer.execute(() -> {
-                try {
-                    snapshots.write(sessionId, new KvSnapshot(sha.get(), kv.tokens(), kv.state()));
-                    written.incrementAndGet();
-                } catch (IOException | RuntimeException e) {
-                    LOG.log(System.Logger.Level.WARNING, "KV snapshot of session {0} not written: {1}", sessionId,
-                            e.getMessage());
-                } finally {
-                    pendingBytes.addAndGet(-bytes);
-                }
-            });
+            writer.execute(new PendingWrite(sessionId, sha.get(), kv));
         } catch (RejectedExecutionException e) {
             pendingBytes.addAndGet(-bytes);
+            kv.close();
             drop(sessionId, "writer queue full or closed");
+        }
+    }
+
+    /** One queued snapshot: it owns the KV state until it has been written, or discarded at shutdown. */
+    private final class PendingWrite implements Runnable {
+        private final String sessionId;
+        private final String modelSha256;
+        private final KvState kv;
+
+        PendingWrite(String sessionId, String modelSha256, KvState kv) {
+            this.sessionId = sessionId;
+            this.modelSha256 = modelSha256;
+            this.kv = kv;
+        }
+
+        @Override
+        public void run() {
+            try (kv) {
+                snapshots.write(sessionId, new KvSnapshot(modelSha256, kv.tokens(), kv.state()));
+                written.incrementAndGet();
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "KV snapshot of session {0} not written: {1}", sessionId,
+                        e.getMessage());
+            } finally {
+                pendingBytes.addAndGet(-kv.stateBytes());
+            }
+        }
+
+        void discard() {
+            pendingBytes.addAndGet(-kv.stateBytes());
+            kv.close();
+            drop(sessionId, "writer shut down");
         }
     }
 
@@ -159,11 +187,20 @@ public final class KvHibernation implements AutoCloseable {
         try {
             if (!writer.awaitTermination(30, TimeUnit.SECONDS)) {
                 LOG.log(System.Logger.Level.WARNING, "KV snapshot writer did not finish in 30 s");
-                writer.shutdownNow();
+                discardQueued();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            writer.shutdownNow();
+            discardQueued();
+        }
+    }
+
+    /** Stops the writer; snapshots it never started are freed, not leaked. */
+    private void discardQueued() {
+        for (Runnable r : writer.shutdownNow()) {
+            if (r instanceof PendingWrite w) {
+                w.discard();
+            }
         }
     }
 }

@@ -1,12 +1,14 @@
 package io.edgenode.server.session;
 
-import java.io.EOFException;
+import io.edgenode.core.engine.KvState;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Optional;
 import java.util.zip.CRC32C;
 
@@ -25,6 +27,12 @@ import java.util.zip.CRC32C;
  *
  * The lengths must account for the file's size exactly and the checksum must match, so truncation, appended
  * garbage and flipped bits are all detected. Stateless; any thread (each call owns its channel).
+ *
+ * <p>No copy of the state goes through the Java heap: the writer hands the native segment to the channel, and the
+ * reader maps the file once, checks it in place and returns the state as a slice of the mapping, which llama.cpp
+ * reads directly. A mapping stays valid only while the file is not truncated underneath it: {@link KvSnapshotStore}
+ * replaces a snapshot by renaming a new file over it and deletes by unlinking, never rewriting a file in place, so a
+ * mapped snapshot keeps its pages (the inode lives until it is unmapped).
  */
 final class KvSnapshotFile {
     static final byte[] MAGIC = {'E', 'N', 'K', 'V'};
@@ -33,7 +41,10 @@ final class KvSnapshotFile {
     static final int MAX_MODEL_SHA_BYTES = 256;
     /** magic, version, two string lengths, token count, state length, crc. */
     static final int FIXED_BYTES = 4 + 4 + 4 + 4 + 4 + 8 + 4;
-    private static final int BUFFER_BYTES = 64 * 1024;
+    private static final ValueLayout.OfInt INT32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfLong INT64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** A ByteBuffer view holds at most 2 GiB: larger states are written and checksummed in slices. */
+    private static final long SLICE_BYTES = 1L << 30;
 
     /** The file's content does not follow the format: the reason is fit for a log line. */
     static final class CorruptSnapshotException extends Exception {
@@ -46,7 +57,8 @@ final class KvSnapshotFile {
 
     static long size(String sessionId, KvSnapshot s) {
         return FIXED_BYTES + sessionId.getBytes(StandardCharsets.UTF_8).length
-                + s.modelSha256().getBytes(StandardCharsets.UTF_8).length + 4L * s.tokens().length + s.state().length;
+                + s.modelSha256().getBytes(StandardCharsets.UTF_8).length + 4L * s.tokens().length
+                + s.state().byteSize();
     }
 
     static void write(FileChannel ch, String sessionId, KvSnapshot s) throws IOException {
@@ -64,13 +76,17 @@ final class KvSnapshotFile {
         for (int t : s.tokens()) {
             header.putInt(t);
         }
-        header.putLong(s.state().length);
+        header.putLong(s.state().byteSize());
         header.flip();
         CRC32C crc = new CRC32C();
         crc.update(header.array(), 0, header.limit());
-        crc.update(s.state());
         writeFully(ch, header);
-        writeFully(ch, ByteBuffer.wrap(s.state()));
+        MemorySegment state = s.state();
+        for (long at = 0; at < state.byteSize(); at += SLICE_BYTES) {
+            ByteBuffer slice = state.asSlice(at, Math.min(SLICE_BYTES, state.byteSize() - at)).asByteBuffer();
+            crc.update(slice.duplicate());
+            writeFully(ch, slice);
+        }
         writeFully(ch, ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(0, (int) crc.getValue()));
     }
 
@@ -81,22 +97,37 @@ final class KvSnapshotFile {
     }
 
     /**
-     * Reads a snapshot of {@code sessionId}. Empty when it was written for another model (then the state bytes are
-     * not read at all).
+     * Reads a snapshot of {@code sessionId}: the state is a slice of the file mapped read-only, owned by the returned
+     * KvState (closing it unmaps the file). Empty when it was written for another model.
      *
      * @param fileSize the channel's size, taken when it was opened
      * @throws CorruptSnapshotException when the content does not follow the format or fails its checksum
      */
-    static Optional<KvSnapshot> read(FileChannel ch, long fileSize, String sessionId, String modelSha256)
+    static Optional<KvState> read(FileChannel ch, long fileSize, String sessionId, String modelSha256)
             throws IOException, CorruptSnapshotException {
         if (fileSize < FIXED_BYTES) {
             throw new CorruptSnapshotException("truncated: " + fileSize + " bytes, shorter than any snapshot");
         }
-        Reader in = new Reader(ch, fileSize - 4);
-        byte[] magic = in.bytes(4);
-        if (!Arrays.equals(magic, MAGIC)) {
+        Arena arena = Arena.ofShared(); // the engine thread unmaps it, once the state is restored
+        boolean handedOver = false;
+        try {
+            Cursor in = new Cursor(ch.map(FileChannel.MapMode.READ_ONLY, 0, fileSize, arena));
+            Optional<KvState> state = parse(in, sessionId, modelSha256, arena);
+            handedOver = state.isPresent();
+            return state;
+        } finally {
+            if (!handedOver) {
+                arena.close();
+            }
+        }
+    }
+
+    private static Optional<KvState> parse(Cursor in, String sessionId, String modelSha256, Arena arena)
+            throws CorruptSnapshotException {
+        if (in.file.asSlice(0, 4).mismatch(MemorySegment.ofArray(MAGIC)) >= 0) {
             throw new CorruptSnapshotException("not a KV snapshot (bad magic)");
         }
+        in.at = 4;
         int version = in.int32();
         if (version != FORMAT_VERSION) {
             throw new CorruptSnapshotException("unsupported format version " + version + " (this code reads "
@@ -108,118 +139,75 @@ final class KvSnapshotFile {
             throw new CorruptSnapshotException("the file holds session '" + id + "', not '" + sessionId + "'");
         }
         if (!sha.equals(modelSha256)) {
-            return Optional.empty();
+            return Optional.empty(); // the state is never touched: its pages are not even read
         }
         int tokenCount = in.int32();
         if (tokenCount < 0 || 4L * tokenCount > in.remaining() - 8) {
             throw new CorruptSnapshotException("token count " + tokenCount + " does not fit the file's "
-                    + fileSize + " bytes");
+                    + in.file.byteSize() + " bytes");
         }
         int[] tokens = new int[tokenCount];
-        for (int i = 0; i < tokenCount; i++) {
-            tokens[i] = in.int32();
-        }
+        MemorySegment.copy(in.file, INT32, in.at, tokens, 0, tokenCount);
+        in.at += 4L * tokenCount;
         long stateLength = in.int64();
         if (stateLength != in.remaining()) {
             throw new CorruptSnapshotException("state length " + stateLength + " does not match the "
                     + in.remaining() + " bytes left in the file (truncated or padded)");
         }
-        if (stateLength > Integer.MAX_VALUE - 16) {
-            throw new CorruptSnapshotException("state of " + stateLength + " bytes is too large for one array");
+        long body = in.file.byteSize() - 4;
+        CRC32C crc = new CRC32C();
+        for (long at = 0; at < body; at += SLICE_BYTES) {
+            crc.update(in.file.asSlice(at, Math.min(SLICE_BYTES, body - at)).asByteBuffer());
         }
-        byte[] state = in.bytes((int) stateLength);
-        int expected = (int) in.crc.getValue();
-        int stored = in.trailerInt32();
-        if (stored != expected) {
+        int stored = in.file.get(INT32, body);
+        if (stored != (int) crc.getValue()) {
             throw new CorruptSnapshotException(String.format("checksum mismatch (stored %08x, computed %08x)",
-                    stored, expected));
+                    stored, (int) crc.getValue()));
         }
-        return Optional.of(new KvSnapshot(sha, tokens, state));
+        return Optional.of(KvState.owning(tokens, in.file.asSlice(in.at, stateLength), arena));
     }
 
-    /** Sequential reads of the checksummed body, bounded by its length; confined to one read call. */
-    private static final class Reader {
-        private final FileChannel ch;
-        private final ByteBuffer buf = ByteBuffer.allocate(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN).flip();
-        private final CRC32C crc = new CRC32C();
-        private long remaining;
+    /** Reads the header fields in order from the mapped file, bounded by the body (the CRC excluded). */
+    private static final class Cursor {
+        final MemorySegment file;
+        long at;
 
-        Reader(FileChannel ch, long bodyBytes) {
-            this.ch = ch;
-            this.remaining = bodyBytes;
+        Cursor(MemorySegment file) {
+            this.file = file;
         }
 
         long remaining() {
-            return remaining;
+            return file.byteSize() - 4 - at;
         }
 
-        int int32() throws IOException, CorruptSnapshotException {
-            take(4);
-            crc.update(buf.array(), buf.position(), 4);
-            return buf.getInt();
+        int int32() throws CorruptSnapshotException {
+            need(4);
+            int v = file.get(INT32, at);
+            at += 4;
+            return v;
         }
 
-        long int64() throws IOException, CorruptSnapshotException {
-            take(8);
-            crc.update(buf.array(), buf.position(), 8);
-            return buf.getLong();
+        long int64() throws CorruptSnapshotException {
+            need(8);
+            long v = file.get(INT64, at);
+            at += 8;
+            return v;
         }
 
-        String string(String what, int maxBytes) throws IOException, CorruptSnapshotException {
+        String string(String what, int maxBytes) throws CorruptSnapshotException {
             int n = int32();
-            if (n < 1 || n > maxBytes || n > remaining) {
+            if (n < 1 || n > maxBytes || n > remaining()) {
                 throw new CorruptSnapshotException(what + " length " + n + " is out of range");
             }
-            return new String(bytes(n), StandardCharsets.UTF_8);
+            String s = new String(file.asSlice(at, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            at += n;
+            return s;
         }
 
-        byte[] bytes(int n) throws IOException, CorruptSnapshotException {
-            if (n > remaining) {
-                throw new CorruptSnapshotException("truncated: needs " + n + " more bytes, " + remaining + " left");
+        private void need(int n) throws CorruptSnapshotException {
+            if (n > remaining()) {
+                throw new CorruptSnapshotException("truncated: needs " + n + " more bytes, " + remaining() + " left");
             }
-            byte[] out = new byte[n];
-            int fromBuffer = Math.min(n, buf.remaining());
-            buf.get(out, 0, fromBuffer);
-            ByteBuffer rest = ByteBuffer.wrap(out, fromBuffer, n - fromBuffer);
-            while (rest.hasRemaining()) {
-                if (ch.read(rest) < 0) {
-                    throw new EOFException("file shrank while being read");
-                }
-            }
-            remaining -= n;
-            crc.update(out);
-            return out;
-        }
-
-        /** The 4 bytes after the body: not part of the checksum. */
-        int trailerInt32() throws IOException {
-            ByteBuffer b = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN);
-            int fromBuffer = Math.min(4, buf.remaining());
-            b.put(buf.array(), buf.position(), fromBuffer);
-            buf.position(buf.position() + fromBuffer);
-            while (b.hasRemaining()) {
-                if (ch.read(b) < 0) {
-                    throw new EOFException("file shrank while being read");
-                }
-            }
-            return b.getInt(0);
-        }
-
-        /** Makes {@code n} bytes of the body available in the buffer (n is small). */
-        private void take(int n) throws IOException, CorruptSnapshotException {
-            if (n > remaining) {
-                throw new CorruptSnapshotException("truncated: needs " + n + " more bytes, " + remaining + " left");
-            }
-            if (buf.remaining() < n) {
-                buf.compact();
-                while (buf.position() < n) {
-                    if (ch.read(buf) < 0) {
-                        throw new EOFException("file shrank while being read");
-                    }
-                }
-                buf.flip();
-            }
-            remaining -= n;
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.edgenode.server.session;
 
+import io.edgenode.core.engine.KvState;
 import io.edgenode.server.session.KvSnapshotFile.CorruptSnapshotException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -36,7 +37,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <p>A write goes to a temporary file, is fsynced, renamed over the old snapshot (atomic) and the directory is
  * fsynced: a crash leaves the old snapshot or the new one, never a mix. Leftover temporary files are deleted at
- * open.
+ * open. Files are never modified in place (only renamed over or unlinked), which is what keeps a snapshot that a
+ * reader mapped valid while a newer one replaces it.
  *
  * <p>The budget counts whole file sizes. After each write, least recently used snapshots (by last successful read or
  * write; the order starts from the files' modification times at open and is then kept in memory) are deleted until
@@ -146,11 +148,13 @@ public final class KvSnapshotStore {
     }
 
     /**
-     * The session's snapshot for the model with {@code modelSha256}. Empty when there is none, when snapshots are
-     * disabled, when it was written for another model (the file stays), when it is corrupt or truncated (logged at
-     * WARNING with the reason; the file is deleted), or when it cannot be read (logged). Never throws for a bad file.
+     * The session's snapshot for the model with {@code modelSha256}, its state mapped from the file (no heap copy);
+     * the caller owns the returned KvState and closes it (which unmaps the file). Empty when there is none, when
+     * snapshots are disabled, when it was written for another model (the file stays), when it is corrupt or
+     * truncated (logged at WARNING with the reason; the file is deleted), or when it cannot be read (logged). Never
+     * throws for a bad file.
      */
-    public Optional<KvSnapshot> read(String sessionId, String modelSha256) {
+    public Optional<KvState> read(String sessionId, String modelSha256) {
         Objects.requireNonNull(sessionId, "sessionId");
         Objects.requireNonNull(modelSha256, "modelSha256");
         if (budgetBytes == 0) {
@@ -181,7 +185,8 @@ public final class KvSnapshotStore {
             lock.unlock();
         }
         try (ch) {
-            Optional<KvSnapshot> snapshot = KvSnapshotFile.read(ch, size, sessionId, modelSha256);
+            // The mapping outlives the channel: closing the channel does not unmap.
+            Optional<KvState> snapshot = KvSnapshotFile.read(ch, size, sessionId, modelSha256);
             if (snapshot.isPresent()) {
                 touch(name);
             }
