@@ -104,6 +104,7 @@ final class GenerationPipeline {
             boolean submitted = false;
             try {
                 GenerationPlan plan = call.planner().plan(m);
+                Submission submission = new Submission();
                 try {
                     Optional<ApiError> misfit = call.candidates().misfit(m, plan.promptTokens().length);
                     if (misfit.isPresent()) {
@@ -113,12 +114,15 @@ final class GenerationPipeline {
                     if (ex.isClosed()) {
                         return; // the client left while the request was planned
                     }
-                    submit(call, plan, m, ex);
+                    submit(call, plan, m, ex, submission);
                     submitted = true;
                     return;
                 } finally {
                     if (!submitted) {
                         plan.hook().abandon();
+                        if (!submission.kvHandedOver && plan.restoreKv() != null) {
+                            plan.restoreKv().close(); // the engine never saw it
+                        }
                     }
                 }
             } catch (EngineRejectedException e) {
@@ -142,7 +146,7 @@ final class GenerationPipeline {
      *
      * @throws EngineRejectedException the engine refused the request (nothing was started)
      */
-    private void submit(Call call, GenerationPlan plan, LoadedModel m, HttpExchange ex) {
+    private void submit(Call call, GenerationPlan plan, LoadedModel m, HttpExchange ex, Submission submission) {
         String id = call.api() == Api.CHAT ? newChatId() : "cmpl-" + randomId();
         long created = System.currentTimeMillis() / 1000;
         ResponseFormat format = call.api() == Api.CHAT
@@ -156,6 +160,7 @@ final class GenerationPipeline {
         RecordingListener listener = new RecordingListener(sink, plan.hook(), metrics, m.id());
         var request = plan.toRequest(id, m.engine().config().maxSequenceTokens(),
                 m.spec().sampling().maxTokens().orElse(0), listener);
+        submission.kvHandedOver = true; // from here the engine owns the snapshot, even when it refuses the request
         GenerationHandle handle = m.engine().submit(request);
         handle.completion().whenComplete((r, t) -> router.release(m));
         if (sse != null) {
@@ -163,6 +168,11 @@ final class GenerationPipeline {
             ex.channel().eventLoop().execute(sse::drain); // headers and the first chunk go out now, before any token
         }
         ex.attach(handle::cancel, sse);
+    }
+
+    /** How far one submit got: whether the plan's KV snapshot reached the engine (which then owns it). */
+    private static final class Submission {
+        boolean kvHandedOver;
     }
 
     private static HttpHeaders headers(GenerationPlan plan) {

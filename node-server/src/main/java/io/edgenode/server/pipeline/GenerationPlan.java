@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param promptTokens the rendered prompt in the model's tokens (not copied; never changed)
  * @param maxTokens the completion's cap the request asked for, or -1 when it did not say (the
  *     submit stage checks it against the model's context, see {@link #maxTokens(int, int, int, int)})
- * @param restoreKv a session's KV snapshot to restore, or null
+ * @param restoreKv a session's KV snapshot to restore, or null; the plan owns it until it is submitted
+ *     (then the engine does), and the pipeline closes it when the plan never reaches the engine
  * @param captureKv whether the engine hands back the KV state when the generation ends normally
  * @param headers extra response headers (a session's {@code X-Session-*}); in order
  * @param session the {@code usage.session} extension, or null for a stateless request

@@ -52,21 +52,31 @@ final class TurnRecorder implements TurnHook {
     @Override
     public CompletionStage<ApiError> finish(GenerationResult r, String text) {
         if (r.finishReason() != FinishReason.STOP && r.finishReason() != FinishReason.LENGTH) {
-            release(); // cancelled or failed: nothing is stored
+            closeCapture(r); // cancelled or failed: nothing is stored
+            release();
             return CompletableFuture.completedFuture(null);
         }
         CompletableFuture<ApiError> acknowledged = new CompletableFuture<>();
         try {
             blocking.execute(() -> acknowledged.complete(store(r, text)));
         } catch (RuntimeException e) { // the executor is shut down: the turn cannot be stored
+            closeCapture(r);
             release();
             acknowledged.complete(ApiError.serverError("turn not stored: " + e.getMessage()));
         }
         return acknowledged;
     }
 
+    /** The captured KV state belongs to whoever got the result: freed here unless the writer took it. */
+    private static void closeCapture(GenerationResult r) {
+        if (r.kv() != null) {
+            r.kv().close();
+        }
+    }
+
     /** Stores the turn and queues its KV snapshot; null when stored, else the error to answer. */
     private ApiError store(GenerationResult r, String text) {
+        boolean handedToWriter = false;
         try {
             // The exact decoded ids continue the history only when they decode to the stored text:
             // a stop string cut the text short of the tokens.
@@ -75,6 +85,7 @@ final class TurnRecorder implements TurnHook {
             store.appendTurn(sessionId, input, text, u.promptTokens(), u.completionTokens(), u.cachedPromptTokens(),
                     r.finishReason().apiName(), next);
             if (kv != null && r.kv() != null) {
+                handedToWriter = true; // the writer closes it once written (or refused)
                 kv.save(sessionId, modelFile, r.kv());
             }
             return null;
@@ -85,6 +96,9 @@ final class TurnRecorder implements TurnHook {
             LOG.log(System.Logger.Level.ERROR, "turn of session " + sessionId + " not stored", e);
             return ApiError.serverError("turn not stored: " + e);
         } finally {
+            if (!handedToWriter) {
+                closeCapture(r);
+            }
             release();
         }
     }
