@@ -21,8 +21,9 @@ import java.util.regex.Pattern;
  * The keep-alive soak (issue 11): {@code edgenode serve} as a child process; {@code requests}
  * non-streamed chat completions over {@code connections} keep-alive connections (each one
  * request at a time), then {@code turns} session turns round-robin over 10 sessions on one
- * connection. At the start, halfway and at the end of each phase: the child's heap after a full
- * GC ({@code jcmd GC.run}, then {@code GC.heap_info}) and its RSS ({@code /proc/PID/status}).
+ * connection. At the start, halfway and at the end of each phase, with the phase's connections
+ * still open: the child's heap after a full GC ({@code jcmd GC.run}, then {@code GC.heap_info}),
+ * its RSS ({@code /proc/PID/status}) and its CPU time.
  * Flat is the goal: a connection that keeps what its finished requests used grows. Prints a
  * Markdown table and throughputs; run it against two jars (this commit and the one before) for
  * the comparison.
@@ -36,7 +37,7 @@ public final class SoakBench {
 
     private SoakBench() {}
 
-    record Checkpoint(String at, long heapUsedKiB, long rssKiB) {}
+    record Checkpoint(String at, long heapUsedKiB, long rssKiB, double cpuSeconds) {}
 
     public static void main(String[] args) throws Exception {
         Path jar = Path.of(args[0]).toAbsolutePath();
@@ -59,25 +60,44 @@ public final class SoakBench {
             int port = awaitServing(child);
             long pid = child.pid();
             marks.add(checkpoint(pid, "start"));
+            // The checkpoints are taken while the connections stay open: what a connection keeps of
+            // its finished requests is freed when it closes, so a closed connection would hide it.
+            List<KeepAliveClient> clients = new ArrayList<>();
+            for (int c = 0; c < connections; c++) {
+                clients.add(new KeepAliveClient(port));
+            }
             long t0 = System.nanoTime();
-            statelessPhase(port, requests / 2, connections);
-            marks.add(checkpoint(pid, "after " + requests / 2 + " requests"));
-            statelessPhase(port, requests - requests / 2, connections);
+            statelessPhase(clients, 0, requests / 2);
+            marks.add(checkpoint(pid, "after " + requests / 2 + " requests (" + connections + " connections open)"));
+            statelessPhase(clients, requests / 2, requests);
             double statelessSeconds = (System.nanoTime() - t0) / 1e9;
-            marks.add(checkpoint(pid, "after " + requests + " requests"));
+            marks.add(checkpoint(pid, "after " + requests + " requests (" + connections + " connections open)"));
+            for (KeepAliveClient c : clients) {
+                c.close();
+            }
             long t1 = System.nanoTime();
-            sessionPhase(port, turns);
+            try (KeepAliveClient client = new KeepAliveClient(port)) {
+                List<String> ids = createSessions(client, 10);
+                sessionTurns(client, ids, 0, turns / 2);
+                marks.add(checkpoint(pid, "after " + turns / 2 + " session turns (1 connection open)"));
+                sessionTurns(client, ids, turns / 2, turns);
+                marks.add(checkpoint(pid, "after " + turns + " session turns (1 connection open)"));
+            }
             double sessionSeconds = (System.nanoTime() - t1) / 1e9;
-            marks.add(checkpoint(pid, "after " + turns + " session turns"));
+            marks.add(checkpoint(pid, "all connections closed"));
             System.out.printf("jar %s, model %s%n", jar, model.getFileName());
             System.out.printf("stateless: %d requests over %d keep-alive connections in %.1f s = %.1f req/s%n",
                     requests, connections, statelessSeconds, requests / statelessSeconds);
             System.out.printf("sessions: %d turns over 1 connection in %.1f s = %.1f turns/s%n", turns,
                     sessionSeconds, turns / sessionSeconds);
-            System.out.println("| checkpoint | heap used after full GC (MiB) | RSS (MiB) |");
-            System.out.println("|---|---|---|");
+            System.out.printf("node CPU: %.2f ms per stateless request, %.2f ms per session turn%n",
+                    (marks.get(2).cpuSeconds() - marks.get(0).cpuSeconds()) * 1000 / requests,
+                    (marks.get(4).cpuSeconds() - marks.get(2).cpuSeconds()) * 1000 / turns);
+            System.out.println("| checkpoint | heap used after full GC (MiB) | RSS (MiB) | node CPU (s) |");
+            System.out.println("|---|---|---|---|");
             for (Checkpoint c : marks) {
-                System.out.printf("| %s | %.1f | %.1f |%n", c.at(), c.heapUsedKiB() / 1024.0, c.rssKiB() / 1024.0);
+                System.out.printf("| %s | %.1f | %.1f | %.1f |%n", c.at(), c.heapUsedKiB() / 1024.0,
+                        c.rssKiB() / 1024.0, c.cpuSeconds());
             }
         } finally {
             child.destroy();
@@ -92,13 +112,14 @@ public final class SoakBench {
         return req.toString();
     }
 
-    private static void statelessPhase(int port, int requests, int connections) throws Exception {
-        AtomicInteger next = new AtomicInteger();
+    /** Requests {@code from..to-1}, each client one at a time, all clients in parallel. */
+    private static void statelessPhase(List<KeepAliveClient> clients, int from, int to) {
+        AtomicInteger next = new AtomicInteger(from);
         List<CompletableFuture<Void>> workers = new ArrayList<>();
-        for (int c = 0; c < connections; c++) {
+        for (KeepAliveClient client : clients) {
             workers.add(CompletableFuture.runAsync(() -> {
-                try (KeepAliveClient client = new KeepAliveClient(port)) {
-                    for (int i; (i = next.getAndIncrement()) < requests; ) {
+                try {
+                    for (int i; (i = next.getAndIncrement()) < to; ) {
                         var r = client.post("/v1/chat/completions", chat("soak request " + i));
                         if (r.status() != 200) {
                             throw new IllegalStateException("HTTP " + r.status() + ": " + r.body());
@@ -112,23 +133,26 @@ public final class SoakBench {
         CompletableFuture.allOf(workers.toArray(CompletableFuture[]::new)).join();
     }
 
-    private static void sessionPhase(int port, int turns) throws IOException {
-        try (KeepAliveClient client = new KeepAliveClient(port)) {
-            List<String> ids = new ArrayList<>();
-            for (int s = 0; s < 10; s++) {
-                var r = client.post("/v1/sessions", "{\"model\":\"soak\"}");
-                if (r.status() != 200) {
-                    throw new IllegalStateException("session create: HTTP " + r.status() + ": " + r.body());
-                }
-                ids.add(JSON.readTree(r.body()).get("id").asText());
+    private static List<String> createSessions(KeepAliveClient client, int n) throws IOException {
+        List<String> ids = new ArrayList<>();
+        for (int s = 0; s < n; s++) {
+            var r = client.post("/v1/sessions", "{\"model\":\"soak\"}");
+            if (r.status() != 200) {
+                throw new IllegalStateException("session create: HTTP " + r.status() + ": " + r.body());
             }
-            for (int t = 0; t < turns; t++) {
-                ObjectNode req = (ObjectNode) JSON.readTree(chat("turn " + t + " of the soak"));
-                req.put("session_id", ids.get(t % ids.size()));
-                var r = client.post("/v1/chat/completions", req.toString());
-                if (r.status() != 200) {
-                    throw new IllegalStateException("turn " + t + ": HTTP " + r.status() + ": " + r.body());
-                }
+            ids.add(JSON.readTree(r.body()).get("id").asText());
+        }
+        return ids;
+    }
+
+    /** Turns {@code from..to-1}, round-robin over the sessions. */
+    private static void sessionTurns(KeepAliveClient client, List<String> ids, int from, int to) throws IOException {
+        for (int t = from; t < to; t++) {
+            ObjectNode req = (ObjectNode) JSON.readTree(chat("turn " + t + " of the soak"));
+            req.put("session_id", ids.get(t % ids.size()));
+            var r = client.post("/v1/chat/completions", req.toString());
+            if (r.status() != 200) {
+                throw new IllegalStateException("turn " + t + ": HTTP " + r.status() + ": " + r.body());
             }
         }
     }
@@ -168,7 +192,11 @@ public final class SoakBench {
                 rss = Long.parseLong(line.substring(6).trim().split("\\s+")[0]);
             }
         }
-        return new Checkpoint(at, used, rss);
+        // utime + stime of the whole child (fields 14 and 15 of /proc/PID/stat, in clock ticks of 1/100 s)
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        double cpu = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        return new Checkpoint(at, used, rss, cpu);
     }
 
     private static String run(String... command) throws Exception {
