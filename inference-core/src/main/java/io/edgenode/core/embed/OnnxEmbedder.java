@@ -43,12 +43,14 @@ public final class OnnxEmbedder implements Embedder {
     private final OrtSession session;
     private final boolean wantsTokenTypes;
     private final int dimensions;
+    private final boolean sharedRuns;
     private final AtomicLong runs = new AtomicLong();
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed; // guarded by lifecycle
 
     private OnnxEmbedder(OnnxEmbedderConfig config, WordPieceTokenizer tokenizer, OrtEnvironment env,
-            OrtSession session) throws OrtException {
+            OrtSession session, boolean sharedRuns) throws OrtException {
+        this.sharedRuns = sharedRuns;
         this.config = config;
         this.tokenizer = tokenizer;
         this.env = env;
@@ -86,7 +88,12 @@ public final class OnnxEmbedder implements Embedder {
             options.setInterOpNumThreads(1);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
             session = env.createSession(onnxModel, options);
-            return new OnnxEmbedder(config, tokenizer, env, session);
+            boolean shared = switch (config.inputBatching()) {
+                case SHARED -> true;
+                case PER_INPUT -> false;
+                case AUTO -> !quantizesDynamically(onnxModel);
+            };
+            return new OnnxEmbedder(config, tokenizer, env, session, shared);
         } catch (OrtException | RuntimeException e) {
             if (session != null) {
                 try {
@@ -105,12 +112,35 @@ public final class OnnxEmbedder implements Embedder {
 
     /** Opens a built-in model with its own pooling. */
     public static OnnxEmbedder open(BuiltinEmbeddingModel model, String modelId, int maxBatch, int threads) {
+        return open(model, new OnnxEmbedderConfig(modelId, model.pooling(), OnnxEmbedderConfig.DEFAULT_MAX_INPUT_TOKENS,
+                maxBatch, threads));
+    }
+
+    /** Opens a built-in model with {@code config}. */
+    public static OnnxEmbedder open(BuiltinEmbeddingModel model, OnnxEmbedderConfig config) {
         try (InputStream tokenizer = model.openTokenizer()) {
-            return open(new OnnxEmbedderConfig(modelId, model.pooling(), OnnxEmbedderConfig.DEFAULT_MAX_INPUT_TOKENS,
-                    maxBatch, threads), model.readModel(), tokenizer);
+            return open(config, model.readModel(), tokenizer);
         } catch (IOException e) {
             throw new EmbeddingException(e.getMessage(), e);
         }
+    }
+
+    /**
+     * Whether the graph has a {@code DynamicQuantizeLinear} node: op types are plain strings in the
+     * ONNX protobuf, so a byte search finds them without a protobuf parser.
+     */
+    static boolean quantizesDynamically(byte[] onnxModel) {
+        byte[] op = "DynamicQuantizeLinear".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        outer:
+        for (int i = 0; i <= onnxModel.length - op.length; i++) {
+            for (int j = 0; j < op.length; j++) {
+                if (onnxModel[i + j] != op[j]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     /** The hidden size: the output's last dimension, or one tiny run when the graph leaves it symbolic. */
@@ -143,6 +173,11 @@ public final class OnnxEmbedder implements Embedder {
     /** Most inputs in one ONNX run. */
     public int maxBatch() {
         return config.maxBatch();
+    }
+
+    /** Whether a batch's inputs share one padded run ({@link InputBatching}). */
+    public boolean sharedRuns() {
+        return sharedRuns;
     }
 
     /** ONNX runs so far (a batching test counts them). */
@@ -224,6 +259,13 @@ public final class OnnxEmbedder implements Embedder {
         int n = batch.size();
         if (n == 0) {
             return new float[0][];
+        }
+        if (!sharedRuns && n > 1) {
+            float[][] out = new float[n][];
+            for (int i = 0; i < n; i++) {
+                out[i] = run(List.of(batch.get(i)))[0];
+            }
+            return out;
         }
         int width = 0;
         for (int[] t : batch) {
