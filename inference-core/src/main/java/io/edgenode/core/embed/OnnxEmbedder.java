@@ -129,7 +129,7 @@ public final class OnnxEmbedder implements Embedder {
      * Whether the graph has a {@code DynamicQuantizeLinear} node: op types are plain strings in the
      * ONNX protobuf, so a byte search finds them without a protobuf parser.
      */
-    static boolean quantizesDynamically(byte[] onnxModel) {
+    public static boolean quantizesDynamically(byte[] onnxModel) {
         byte[] op = "DynamicQuantizeLinear".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
         outer:
         for (int i = 0; i <= onnxModel.length - op.length; i++) {
@@ -194,7 +194,8 @@ public final class OnnxEmbedder implements Embedder {
         for (int i = 0; i < texts.size(); i++) {
             int[] t = tokenizer.encode(Objects.requireNonNull(texts.get(i), "texts[" + i + "]"));
             if (t.length > config.maxInputTokens()) {
-                throw new EmbeddingInputException(i, "input " + i + " has " + t.length + " tokens, more than the "
+                throw new EmbeddingInputException(i, EmbeddingInputException.Reason.TOO_LONG,
+                        "input " + i + " has " + t.length + " tokens, more than the "
                         + config.maxInputTokens() + " model " + config.modelId() + " takes");
             }
             ids.add(t);
@@ -207,15 +208,18 @@ public final class OnnxEmbedder implements Embedder {
         for (int i = 0; i < tokenIds.size(); i++) {
             int[] t = Objects.requireNonNull(tokenIds.get(i), "tokenIds[" + i + "]");
             if (t.length == 0) {
-                throw new EmbeddingInputException(i, "input " + i + " has no tokens");
+                throw new EmbeddingInputException(i, EmbeddingInputException.Reason.INVALID,
+                        "input " + i + " has no tokens");
             }
             if (t.length > config.maxInputTokens()) {
-                throw new EmbeddingInputException(i, "input " + i + " has " + t.length + " tokens, more than the "
+                throw new EmbeddingInputException(i, EmbeddingInputException.Reason.TOO_LONG,
+                        "input " + i + " has " + t.length + " tokens, more than the "
                         + config.maxInputTokens() + " model " + config.modelId() + " takes");
             }
             for (int id : t) {
                 if (id < 0 || id >= tokenizer.vocabularySize()) {
-                    throw new EmbeddingInputException(i, "input " + i + " has token id " + id + ", outside the"
+                    throw new EmbeddingInputException(i, EmbeddingInputException.Reason.INVALID,
+                            "input " + i + " has token id " + id + ", outside the"
                             + " vocabulary of " + tokenizer.vocabularySize());
                 }
             }

@@ -44,6 +44,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private final GenerationEndpoint generation;
     private final SessionsEndpoint sessions;
     private final AdminEndpoint admin;
+    private final EmbeddingsEndpoint embeddings;
     private final Cors cors;
     static final String SESSION_HEADER = "X-Session-Id";
     private static final String ADMIN_MODELS = "/admin/models/";
@@ -61,6 +62,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
         this.generation = generation;
         this.sessions = sessions;
         this.admin = admin;
+        this.embeddings = new EmbeddingsEndpoint(host);
         this.cors = cors;
         this.pipelined = new PipelinedRequests(limits.maxPipelinedRequests(), limits.maxPipelinedBytes());
     }
@@ -159,6 +161,13 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
                 } else {
                     generation.chat(body, ex);
                 }
+            }
+            case "/v1/embeddings" -> {
+                if (!method.equals(HttpMethod.POST)) {
+                    error(ch, "embeddings", start, ApiError.methodNotAllowed(method.name(), path), keepAlive, corsHeaders);
+                    return;
+                }
+                embeddings.handle(ByteBufUtil.getBytes(req.content()), begin(req, keepAlive, corsHeaders, "embeddings", start));
             }
             default -> {
                 if (path.equals("/v1/sessions") || path.startsWith("/v1/sessions/")) {
