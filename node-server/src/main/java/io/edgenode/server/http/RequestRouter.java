@@ -176,11 +176,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
                     admin(ctx, req, path, keepAlive, corsHeaders, start);
                 } else if (path.startsWith("/v1/models/") && method.equals(HttpMethod.GET)) {
                     String id = path.substring("/v1/models/".length());
-                    var spec = host.spec(id);
+                    var spec = host.spec(id).map(m -> m.id()).or(() -> host.embeddingSpec(id).map(e -> e.id()));
                     if (spec.isEmpty()) {
                         error(ch, "model", start, ApiError.modelNotFound(id), keepAlive, corsHeaders);
                     } else {
-                        bytes(ch, "model", start, new OpenAiEncoder().model(info(host.status(spec.get().id()))),
+                        bytes(ch, "model", start, new OpenAiEncoder().model(info(host.status(spec.get()))),
                                 keepAlive, corsHeaders);
                     }
                 } else {

@@ -260,7 +260,11 @@ public final class ModelHost implements AutoCloseable {
         return files.estimate(spec);
     }
 
+    /** {@code id}'s status (a generation or an embedding model's id). */
     public ModelStatus status(String id) {
+        if (embeddings.spec(id).filter(e -> e.id().equals(id)).isPresent()) {
+            return embeddings.statuses().stream().filter(st -> st.id().equals(id)).findFirst().orElseThrow();
+        }
         return withDownload(slots.status(id));
     }
 

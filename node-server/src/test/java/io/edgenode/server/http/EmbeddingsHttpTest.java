@@ -244,6 +244,9 @@ class EmbeddingsHttpTest {
             }
         }
         assertTrue(ids.containsAll(List.of("demo", "minilm", "minilm-shared")), ids.toString());
+        JsonNode one = ok(node.get("/v1/models/text-embedding-3-small"));
+        assertEquals("minilm", one.get("id").asText());
+        assertEquals("loaded", one.get("status").asText());
     }
 
     @Test
