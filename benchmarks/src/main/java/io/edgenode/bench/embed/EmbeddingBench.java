@@ -1,5 +1,6 @@
 package io.edgenode.bench.embed;
 
+import io.edgenode.bench.common.ForeignCpu;
 import io.edgenode.bench.common.LocalNode;
 import io.edgenode.bench.common.Stats;
 import io.edgenode.core.embed.BuiltinEmbeddingModel;
@@ -85,8 +86,10 @@ public final class EmbeddingBench {
         String header = "# Embeddings: HTTP vs raw ONNX Runtime (" + rounds + " rounds, embeddings/s, min / median /"
                 + " max)\n\n" + "JDK " + Runtime.version() + ", " + Runtime.getRuntime().availableProcessors()
                 + " CPUs, one ONNX Runtime thread per run, max batch " + BATCH + ", ~12-token sentences.\n\n"
-                + "| model | scenario | raw ONNX Runtime | HTTP /v1/embeddings | HTTP / raw (paired, median) |\n"
-                + "|---|---|---|---|---|\n";
+                + "Other processes' CPU during each model's rounds is the last column (NOISY above "
+                + ForeignCpu.NOISY_CORES + " cores).\n\n"
+                + "| model | scenario | raw ONNX Runtime | HTTP /v1/embeddings | HTTP / raw (paired, median) |"
+                + " other CPU |\n|---|---|---|---|---|---|\n";
         System.out.print(header + report);
         if (out != null) {
             Files.writeString(out, header + report);
@@ -103,6 +106,7 @@ public final class EmbeddingBench {
             rawRate(raw, s);
             httpRate(model, s);
         }
+        ForeignCpu cpu = ForeignCpu.now();
         for (int r = 0; r < rounds; r++) {
             for (String s : scenarios) {
                 double a;
@@ -119,6 +123,9 @@ public final class EmbeddingBench {
                 ratios.computeIfAbsent(s, k -> new ArrayList<>()).add(b / a);
             }
         }
+        double foreign = ForeignCpu.now().coresSince(cpu);
+        String noise = String.format(Locale.ROOT, "%.2f cores%s", foreign,
+                foreign > ForeignCpu.NOISY_CORES ? " NOISY" : "");
         StringBuilder sb = new StringBuilder();
         for (String s : scenarios) {
             sb.append("| ").append(model).append(" (").append(raw.sharedRuns() ? "shared runs" : "per-input runs")
@@ -126,7 +133,7 @@ public final class EmbeddingBench {
                     .append(Stats.mmm(rawRates.get(s), "%.0f")).append(" | ")
                     .append(Stats.mmm(httpRates.get(s), "%.0f")).append(" | ")
                     .append(String.format(Locale.ROOT, "%.2fx", Stats.minMedianMax(ratios.get(s))[1]))
-                    .append(" |\n");
+                    .append(" | ").append(noise).append(" |\n");
         }
         return sb.toString();
     }

@@ -50,15 +50,6 @@ public enum BuiltinEmbeddingModel {
                 && BuiltinEmbeddingModel.class.getResource(tokenizerResource) != null;
     }
 
-    /** Size of the model file in bytes (for the memory estimate), or -1 when it is not there. */
-    public long modelBytes() {
-        try (InputStream in = BuiltinEmbeddingModel.class.getResourceAsStream(modelResource)) {
-            return in == null ? -1 : in.transferTo(java.io.OutputStream.nullOutputStream());
-        } catch (IOException e) {
-            return -1;
-        }
-    }
-
     /** The model's bytes. */
     public byte[] readModel() throws IOException {
         try (InputStream in = open(modelResource)) {

@@ -28,8 +28,9 @@ public interface Embedder extends AutoCloseable {
     /**
      * Embeds texts. Each text is tokenized by the model's own tokenizer (special tokens added).
      *
-     * @throws EmbeddingInputException an input is empty after tokenization rules or over
-     *     {@link #maxInputTokens()} (its index is in the exception)
+     * @throws EmbeddingInputException an input is over {@link #maxInputTokens()} (its index is in
+     *     the exception); an empty text is not an error here (it embeds as [CLS] [SEP]), the HTTP
+     *     API refuses it as OpenAI does
      * @throws EmbeddingException the model run failed
      */
     EmbeddingResult embed(List<String> texts);
