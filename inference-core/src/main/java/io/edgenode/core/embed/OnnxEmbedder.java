@@ -87,6 +87,9 @@ public final class OnnxEmbedder implements Embedder {
             options.setIntraOpNumThreads(config.threads());
             options.setInterOpNumThreads(1);
             options.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            // ONNX Runtime's pool threads spin between runs by default; on a box shared with LLM
+            // decode threads that burns the cores they need (cf. ggml's spinning, ARCHITECTURE.md).
+            options.addConfigEntry("session.intra_op.allow_spinning", "0");
             session = env.createSession(onnxModel, options);
             boolean shared = switch (config.inputBatching()) {
                 case SHARED -> true;
