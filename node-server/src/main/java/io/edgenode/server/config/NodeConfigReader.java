@@ -35,7 +35,8 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Reads models.yaml into a {@link NodeConfig}. The format, field by field (snake_case keys; every
+ * Reads models.yaml into a {@link NodeConfig} (near 800 lines: a third kind of entry moves each entry
+ * kind's reader into its own class over a shared {@code Section}). The format, field by field (snake_case keys; every
  * key but {@code models[].id} and one of {@code models[].path} / {@code models[].source} optional):
  *
  * <pre>
@@ -80,24 +81,12 @@ import java.util.regex.Pattern;
  *                              # when no model says either, the first model is preloaded
  *     fallbacks: [other]       # model ids tried in order when this one is overloaded, failed or
  *                              # does not fit the memory budget
- *   - id: minilm               # an embedding model (POST /v1/embeddings); ids and aliases as above
+ *   - id: minilm               # an embedding model (POST /v1/embeddings); ids share the namespace above
  *     kind: embedding          # default: generation (the GGUF models above)
- *     builtin: all-minilm-l6-v2-q   # the bundled int8 all-MiniLM-L6-v2; or instead:
- *     path: models/bge.onnx    #   an ONNX BERT-style encoder (inputs input_ids, attention_mask
- *     tokenizer: models/bge-tokenizer.json   #   [, token_type_ids]) and its HF WordPiece tokenizer.json
- *     pooling: mean            # mean (over the attention mask) or cls; default: the builtin's, else mean
- *     max_input_tokens: 512    # 2..8192; longer inputs get 400
- *     max_batch: 32            # inputs per batch, 1..2048
- *     input_batching: auto     # shared (one padded ONNX run per batch), per_input (one run per input),
- *                              # auto: per_input for dynamically quantized models (int8 MiniLM), else shared
- *     batch_wait: 0ms          # how long a batch waits to fill up; default 0 (no added latency)
- *     threads: 1               # ONNX Runtime intra-op threads per run
- *     workers: 1               # batches run in parallel, one platform thread each
- *     max_queue: 256           # requests waiting before 429
+ *     builtin: all-minilm-l6-v2-q   # or path: x.onnx + tokenizer: tokenizer.json; more keys (pooling,
+ *                              # max_input_tokens, max_batch, input_batching, batch_wait, threads,
+ *                              # workers, max_queue): EmbeddingModelSpec and models.yaml
  * </pre>
- *
- * <p>Embedding models are loaded at start and stay loaded (they are small); their memory is reserved
- * in the memory budget like a preloaded model's.
  *
  * <p>Rules: an unknown key is an error (typos must not pass silently), except keys starting with
  * {@code x-} anywhere, which are ignored (yours to use, and where later versions will never put a
@@ -502,9 +491,8 @@ public final class NodeConfigReader {
             case "per_input" -> InputBatching.PER_INPUT;
             default -> throw s.invalid(s.entry("input_batching"), "must be auto, shared or per_input");
         }).orElse(InputBatching.AUTO);
-        Entry wait = s.entry("batch_wait");
-        Duration batchWait = wait == null ? Duration.ZERO
-                : duration(s, wait, "must be a duration such as 0, 2ms or 1s");
+        Duration batchWait = s.entry("batch_wait") == null ? Duration.ZERO
+                : duration(s, s.entry("batch_wait"), "must be a duration such as 0, 2ms or 1s");
         return new EmbeddingModelSpec(id, aliases, builtin, file, tokenizer, pooling,
                 s.integer("max_input_tokens", OnnxEmbedderConfig.DEFAULT_MAX_INPUT_TOKENS, 2, 8192,
                         "must be an integer from 2 to 8192"),
