@@ -47,6 +47,33 @@ class WordPieceTokenizerTest {
     }
 
     @Test
+    void shouldTokenizeAnyStringAClientCanSendIntoIdsOfTheVocabulary() {
+        // Lone surrogates, unassigned code points, controls, huge words: whatever JSON can carry.
+        java.util.Random rnd = new java.util.Random(15);
+        for (int n = 0; n < 2000; n++) {
+            StringBuilder b = new StringBuilder();
+            int len = rnd.nextInt(200);
+            for (int i = 0; i < len; i++) {
+                int kind = rnd.nextInt(4);
+                if (kind == 0) {
+                    b.append((char) rnd.nextInt(0x10000)); // any UTF-16 unit, lone surrogates included
+                } else if (kind == 1) {
+                    b.appendCodePoint(rnd.nextInt(Character.MAX_CODE_POINT + 1)); // any code point, unassigned ones too
+                } else {
+                    b.append(" a[MASK]é,中\u0000".charAt(rnd.nextInt(10)));
+                }
+            }
+            int[] ids = tokenizer.encode(b.toString());
+            assertEquals(101, ids[0]);
+            assertEquals(102, ids[ids.length - 1]);
+            for (int id : ids) {
+                assertTrue(id >= 0 && id < tokenizer.vocabularySize(), "id " + id);
+            }
+        }
+        assertArrayEquals(new int[] {101, 100, 102}, tokenizer.encode("z".repeat(100_000)));
+    }
+
+    @Test
     void shouldKnowItsVocabularySize() {
         assertEquals(30522, tokenizer.vocabularySize());
     }
