@@ -3,7 +3,9 @@ package io.edgenode.bench.embed;
 import io.edgenode.bench.common.ForeignCpu;
 import io.edgenode.bench.common.LocalNode;
 import io.edgenode.bench.common.Stats;
+import io.edgenode.core.embed.BatchingEmbedder;
 import io.edgenode.core.embed.BuiltinEmbeddingModel;
+import io.edgenode.core.embed.Embedder;
 import io.edgenode.core.embed.OnnxEmbedder;
 import io.edgenode.core.embed.OnnxEmbedderConfig;
 import io.edgenode.core.embed.Pooling;
@@ -31,6 +33,9 @@ import java.util.concurrent.Future;
  * int8 and fp32 MiniLM, alternating raw and HTTP every round (which goes first alternates too), with
  * min/median/max over the rounds and the paired ratio HTTP / raw.
  *
+ * <p>A third path, the node's own {@link BatchingEmbedder} called in process, splits the HTTP path's
+ * cost into the batching handoff and the HTTP exchange.
+ *
  * <p>Scenarios, each a fixed number of short sentences (about 12 tokens): batch 1 (one client,
  * one input per call), batch 16 (one client, 16 inputs per call), and for HTTP also 16 concurrent
  * clients of one input each (the node's dynamic batching; its raw counterpart is batch 16). HTTP
@@ -42,7 +47,7 @@ import java.util.concurrent.Future;
  */
 public final class EmbeddingBench {
     private static final int BATCH = 16;
-    private static final int SINGLE_CALLS = 96;
+    private static final int SINGLE_CALLS = 64;
     private static final int BATCH_CALLS = 12;
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -79,7 +84,9 @@ public final class EmbeddingBench {
                 String id = model == BuiltinEmbeddingModel.ALL_MINILM_L6_V2_Q ? "minilm-q" : "minilm-f32";
                 try (OnnxEmbedder raw = OnnxEmbedder.open(model,
                         new OnnxEmbedderConfig("raw", Pooling.MEAN, 512, BATCH, 1))) {
-                    report.append(bench.run(id, raw, rounds));
+                    BatchingEmbedder batcher = node.host.embedder(node.host.embeddingSpec(id).orElseThrow(),
+                            Duration.ofMinutes(1));
+                    report.append(bench.run(id, raw, batcher, rounds));
                 }
             }
         }
@@ -88,22 +95,24 @@ public final class EmbeddingBench {
                 + " CPUs, one ONNX Runtime thread per run, max batch " + BATCH + ", ~12-token sentences.\n\n"
                 + "Other processes' CPU during each model's rounds is the last column (NOISY above "
                 + ForeignCpu.NOISY_CORES + " cores).\n\n"
-                + "| model | scenario | raw ONNX Runtime | HTTP /v1/embeddings | HTTP / raw (paired, median) |"
-                + " other CPU |\n|---|---|---|---|---|---|\n";
+                + "| model | scenario | raw ONNX Runtime | node's batcher, in process | HTTP /v1/embeddings |"
+                + " HTTP / raw (paired, median) | other CPU |\n|---|---|---|---|---|---|---|\n";
         System.out.print(header + report);
         if (out != null) {
             Files.writeString(out, header + report);
         }
     }
 
-    private String run(String model, OnnxEmbedder raw, int rounds) throws Exception {
+    private String run(String model, OnnxEmbedder raw, BatchingEmbedder batcher, int rounds) throws Exception {
         Map<String, List<Double>> rawRates = new LinkedHashMap<>();
+        Map<String, List<Double>> batcherRates = new LinkedHashMap<>();
         Map<String, List<Double>> httpRates = new LinkedHashMap<>();
         Map<String, List<Double>> ratios = new LinkedHashMap<>();
         List<String> scenarios = List.of("batch 1", "batch 16", "16 clients x 1");
         // A warm-up round of everything, not counted (JIT, ONNX Runtime arenas, connections).
         for (String s : scenarios) {
             rawRate(raw, s);
+            rawRate(batcher, s);
             httpRate(model, s);
         }
         ForeignCpu cpu = ForeignCpu.now();
@@ -111,14 +120,18 @@ public final class EmbeddingBench {
             for (String s : scenarios) {
                 double a;
                 double b;
+                double c;
                 if (r % 2 == 0) {
                     a = rawRate(raw, s);
+                    c = rawRate(batcher, s);
                     b = httpRate(model, s);
                 } else {
                     b = httpRate(model, s);
+                    c = rawRate(batcher, s);
                     a = rawRate(raw, s);
                 }
                 rawRates.computeIfAbsent(s, k -> new ArrayList<>()).add(a);
+                batcherRates.computeIfAbsent(s, k -> new ArrayList<>()).add(c);
                 httpRates.computeIfAbsent(s, k -> new ArrayList<>()).add(b);
                 ratios.computeIfAbsent(s, k -> new ArrayList<>()).add(b / a);
             }
@@ -131,6 +144,7 @@ public final class EmbeddingBench {
             sb.append("| ").append(model).append(" (").append(raw.sharedRuns() ? "shared runs" : "per-input runs")
                     .append(") | ").append(s.equals("16 clients x 1") ? s + " (raw: batch 16)" : s).append(" | ")
                     .append(Stats.mmm(rawRates.get(s), "%.0f")).append(" | ")
+                    .append(Stats.mmm(batcherRates.get(s), "%.0f")).append(" | ")
                     .append(Stats.mmm(httpRates.get(s), "%.0f")).append(" | ")
                     .append(String.format(Locale.ROOT, "%.2fx", Stats.minMedianMax(ratios.get(s))[1]))
                     .append(" | ").append(noise).append(" |\n");
@@ -138,11 +152,30 @@ public final class EmbeddingBench {
         return sb.toString();
     }
 
-    /** Embeddings/s of the raw path; "16 clients x 1" has no raw form of its own and runs batch 16. */
-    private double rawRate(OnnxEmbedder raw, String scenario) {
+    /**
+     * Embeddings/s of an in-process path: the raw model ("16 clients x 1" has no raw form of its own
+     * and runs batch 16), or the node's own batcher (16 platform threads of one input each there).
+     */
+    private double rawRate(Embedder raw, String scenario) throws Exception {
         long t0 = System.nanoTime();
         int n = 0;
-        if (scenario.equals("batch 1")) {
+        if (scenario.equals("16 clients x 1") && raw instanceof BatchingEmbedder) {
+            try (ExecutorService clients = Executors.newFixedThreadPool(BATCH)) {
+                List<Future<Integer>> done = new ArrayList<>();
+                for (int c = 0; c < BATCH; c++) {
+                    int client = c;
+                    done.add(clients.submit(() -> {
+                        for (int i = 0; i < BATCH_CALLS; i++) {
+                            raw.embed(List.of(texts.get((client * BATCH_CALLS + i) % texts.size())));
+                        }
+                        return BATCH_CALLS;
+                    }));
+                }
+                for (Future<Integer> f : done) {
+                    n += f.get();
+                }
+            }
+        } else if (scenario.equals("batch 1")) {
             for (int i = 0; i < SINGLE_CALLS; i++) {
                 raw.embed(List.of(texts.get(i)));
                 n++;
