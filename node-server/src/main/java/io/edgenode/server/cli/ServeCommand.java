@@ -96,8 +96,10 @@ final class ServeCommand implements Callable<Integer> {
         HttpNode node = HttpNode.start(settings, models, metrics, sessions);
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);
-        err.printf("edgenode: serving on http://%s:%d (models: %s)%n", settings.host(), node.port(),
-                String.join(", ", cfg.models().stream().map(m -> m.id()).toList()));
+        err.printf("edgenode: serving on http://%s:%d (models: %s%s)%n", settings.host(), node.port(),
+                String.join(", ", cfg.models().stream().map(m -> m.id()).toList()),
+                cfg.embeddingModels().isEmpty() ? "" : "; embedding models: "
+                        + String.join(", ", cfg.embeddingModels().stream().map(m -> m.id()).toList()));
         err.flush();
         stop.await();
         err.println("edgenode: shutting down (in-flight requests have " + shutdownSeconds + " s)");

@@ -11,8 +11,10 @@ import java.util.Optional;
  * @param server the HTTP node's settings
  * @param models the models in file order; ids and aliases are unique, at least one is default
  * @param baseDir the folder relative paths were resolved against (the config file's folder)
+ * @param embeddingModels the {@code kind: embedding} entries of {@code models:}, in file order
  */
-public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path baseDir) {
+public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path baseDir,
+        List<EmbeddingModelSpec> embeddingModels) {
     /**
      * The embedded default: what the repository's models.yaml says, without its comments. Kept as
      * YAML so that it goes through the same reader and rules as a file.
@@ -36,12 +38,23 @@ public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path bas
                 max_batch_tokens: 256
                 max_queue: 64
                 preload: true
+              - id: all-minilm-l6-v2-q
+                kind: embedding
+                builtin: all-minilm-l6-v2-q
+                aliases: [text-embedding-minilm]
+                max_batch: 32
             """;
 
     public NodeConfig {
         Objects.requireNonNull(server, "server");
         Objects.requireNonNull(baseDir, "baseDir");
         models = List.copyOf(models);
+        embeddingModels = List.copyOf(embeddingModels);
+    }
+
+    /** A node with no embedding models. */
+    public NodeConfig(ServerSettings server, List<ModelSpec> models, Path baseDir) {
+        this(server, models, baseDir, List.of());
     }
 
     /**
@@ -62,12 +75,22 @@ public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path bas
         Path newModels = settings.dataDir().resolve("models");
         List<ModelSpec> moved = models.stream().map(m -> m.source().isPresent() && m.path().startsWith(oldModels)
                 ? m.withPath(newModels.resolve(oldModels.relativize(m.path())).normalize()) : m).toList();
-        return new NodeConfig(settings, moved, baseDir);
+        return new NodeConfig(settings, moved, baseDir, embeddingModels);
     }
 
     /** The model whose id or alias is {@code name}. */
     public Optional<ModelSpec> model(String name) {
         for (ModelSpec m : models) {
+            if (m.answersTo(name)) {
+                return Optional.of(m);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The embedding model whose id or alias is {@code name}. */
+    public Optional<EmbeddingModelSpec> embeddingModel(String name) {
+        for (EmbeddingModelSpec m : embeddingModels) {
             if (m.answersTo(name)) {
                 return Optional.of(m);
             }

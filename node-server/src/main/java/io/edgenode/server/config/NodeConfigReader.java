@@ -1,6 +1,10 @@
 package io.edgenode.server.config;
 
 import com.fasterxml.jackson.core.JsonToken;
+import io.edgenode.core.embed.BuiltinEmbeddingModel;
+import io.edgenode.core.embed.InputBatching;
+import io.edgenode.core.embed.OnnxEmbedderConfig;
+import io.edgenode.core.embed.Pooling;
 import io.edgenode.core.llama.ContextParams.GgmlTypeId;
 import io.edgenode.core.llama.QuantType;
 import io.edgenode.server.config.YamlTree.Entry;
@@ -31,7 +35,8 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
- * Reads models.yaml into a {@link NodeConfig}. The format, field by field (snake_case keys; every
+ * Reads models.yaml into a {@link NodeConfig} (near 800 lines: a third kind of entry moves each entry
+ * kind's reader into its own class over a shared {@code Section}). The format, field by field (snake_case keys; every
  * key but {@code models[].id} and one of {@code models[].path} / {@code models[].source} optional):
  *
  * <pre>
@@ -76,6 +81,11 @@ import java.util.regex.Pattern;
  *                              # when no model says either, the first model is preloaded
  *     fallbacks: [other]       # model ids tried in order when this one is overloaded, failed or
  *                              # does not fit the memory budget
+ *   - id: minilm               # an embedding model (POST /v1/embeddings); ids share the namespace above
+ *     kind: embedding          # default: generation (the GGUF models above)
+ *     builtin: all-minilm-l6-v2-q   # or path: x.onnx + tokenizer: tokenizer.json; more keys (pooling,
+ *                              # max_input_tokens, max_batch, input_batching, batch_wait, threads,
+ *                              # workers, max_queue): EmbeddingModelSpec and models.yaml
  * </pre>
  *
  * <p>Rules: an unknown key is an error (typos must not pass silently), except keys starting with
@@ -100,7 +110,12 @@ public final class NodeConfigReader {
     private static final List<String> ROUTING_KEYS = List.of("auto_large_model", "auto_large_threshold_tokens");
     private static final List<String> MODEL_KEYS = List.of("id", "path", "source", "sha256", "synthetic", "aliases",
             "parallel", "context", "threads", "gpu_layers", "max_batch_tokens", "max_queue", "kv_type", "sampling",
-            "keep_alive", "preload", "default", "fallbacks");
+            "keep_alive", "preload", "default", "fallbacks", "kind");
+    private static final List<String> EMBEDDING_KEYS = List.of("id", "kind", "builtin", "path", "tokenizer",
+            "aliases", "pooling", "max_input_tokens", "max_batch", "input_batching", "batch_wait", "threads",
+            "workers", "max_queue");
+    private static final String KIND_EMBEDDING = "embedding";
+    private static final String KIND_GENERATION = "generation";
     private static final List<String> SYNTHETIC_KEYS = List.of("preset", "quant");
     private static final List<String> SAMPLING_KEYS =
             List.of("temperature", "top_p", "top_k", "min_p", "repeat_penalty", "max_tokens");
@@ -195,8 +210,14 @@ public final class NodeConfigReader {
         boolean anyPreloadKey = list.items().stream().anyMatch(n -> n instanceof Mapping m
                 && (m.entries().containsKey("preload") || m.entries().containsKey("default")));
         List<ModelSpec> models = new ArrayList<>(list.items().size());
+        List<EmbeddingModelSpec> embedding = new ArrayList<>();
         for (int i = 0; i < list.items().size(); i++) {
-            models.add(model(list.items().get(i), "models[" + i + "]", i == 0 && !anyPreloadKey, server.dataDir()));
+            Node item = list.items().get(i);
+            if (isEmbedding(item, "models[" + i + "]")) {
+                embedding.add(embeddingModel((Mapping) item, "models[" + i + "]"));
+            } else {
+                models.add(model(item, "models[" + i + "]", models.isEmpty() && !anyPreloadKey, server.dataDir()));
+            }
         }
         for (Reference ref : references) {
             if (models.stream().noneMatch(m -> m.id().equals(ref.id()))) {
@@ -204,7 +225,7 @@ public final class NodeConfigReader {
                         + " (known: " + String.join(", ", models.stream().map(ModelSpec::id).toList()) + ")");
             }
         }
-        return new NodeConfig(server, models, baseDir);
+        return new NodeConfig(server, models, baseDir, embedding);
     }
 
     /** A model id named by a field ({@code fallbacks}, {@code auto_large_model}), checked once all models are read. */
@@ -410,6 +431,78 @@ public final class NodeConfigReader {
         return new ModelSpec(id, file, synthetic, source, sha256.map(h -> h.toLowerCase(Locale.ROOT)), aliases,
                 parallel, context, threads, gpuLayers, maxBatch, maxQueue, kvType, sampling, keepAlive, preload,
                 fallbacks);
+    }
+
+    // models[i] with kind: embedding
+
+    /** Whether the entry says {@code kind: embedding}; any other kind than generation is an error. */
+    private boolean isEmbedding(Node node, String path) {
+        if (!(node instanceof Mapping m) || !(m.entries().get("kind") instanceof Entry e)) {
+            return false;
+        }
+        String kind = e.value() instanceof Scalar v && !v.isNull() ? v.text() : "";
+        if (kind.equals(KIND_EMBEDDING)) {
+            return true;
+        }
+        if (kind.equals(KIND_GENERATION) || e.value() instanceof Scalar v && v.isNull()) {
+            return false;
+        }
+        throw error(e.keyMark(), path + ".kind", "must be generation or embedding, got " + describe(e.value()));
+    }
+
+    private EmbeddingModelSpec embeddingModel(Mapping m, String path) {
+        Section s = new Section(m, path, EMBEDDING_KEYS, Map.of());
+        String id = s.required("id", () -> s.string("id"));
+        if (!NAME.matcher(id).matches()) {
+            throw s.invalid(s.entry("id"), nameRule());
+        }
+        if (id.equals(RoutingSettings.AUTO)) {
+            throw s.invalid(s.entry("id"), "\"auto\" asks for automatic routing; choose another name");
+        }
+        claim(id, s.field("id"), s.entry("id").keyMark());
+        List<String> aliases = s.stringList("aliases", NAME, nameRule());
+        Sequence aliasNodes = s.entry("aliases") == null ? null : (Sequence) s.entry("aliases").value();
+        for (int i = 0; i < aliases.size(); i++) {
+            claim(aliases.get(i), s.field("aliases") + "[" + i + "]", aliasNodes.items().get(i).mark());
+        }
+        Optional<BuiltinEmbeddingModel> builtin = s.string("builtin").map(name -> BuiltinEmbeddingModel.named(name)
+                .filter(BuiltinEmbeddingModel::present)
+                .orElseThrow(() -> s.invalid(s.entry("builtin"), "must be the name of a bundled model ("
+                        + String.join(", ", java.util.Arrays.stream(BuiltinEmbeddingModel.values())
+                                .filter(BuiltinEmbeddingModel::present).map(BuiltinEmbeddingModel::wireName).toList())
+                        + ")")));
+        Optional<Path> file = s.path("path");
+        Optional<Path> tokenizer = s.path("tokenizer");
+        if (builtin.isPresent() && (file.isPresent() || tokenizer.isPresent())) {
+            throw s.invalid(s.entry(file.isPresent() ? "path" : "tokenizer"), "cannot be given with builtin");
+        }
+        if (builtin.isEmpty()) {
+            s.required("path", () -> file);
+            s.required("tokenizer", () -> tokenizer);
+        }
+        Pooling pooling = s.string("pooling").map(p -> switch (p) {
+            case "mean" -> Pooling.MEAN;
+            case "cls" -> Pooling.CLS;
+            default -> throw s.invalid(s.entry("pooling"), "must be mean or cls");
+        }).orElse(builtin.map(BuiltinEmbeddingModel::pooling).orElse(Pooling.MEAN));
+        InputBatching batching = s.string("input_batching").map(b -> switch (b) {
+            case "auto" -> InputBatching.AUTO;
+            case "shared" -> InputBatching.SHARED;
+            case "per_input" -> InputBatching.PER_INPUT;
+            default -> throw s.invalid(s.entry("input_batching"), "must be auto, shared or per_input");
+        }).orElse(InputBatching.AUTO);
+        Duration batchWait = s.entry("batch_wait") == null ? Duration.ZERO
+                : duration(s, s.entry("batch_wait"), "must be a duration such as 0, 2ms or 1s");
+        return new EmbeddingModelSpec(id, aliases, builtin, file, tokenizer, pooling,
+                s.integer("max_input_tokens", OnnxEmbedderConfig.DEFAULT_MAX_INPUT_TOKENS, 2, 8192,
+                        "must be an integer from 2 to 8192"),
+                s.integer("max_batch", EmbeddingModelSpec.DEFAULT_MAX_BATCH, 1, EmbeddingModelSpec.MAX_BATCH_LIMIT,
+                        "must be an integer from 1 to " + EmbeddingModelSpec.MAX_BATCH_LIMIT),
+                s.integer("threads", EmbeddingModelSpec.DEFAULT_THREADS, 1, 256, "must be an integer from 1 to 256"),
+                s.integer("workers", EmbeddingModelSpec.DEFAULT_WORKERS, 1, 64, "must be an integer from 1 to 64"),
+                s.integer("max_queue", EmbeddingModelSpec.DEFAULT_MAX_QUEUE, 1, Integer.MAX_VALUE,
+                        "must be a positive integer"),
+                batchWait, batching);
     }
 
     private Optional<Duration> keepAlive(Section s, boolean preload) {

@@ -44,6 +44,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private final GenerationEndpoint generation;
     private final SessionsEndpoint sessions;
     private final AdminEndpoint admin;
+    private final EmbeddingsEndpoint embeddings;
     private final Cors cors;
     static final String SESSION_HEADER = "X-Session-Id";
     private static final String ADMIN_MODELS = "/admin/models/";
@@ -61,6 +62,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
         this.generation = generation;
         this.sessions = sessions;
         this.admin = admin;
+        this.embeddings = new EmbeddingsEndpoint(host);
         this.cors = cors;
         this.pipelined = new PipelinedRequests(limits.maxPipelinedRequests(), limits.maxPipelinedBytes());
     }
@@ -160,6 +162,13 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
                     generation.chat(body, ex);
                 }
             }
+            case "/v1/embeddings" -> {
+                if (!method.equals(HttpMethod.POST)) {
+                    error(ch, "embeddings", start, ApiError.methodNotAllowed(method.name(), path), keepAlive, corsHeaders);
+                    return;
+                }
+                embeddings.handle(ByteBufUtil.getBytes(req.content()), begin(req, keepAlive, corsHeaders, "embeddings", start));
+            }
             default -> {
                 if (path.equals("/v1/sessions") || path.startsWith("/v1/sessions/")) {
                     sessions(ctx, req, path, keepAlive, corsHeaders, start);
@@ -167,11 +176,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
                     admin(ctx, req, path, keepAlive, corsHeaders, start);
                 } else if (path.startsWith("/v1/models/") && method.equals(HttpMethod.GET)) {
                     String id = path.substring("/v1/models/".length());
-                    var spec = host.spec(id);
+                    var spec = host.spec(id).map(m -> m.id()).or(() -> host.embeddingSpec(id).map(e -> e.id()));
                     if (spec.isEmpty()) {
                         error(ch, "model", start, ApiError.modelNotFound(id), keepAlive, corsHeaders);
                     } else {
-                        bytes(ch, "model", start, new OpenAiEncoder().model(info(host.status(spec.get().id()))),
+                        bytes(ch, "model", start, new OpenAiEncoder().model(info(host.status(spec.get()))),
                                 keepAlive, corsHeaders);
                     }
                 } else {

@@ -1,6 +1,8 @@
 package io.edgenode.server.node;
 
+import io.edgenode.core.embed.BatchingEmbedder;
 import io.edgenode.core.llama.LlamaLibrary;
+import io.edgenode.server.config.EmbeddingModelSpec;
 import io.edgenode.server.config.ModelSpec;
 import io.edgenode.server.config.NodeConfig;
 import io.edgenode.server.config.RoutingSettings;
@@ -49,6 +51,7 @@ public final class ModelHost implements AutoCloseable {
     private final ModelFiles files;
     private final ModelLoader loader;
     private final KeepAliveReaper reaper;
+    private final EmbeddingModels embeddings;
 
     /** A registry that downloads missing files of models with a {@code source} through a {@link PullerFetcher}. */
     public ModelHost(LlamaLibrary library, NodeConfig config) {
@@ -66,6 +69,19 @@ public final class ModelHost implements AutoCloseable {
         this.files = new ModelFiles(library, fetcher);
         this.loader = new ModelLoader(library, slots, files, budgetBytes);
         this.reaper = new KeepAliveReaper(slots);
+        this.embeddings = new EmbeddingModels(config.embeddingModels(), new EmbeddingModels.Budget() {
+            @Override
+            public void reserve(String id, long bytes) throws ModelUnavailableException {
+                for (LoadedModel m : slots.reservePinned(id, bytes, budgetBytes)) {
+                    ModelLoader.free(m, "evicted to make room for embedding model " + id);
+                }
+            }
+
+            @Override
+            public void release(String id) {
+                slots.releasePinned(id);
+            }
+        });
     }
 
     /** {@value #DEFAULT_BUDGET_SHARE} of physical memory (the rest: the JVM, the OS, other processes). */
@@ -80,8 +96,9 @@ public final class ModelHost implements AutoCloseable {
         return budgetBytes;
     }
 
-    /** Starts loading the preloaded models in the background. */
+    /** Starts loading the preloaded models and the embedding models in the background. */
     public void startLoading() {
+        embeddings.startLoading();
         for (ModelSpec spec : config.models()) {
             if (spec.preload()) {
                 load(spec.id());
@@ -178,13 +195,33 @@ public final class ModelHost implements AutoCloseable {
      * by keep-alive or admin still counts: it loads again on demand).
      */
     public boolean isReady() {
-        return slots.isReady();
+        return slots.isReady() && embeddings.allLoaded();
     }
 
-    /** Waits for the preloaded models (tests, scripts); true when ready. */
+    /** Waits for the preloaded and embedding models (tests, scripts); true when ready. */
     public boolean awaitReady(Duration timeout) throws InterruptedException {
+        long until = System.nanoTime() + timeout.toNanos();
         slots.awaitPreloads(timeout);
+        embeddings.awaitLoads(Duration.ofNanos(Math.max(0, until - System.nanoTime())));
         return isReady();
+    }
+
+    // ---- embedding models -----------------------------------------------------------------------
+
+    /** The embedding model called {@code name} (id or alias), if configured. */
+    public Optional<EmbeddingModelSpec> embeddingSpec(String name) {
+        return embeddings.spec(name);
+    }
+
+    /**
+     * The embedding model {@code spec} in service, waiting up to {@code wait} while it loads (a
+     * failed load is tried again). Blocking: call it off the event loop.
+     *
+     * @throws ModelUnavailableException the load failed, does not fit the budget, or took too long
+     */
+    public BatchingEmbedder embedder(EmbeddingModelSpec spec, Duration wait)
+            throws ModelUnavailableException, InterruptedException {
+        return embeddings.await(spec, wait).embedder();
     }
 
     /** The model called {@code name} (id or alias), if configured. */
@@ -223,13 +260,19 @@ public final class ModelHost implements AutoCloseable {
         return files.estimate(spec);
     }
 
+    /** {@code id}'s status (a generation or an embedding model's id). */
     public ModelStatus status(String id) {
+        if (embeddings.spec(id).filter(e -> e.id().equals(id)).isPresent()) {
+            return embeddings.statuses().stream().filter(st -> st.id().equals(id)).findFirst().orElseThrow();
+        }
         return withDownload(slots.status(id));
     }
 
-    /** Every configured model's status, in file order. */
+    /** Every configured model's status: the generation models in file order, then the embedding models. */
     public List<ModelStatus> statuses() {
-        return slots.statuses().stream().map(this::withDownload).toList();
+        List<ModelStatus> all = new ArrayList<>(slots.statuses().stream().map(this::withDownload).toList());
+        all.addAll(embeddings.statuses());
+        return all;
     }
 
     /** A running download (a load's or an admin pull's) shows as {@code DOWNLOADING} with its progress. */
@@ -244,6 +287,7 @@ public final class ModelHost implements AutoCloseable {
 
     /** Lets running generations finish until {@code deadline}, then cancels them and frees everything. */
     public boolean shutdown(Duration deadline) {
+        embeddings.close();
         Optional<List<LoadedModel>> detached = slots.close();
         if (detached.isEmpty()) {
             return true;

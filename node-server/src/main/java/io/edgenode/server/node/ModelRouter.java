@@ -50,7 +50,7 @@ public final class ModelRouter {
      * @throws ApiException 404 for an unknown model (also for {@code "auto"})
      */
     public Candidates only(String requested) {
-        ModelSpec spec = host.spec(requested).orElseThrow(() -> new ApiException(ApiError.modelNotFound(requested)));
+        ModelSpec spec = generationModel(requested);
         return new Candidates(List.of(spec), false, routing, host);
     }
 
@@ -68,13 +68,20 @@ public final class ModelRouter {
     }
 
     private List<ModelSpec> named(String requested) {
-        ModelSpec primary = host.spec(requested).orElseThrow(() -> new ApiException(ApiError.modelNotFound(requested)));
+        ModelSpec primary = generationModel(requested);
         List<ModelSpec> out = new ArrayList<>();
         out.add(primary);
         for (String id : primary.fallbacks()) {
             out.add(host.spec(id).orElseThrow());
         }
         return out;
+    }
+
+    /** The generation model {@code requested}; 400 for an embedding model, 404 for an unknown name. */
+    private ModelSpec generationModel(String requested) {
+        return host.spec(requested).orElseThrow(() -> new ApiException(host.embeddingSpec(requested).isPresent()
+                ? ApiError.invalidRequest("model", "model " + requested + " is an embedding model: use /v1/embeddings")
+                : ApiError.modelNotFound(requested)));
     }
 
     /**

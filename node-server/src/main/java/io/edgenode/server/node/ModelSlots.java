@@ -35,6 +35,8 @@ final class ModelSlots {
     private final Map<String, Slot> slots = new LinkedHashMap<>(); // filled once, then read-only
     private final CountDownLatch preloadsDone;
     private boolean closed; // guarded by lock
+    /** Embedding models' reservations (never evicted: see EmbeddingModels), by id. Guarded by lock. */
+    private final Map<String, Long> pinned = new LinkedHashMap<>();
 
     /** One configured model. Guarded by {@code lock}, except the final field. */
     private static final class Slot {
@@ -163,26 +165,63 @@ final class ModelSlots {
             if (closed) {
                 throw new ModelUnavailableException(Reason.SHUT_DOWN, "the node is shutting down");
             }
-            List<MemoryBudget.Resident> residents = new ArrayList<>();
-            for (Slot s : slots.values()) {
-                if (s != slot && s.reservedBytes > 0) {
-                    residents.add(new MemoryBudget.Resident(s.spec.id(), s.reservedBytes,
-                            s.state == ModelStatus.State.LOADED && s.leases == 0 && !s.spec.preload(),
-                            s.lastUsedNanos));
-                }
-            }
-            List<LoadedModel> evicted = new ArrayList<>();
-            switch (MemoryBudget.plan(id, bytes, budget, residents)) {
-                case MemoryBudget.Refused r -> throw new ModelUnavailableException(Reason.OVER_BUDGET, r.message());
-                case MemoryBudget.Fits fits -> {
-                    for (String victim : fits.evict()) {
-                        evicted.add(detachLocked(slots.get(victim)));
-                    }
-                }
-            }
+            List<LoadedModel> evicted = planLocked(id, bytes, budget, slot, null);
             slot.reservedBytes = bytes;
             return evicted;
         }
+    }
+
+    /**
+     * Reserves {@code bytes} for embedding model {@code id} until {@link #releasePinned}, evicting
+     * idle models as {@link #reserve} does; the models returned are the caller's to free. A pinned
+     * reservation is never evicted.
+     *
+     * @throws ModelUnavailableException the node is closing, or the model does not fit
+     */
+    List<LoadedModel> reservePinned(String id, long bytes, long budget) throws ModelUnavailableException {
+        synchronized (lock) {
+            if (closed) {
+                throw new ModelUnavailableException(Reason.SHUT_DOWN, "the node is shutting down");
+            }
+            List<LoadedModel> evicted = planLocked(id, bytes, budget, null, id);
+            pinned.put(id, bytes);
+            return evicted;
+        }
+    }
+
+    /** Returns an embedding model's reservation. */
+    void releasePinned(String id) {
+        synchronized (lock) {
+            pinned.remove(id);
+        }
+    }
+
+    /** {@link MemoryBudget}'s plan for {@code bytes} beside every reservation but the requester's; evicts. */
+    private List<LoadedModel> planLocked(String id, long bytes, long budget, Slot except, String exceptPinned)
+            throws ModelUnavailableException {
+        List<MemoryBudget.Resident> residents = new ArrayList<>();
+        for (Slot s : slots.values()) {
+            if (s != except && s.reservedBytes > 0) {
+                residents.add(new MemoryBudget.Resident(s.spec.id(), s.reservedBytes,
+                        s.state == ModelStatus.State.LOADED && s.leases == 0 && !s.spec.preload(),
+                        s.lastUsedNanos));
+            }
+        }
+        pinned.forEach((pid, b) -> {
+            if (!pid.equals(exceptPinned)) {
+                residents.add(new MemoryBudget.Resident(pid, b, false, 0));
+            }
+        });
+        List<LoadedModel> evicted = new ArrayList<>();
+        switch (MemoryBudget.plan(id, bytes, budget, residents)) {
+            case MemoryBudget.Refused r -> throw new ModelUnavailableException(Reason.OVER_BUDGET, r.message());
+            case MemoryBudget.Fits fits -> {
+                for (String victim : fits.evict()) {
+                    evicted.add(detachLocked(slots.get(victim)));
+                }
+            }
+        }
+        return evicted;
     }
 
     /** The load finished: the model serves from now. False when the node closed meanwhile (the caller frees it). */

@@ -397,7 +397,7 @@ class NodeConfigReaderTest {
     void shouldNameUnknownKeysAndSuggestTheClosestKnownOne() {
         assertError("test.yaml:4:5: models[0].paralel: unknown key; did you mean 'parallel'? (known: id, path,"
                 + " source, sha256, synthetic, aliases, parallel, context, threads, gpu_layers, max_batch_tokens,"
-                + " max_queue, kv_type, sampling, keep_alive, preload, default, fallbacks; your own keys need an 'x-'"
+                + " max_queue, kv_type, sampling, keep_alive, preload, default, fallbacks, kind; your own keys need an 'x-'"
                 + " prefix)", """
                 models:
                   - id: a
