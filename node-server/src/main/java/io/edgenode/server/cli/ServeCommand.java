@@ -6,6 +6,7 @@ import io.edgenode.server.config.ServerSettings;
 import io.edgenode.server.http.HttpNode;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.memory.MemoryService;
 import io.edgenode.server.session.SessionService;
 import io.edgenode.server.session.SessionSettings;
 import java.io.PrintWriter;
@@ -93,7 +94,10 @@ final class ServeCommand implements Callable<Integer> {
                 .withDefaultTtl(Duration.ofSeconds(sessionTtlSeconds))
                 .withLimits(sessionMaxTurns, sessionMaxTokens);
         SessionService sessions = SessionService.start(sessionSettings);
-        HttpNode node = HttpNode.start(settings, models, metrics, sessions);
+        // Vector indexes under <data-dir>/indexes. No embedding model is served yet, so text
+        // indexes cannot be created until the node's embedders are passed here.
+        MemoryService memory = MemoryService.open(settings.dataDir(), modelId -> java.util.Optional.empty());
+        HttpNode node = HttpNode.start(settings, models, metrics, sessions, memory);
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);
         err.printf("edgenode: serving on http://%s:%d (models: %s)%n", settings.host(), node.port(),

@@ -60,7 +60,7 @@ class RequestRouterTest {
     EmbeddedChannel channel(ConnectionLimits limits) {
         var sessions = new SessionsEndpoint(null, null, blocking);
         var router = new RequestRouter(null, new ServerMetrics(), null, sessions, null, new Cors(List.of()), limits,
-                ex -> { });
+                ex -> { }, new IndexesEndpoint(null, blocking));
         return new EmbeddedChannel(router);
     }
 
