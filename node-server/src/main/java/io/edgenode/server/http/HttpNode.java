@@ -107,7 +107,7 @@ public final class HttpNode implements AutoCloseable {
                 io.edgenode.server.node.ModelRouter.DEFAULT_LOAD_WAIT);
         GenerationPipeline pipeline = new GenerationPipeline(router, metrics, blocking);
         GenerationEndpoint generation = new GenerationEndpoint(pipeline,
-                sessions == null ? null : new SessionTurns(sessions, blocking));
+                sessions == null ? null : new SessionTurns(sessions, blocking), memory);
         SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking);
         AdminEndpoint admin = new AdminEndpoint(host, blocking);
         IndexesEndpoint indexes = new IndexesEndpoint(memory, blocking);

@@ -170,9 +170,64 @@ public final class MemoryService implements AutoCloseable {
         return total;
     }
 
-    /** The index called {@code name}, or a 404 (for retrieval by the plan stage). */
-    public VectorIndex index(String name) {
-        return indexes.require(name);
+    /**
+     * The passages of the {@code topK} vectors of {@code index} closest to {@code text} in
+     * {@code namespace} that pass {@code filter} (null: none): a chat request's {@code memory}.
+     * Matches without a {@code metadata.text} passage are left out. A 400 names its field under
+     * {@code memory} ({@code memory.filter.k}).
+     */
+    public Recollection recall(String name, String namespace, JsonNode filter, int topK, String text) {
+        VectorIndex index = indexes.require(name);
+        IndexSpec spec = index.spec();
+        if (spec.embeddingModel() == null) {
+            throw MemoryException.invalid("memory.index", "index `" + name
+                    + "` has no embedding_model, so it cannot be searched by a message's text");
+        }
+        MemoryRequests.QueryInput checked;
+        try {
+            checked = MemoryRequests.query(queryBody(text, topK, namespace, filter), spec);
+        } catch (MemoryException e) {
+            throw new MemoryException(e.kind(), e.param() == null ? "memory" : "memory." + e.param(), e.code(),
+                    e.getMessage());
+        }
+        float[] vector = embed(spec, List.of(checked.text()), p -> "messages").vector(0);
+        VectorQuery q = new VectorQuery(vector, topK, checked.namespace(), checked.filter(), false, true,
+                checked.numCandidates());
+        List<String> ids = new ArrayList<>();
+        List<String> passages = new ArrayList<>();
+        for (VectorMatch m : io(() -> index.query(q), name)) {
+            String passage = passage(m.metadataJson());
+            if (passage != null) {
+                ids.add(m.id());
+                passages.add(passage);
+            }
+        }
+        return new Recollection(name, ids, passages);
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static JsonNode queryBody(String text, int topK, String namespace, JsonNode filter) {
+        var body = JSON.createObjectNode();
+        body.put("text", text);
+        body.put("top_k", topK);
+        body.put("namespace", namespace);
+        if (filter != null) {
+            body.set("filter", filter);
+        }
+        return body;
+    }
+
+    private static String passage(String metadataJson) {
+        if (metadataJson == null) {
+            return null;
+        }
+        try {
+            JsonNode t = JSON.readTree(metadataJson).get(MemoryRequests.TEXT_KEY);
+            return t != null && t.isTextual() ? t.textValue() : null;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("stored metadata is not JSON", e); // we wrote it
+        }
     }
 
     /** Embeds with the index's model; {@code param} names input {@code i} in a 400. */

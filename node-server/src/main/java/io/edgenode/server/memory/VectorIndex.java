@@ -105,6 +105,10 @@ public final class VectorIndex implements AutoCloseable {
             });
             config.setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND);
             config.setRAMBufferSizeMB(64);
+            // Every write commits, so Lucene's merge-on-commit (wait up to 500 ms for small merges
+            // of the flushed segments) would sit in every write's latency: merges run in the
+            // background instead.
+            config.setMaxFullFlushMergeWaitMillis(0);
             IndexWriter writer = new IndexWriter(directory, config);
             try {
                 writer.commit(); // a fresh index has a segments file from the start
@@ -380,6 +384,33 @@ public final class VectorIndex implements AutoCloseable {
         IndexSearcher s = searchers.acquire();
         try {
             return s.count(filter == null ? new MatchAllDocsQuery() : filter);
+        } finally {
+            searchers.release(s);
+        }
+    }
+
+    /**
+     * Merges the index down to {@code maxSegments} segments and commits (maintenance: a kNN search
+     * visits every segment's graph, so fewer segments answer faster). Blocks for as long as the
+     * merge takes (HNSW graphs are rebuilt: seconds to minutes); reads and writes go on meanwhile.
+     */
+    public void compact(int maxSegments) throws IOException {
+        writer.forceMerge(maxSegments);
+        commitLock.lock();
+        try {
+            // A commit even when no write came meanwhile: the merged segment replaces the old ones on disk.
+            committedSeqNo = Math.max(committedSeqNo, writer.commit());
+        } finally {
+            commitLock.unlock();
+        }
+        searchers.maybeRefreshBlocking();
+    }
+
+    /** Segments in the searcher's current view. */
+    public int segments() throws IOException {
+        IndexSearcher s = searchers.acquire();
+        try {
+            return s.getIndexReader().leaves().size();
         } finally {
             searchers.release(s);
         }
