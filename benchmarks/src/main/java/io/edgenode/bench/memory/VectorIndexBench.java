@@ -43,6 +43,10 @@ public final class VectorIndexBench {
         int batch = 1000;
         long seed = 42;
         Path dir = null;
+        String kind = "uniform";
+        int latentDims = 32;
+        int singles = 200;
+        boolean compact = true;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -56,6 +60,10 @@ public final class VectorIndexBench {
                 case "batch" -> batch = Integer.parseInt(kv[1]);
                 case "seed" -> seed = Long.parseLong(kv[1]);
                 case "dir" -> dir = Path.of(kv[1]);
+                case "data" -> kind = kv[1];
+                case "latent" -> latentDims = Integer.parseInt(kv[1]);
+                case "singles" -> singles = Integer.parseInt(kv[1]);
+                case "compact" -> compact = Boolean.parseBoolean(kv[1]);
                 default -> throw new IllegalArgumentException("unknown argument " + a);
             }
         }
@@ -63,12 +71,22 @@ public final class VectorIndexBench {
             dir = Files.createTempDirectory("vector-bench");
         }
         Random rnd = new Random(seed);
-        float[][] data = randomVectors(rnd, n, dims);
-        float[][] qs = randomVectors(rnd, Math.max(queries, recallQueries), dims);
+        float[][] data;
+        float[][] qs;
+        if (kind.equals("uniform")) {
+            data = randomVectors(rnd, n, dims);
+            qs = randomVectors(rnd, Math.max(queries, recallQueries), dims);
+        } else if (kind.equals("latent")) {
+            float[][] basis = randomVectors(rnd, latentDims, dims);
+            data = latentVectors(rnd, n, basis);
+            qs = latentVectors(rnd, Math.max(queries, recallQueries), basis);
+        } else {
+            throw new IllegalArgumentException("data must be uniform or latent, got " + kind);
+        }
         float[][] unit = normalised(data);
         long heapBase = usedHeapAfterGc(); // the bench's own arrays: held until the end, so not counted
-        System.out.printf(Locale.ROOT, "vectors=%d dims=%d m=%d ef_construction=%d batch=%d seed=%d cpus=%d java=%s"
-                + " vector_module=%s%n", n, dims, m, ef, batch, seed, Runtime.getRuntime().availableProcessors(),
+        System.out.printf(Locale.ROOT, "data=%s vectors=%d dims=%d m=%d ef_construction=%d batch=%d seed=%d cpus=%d java=%s"
+                + " vector_module=%s%n", kind + (kind.equals("latent") ? "(" + latentDims + ")" : ""), n, dims, m, ef, batch, seed, Runtime.getRuntime().availableProcessors(),
                 Runtime.version(), ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent());
 
         IndexSpec spec = new IndexSpec("bench", dims, VectorMetric.COSINE, null, m, ef, 0);
@@ -85,17 +103,19 @@ public final class VectorIndexBench {
             System.out.printf(Locale.ROOT, "bulk insert: %d vectors in %.1f s = %.0f vectors/s (batches of %d,"
                     + " each committed before the next)%n", n, bulkSeconds, n / bulkSeconds, batch);
 
-            int singles = 200;
             List<Double> singleMs = new ArrayList<>();
             for (int i = 0; i < singles; i++) {
                 long s = System.nanoTime();
                 index.write(List.of(new VectorRecord("s" + i, "singles", data[i], null, List.of())), false);
                 singleMs.add((System.nanoTime() - s) / 1e6);
             }
-            System.out.printf(Locale.ROOT, "single upserts (each committed): p50 %.1f ms, p99 %.1f ms = %.0f writes/s"
-                    + " from one client%n", Stats.percentile(singleMs, 50), Stats.percentile(singleMs, 99),
-                    singles / (singleMs.stream().mapToDouble(Double::doubleValue).sum() / 1000));
-            index.deleteNamespace("singles");
+            if (singles > 0) {
+                System.out.printf(Locale.ROOT, "single upserts (each committed): p50 %.1f ms, p99 %.1f ms = %.0f"
+                        + " writes/s from one client%n", Stats.percentile(singleMs, 50),
+                        Stats.percentile(singleMs, 99),
+                        singles / (singleMs.stream().mapToDouble(Double::doubleValue).sum() / 1000));
+                index.deleteNamespace("singles");
+            }
 
             List<Set<String>> exact = new ArrayList<>();
             long b0 = System.nanoTime();
@@ -106,10 +126,14 @@ public final class VectorIndexBench {
                     (System.nanoTime() - b0) / 1e9, (System.nanoTime() - b0) / 1e6 / recallQueries);
 
             int segmentsBefore = index.segments();
-            long c0 = System.nanoTime();
-            index.compact(1);
-            System.out.printf(Locale.ROOT, "compact: %d segments -> %d in %.1f s%n", segmentsBefore, index.segments(),
-                    (System.nanoTime() - c0) / 1e9);
+            if (compact) {
+                long c0 = System.nanoTime();
+                index.compact(1);
+                System.out.printf(Locale.ROOT, "compact: %d segments -> %d in %.1f s%n", segmentsBefore,
+                        index.segments(), (System.nanoTime() - c0) / 1e9);
+            } else {
+                System.out.printf(Locale.ROOT, "queries on %d segments (not compacted)%n", segmentsBefore);
+            }
 
             for (int c : candidates) {
                 for (int w = 0; w < 200; w++) { // warm-up: JIT and page cache
@@ -155,6 +179,27 @@ public final class VectorIndexBench {
         for (float[] v : out) {
             for (int d = 0; d < dims; d++) {
                 v[d] = rnd.nextFloat() * 2 - 1;
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Vectors with a low intrinsic dimension, like text embeddings: a Gaussian latent of
+     * {@code basis.length} dimensions mapped through a fixed random basis, plus 5 % noise.
+     */
+    static float[][] latentVectors(Random rnd, int n, float[][] basis) {
+        int dims = basis[0].length;
+        float[][] out = new float[n][dims];
+        for (float[] v : out) {
+            for (float[] b : basis) {
+                float z = (float) rnd.nextGaussian();
+                for (int d = 0; d < dims; d++) {
+                    v[d] += z * b[d];
+                }
+            }
+            for (int d = 0; d < dims; d++) {
+                v[d] += (float) (rnd.nextGaussian() * 0.05 * Math.sqrt(basis.length / 3.0));
             }
         }
         return out;

@@ -24,8 +24,13 @@ public record IndexSpec(String name, int dimensions, VectorMetric metric, String
         int hnswM, int beamWidth, long createdEpochSeconds) {
     /** Lucene's own limit for {@code KnnFloatVectorField} (the default codec's maximum dimension). */
     public static final int MAX_DIMENSIONS = 4096;
-    public static final int DEFAULT_M = 32;
-    public static final int DEFAULT_BEAM_WIDTH = 200;
+    /**
+     * Lucene's own defaults. Measured (benchmarks/results/2026-12-02-memory.md): m 32 /
+     * ef_construction 200 halves insert throughput; recall is bought more cheaply at query time
+     * ({@code num_candidates}).
+     */
+    public static final int DEFAULT_M = 16;
+    public static final int DEFAULT_BEAM_WIDTH = 100;
     /** Names become folder names: a strict alphabet keeps them off other paths ("..", "/"). */
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
     static final String FILE = "index.json";

@@ -25,6 +25,7 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SegmentReader;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.search.BooleanClause.Occur;
@@ -109,6 +110,15 @@ public final class VectorIndex implements AutoCloseable {
             // of the flushed segments) would sit in every write's latency: merges run in the
             // background instead.
             config.setMaxFullFlushMergeWaitMillis(0);
+            // A commit fsyncs every file it references that is not yet synced, merged segments
+            // included (hundreds of MB after a large HNSW merge): that fsync would land in the
+            // latency of whichever write commits next. The merge thread syncs its own output
+            // before publishing it, so the next commit's fsync of those files is cheap.
+            config.setMergedSegmentWarmer(reader -> {
+                if (reader instanceof SegmentReader segment) {
+                    directory.sync(segment.getSegmentInfo().files());
+                }
+            });
             IndexWriter writer = new IndexWriter(directory, config);
             try {
                 writer.commit(); // a fresh index has a segments file from the start
