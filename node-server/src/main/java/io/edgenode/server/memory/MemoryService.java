@@ -17,9 +17,9 @@ import java.util.function.Function;
 import org.apache.lucene.store.AlreadyClosedException;
 
 /**
- * The vector-memory API as the HTTP layer calls it: request objects in, results out, every refusal
- * a {@link MemoryException}. Thread-safe; every method blocks (Lucene I/O, embedding), so callers
- * run it on virtual threads, never on an event loop.
+ * The vector-memory API as the HTTP layer calls it, from any request virtual thread (never an
+ * event loop: every method blocks on Lucene I/O or embedding): request objects in, results out,
+ * every refusal a {@link MemoryException}.
  *
  * <p>Text is embedded through {@code embedders} (a model id to its {@link Embedder}), looked up at
  * each call: the index keeps only the model's id, so an index survives its model being unloaded

@@ -44,9 +44,9 @@ import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.BytesRef;
 
 /**
- * One durable vector index: a Lucene directory with one {@link IndexWriter} and an NRT
- * {@link SearcherManager}. Thread-safe; every method blocks on disk I/O, so callers run it on
- * virtual threads or their own executor, never on an event loop.
+ * One durable vector index, used from any thread (request virtual threads; never an event loop,
+ * since every method blocks on disk I/O): a Lucene directory with one {@link IndexWriter} and an
+ * NRT {@link SearcherManager}.
  *
  * <p>Invariants:
  * <ul>

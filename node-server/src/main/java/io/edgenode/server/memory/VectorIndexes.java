@@ -19,9 +19,10 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The node's vector indexes, one folder each under {@code <data-dir>/indexes/<name>/}: the spec
- * in {@code index.json} and the Lucene index in {@code lucene/}. Thread-safe: lookups read a
- * concurrent map; creating and deleting serialise on this object. Every method may block on disk.
+ * The node's vector indexes, used from any thread (lookups read a concurrent map; creating and
+ * deleting serialise on this object; every method may block on disk): one folder each under
+ * {@code <data-dir>/indexes/<name>/}, the spec in {@code index.json} and the Lucene index in
+ * {@code lucene/}.
  *
  * <p>Crash safety: {@code index.json} is written last when creating (a folder without it is an
  * unfinished create, removed at the next start), and a deleted index is first renamed to a
