@@ -35,6 +35,8 @@ public final class VectorIndexes implements AutoCloseable {
     private final Path root;
     private final ObjectMapper json = new ObjectMapper();
     private final Map<String, VectorIndex> open = new ConcurrentHashMap<>();
+    /** Indexes whose files could not be opened at start: kept on disk untouched, answered with 503. */
+    private final Map<String, String> broken = new ConcurrentHashMap<>();
 
     private VectorIndexes(Path root) {
         this.root = root;
@@ -56,8 +58,15 @@ public final class VectorIndexes implements AutoCloseable {
                     removeTree(dir);
                     continue;
                 }
-                IndexSpec spec = IndexSpec.read(dir, indexes.json);
-                indexes.open.put(spec.name(), VectorIndex.open(spec, dir.resolve("lucene")));
+                try {
+                    IndexSpec spec = IndexSpec.read(dir, indexes.json);
+                    indexes.open.put(spec.name(), VectorIndex.open(spec, dir.resolve("lucene")));
+                } catch (IOException | RuntimeException e) {
+                    // One damaged index must not keep the node (and the other indexes) down; its
+                    // files stay as they are for an operator to look at.
+                    LOG.log(System.Logger.Level.ERROR, "index folder " + dir + " could not be opened", e);
+                    indexes.broken.put(name, String.valueOf(e.getMessage()));
+                }
             }
         } catch (IOException | RuntimeException e) {
             indexes.close();
@@ -68,7 +77,7 @@ public final class VectorIndexes implements AutoCloseable {
 
     /** Creates the index of {@code spec}; 409 if its name is taken. */
     public synchronized VectorIndex create(IndexSpec spec) throws IOException {
-        if (open.containsKey(spec.name())) {
+        if (open.containsKey(spec.name()) || broken.containsKey(spec.name())) {
             throw new MemoryException(MemoryException.Kind.CONFLICT, "name", "index_exists",
                     "The index `" + spec.name() + "` already exists.");
         }
@@ -98,6 +107,11 @@ public final class VectorIndexes implements AutoCloseable {
     public VectorIndex require(String name) {
         VectorIndex index = open.get(name);
         if (index == null) {
+            String why = broken.get(name);
+            if (why != null) {
+                throw new MemoryException(MemoryException.Kind.UNAVAILABLE, null, "index_unavailable",
+                        "The index `" + name + "` could not be opened at start: " + why);
+            }
             throw MemoryException.notFound(name);
         }
         return index;
@@ -116,10 +130,12 @@ public final class VectorIndexes implements AutoCloseable {
      */
     public synchronized boolean delete(String name) throws IOException {
         VectorIndex index = open.remove(name);
-        if (index == null) {
+        if (index == null && broken.remove(name) == null) {
             return false;
         }
-        index.close();
+        if (index != null) {
+            index.close();
+        }
         Path dir = root.resolve(name);
         Path trash = root.resolve(TRASH + name + "-" + System.nanoTime());
         Files.move(dir, trash, StandardCopyOption.ATOMIC_MOVE);

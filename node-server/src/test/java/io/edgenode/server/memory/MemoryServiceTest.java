@@ -256,6 +256,27 @@ class MemoryServiceTest {
     }
 
     @Test
+    void shouldKeepServingOtherIndexesWhenOneCannotBeOpened() throws Exception {
+        create("good", 2, "cosine");
+        create("bad", 2, "cosine");
+        memory.write("good", json("{'vectors':[{'id':'a','values':[1,0]}]}"), false);
+        memory.close();
+        try (var files = Files.list(dir.resolve("indexes/bad/lucene"))) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("segments")).toList()) {
+                Files.write(f, new byte[] {1, 2, 3}); // a damaged commit point
+            }
+        }
+        memory = MemoryService.open(dir, EMBEDDERS);
+        assertEquals(1, memory.info("good").vectorCount());
+        refused(MemoryException.Kind.UNAVAILABLE, () -> memory.info("bad"));
+        refused(MemoryException.Kind.CONFLICT, () -> create("bad", 2, "cosine"));
+        assertTrue(Files.exists(dir.resolve("indexes/bad/lucene")), "damaged files are left alone");
+        memory.delete("bad");
+        create("bad", 2, "cosine");
+        assertEquals(0, memory.info("bad").vectorCount());
+    }
+
+    @Test
     void shouldEmbedTextOnWriteAndQueryAndKeepItInMetadata() {
         memory.create(json("{'name':'t','embedding_model':'hash-64'}"));
         var w = memory.write("t", json("{'vectors':[{'id':'seat','text':'the user prefers aisle seats on flights'},"
