@@ -108,7 +108,7 @@ public final class HttpNode implements AutoCloseable {
         GenerationPipeline pipeline = new GenerationPipeline(router, metrics, blocking);
         GenerationEndpoint generation = new GenerationEndpoint(pipeline,
                 sessions == null ? null : new SessionTurns(sessions, blocking), memory);
-        SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking);
+        SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory);
         AdminEndpoint admin = new AdminEndpoint(host, blocking);
         IndexesEndpoint indexes = new IndexesEndpoint(memory, blocking);
         Cors cors = new Cors(settings.corsAllowedOrigins());

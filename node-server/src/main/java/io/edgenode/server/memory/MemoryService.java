@@ -155,6 +155,14 @@ public final class MemoryService implements AutoCloseable {
         return io(() -> index.deleteByIds(ids), name);
     }
 
+    /**
+     * The namespace that belongs to session {@code sessionId}, {@code session:<id>}: deleting the
+     * session deletes it from every index.
+     */
+    public static String sessionNamespace(String sessionId) {
+        return "session:" + sessionId;
+    }
+
     /** Deletes every vector in {@code namespace} of every index (a session's memory when it is deleted). */
     public int deleteNamespace(String namespace) {
         int total = 0;

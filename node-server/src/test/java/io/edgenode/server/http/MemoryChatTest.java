@@ -83,6 +83,19 @@ class MemoryChatTest {
     }
 
     @Test
+    void shouldDeleteASessionsNamespaceWithTheSession() throws Exception {
+        ok(node.post("/v1/sessions", "{\"id\":\"owner\"}"));
+        ok(node.post("/v1/indexes/prefs/upsert", q("{'vectors':[{'id':'mine','text':'owner likes jazz',"
+                + "'namespace':'session:owner'},{'id':'kept','text':'another likes jazz','namespace':'session:other'}]}")));
+        assertEquals(List.of("mine"), JSON.convertValue(ok(node.post("/v1/chat/completions",
+                chat("{'index':'prefs','namespace':'session:owner'}"))).at("/usage/memory/ids"), List.class));
+        ok(node.delete("/v1/sessions/owner"));
+        assertEquals(0, ok(node.post("/v1/indexes/prefs/get_by_ids", "{\"ids\":[\"mine\"]}")).get("count").asInt());
+        assertEquals(1, ok(node.post("/v1/indexes/prefs/get_by_ids", "{\"ids\":[\"kept\"]}")).get("count").asInt(),
+                "other namespaces stay");
+    }
+
+    @Test
     void shouldRefuseBadMemoryRequests() throws Exception {
         assertEquals(404, node.post("/v1/chat/completions", chat("{'index':'nope'}")).statusCode());
         var r = node.post("/v1/chat/completions", chat("{'index':'raw'}"));
