@@ -72,6 +72,12 @@ public final class VectorIndex implements AutoCloseable {
     static final String NORM = "_norm";
     static final String METADATA = "_meta";
     private static final Set<String> STORED = Set.of(ID, NAMESPACE, NORM, METADATA);
+    /**
+     * Distinct filterable metadata fields one index may have. Every field name Lucene has seen
+     * stays in every segment's field infos for good, so without a cap a client inventing new keys
+     * grows each index's heap and files without bound.
+     */
+    static final int MAX_FIELDS = 1024;
 
     private final IndexSpec spec;
     private final Directory directory;
@@ -168,12 +174,32 @@ public final class VectorIndex implements AutoCloseable {
                                     + (existing.size() > 10 ? " and " + (existing.size() - 10) + " more" : ""));
                 }
             }
+            checkFieldCount(docs);
             seqNo = writer.updateDocuments(new TermInSetQuery(ID, ids), docs);
         } finally {
             applyLock.unlock();
         }
         durable(seqNo);
         return records.size();
+    }
+
+    /** Refuses a batch that would take the index past {@link #MAX_FIELDS} fields (caller holds {@code applyLock}). */
+    private void checkFieldCount(List<Document> docs) {
+        Set<String> known = writer.getFieldNames();
+        Set<String> added = new java.util.HashSet<>();
+        for (Document d : docs) {
+            for (var f : d.getFields()) {
+                if (!known.contains(f.name())) {
+                    added.add(f.name());
+                }
+            }
+        }
+        if (!added.isEmpty() && known.size() + added.size() > MAX_FIELDS + 5) { // + our own 5 fields
+            throw new MemoryException(MemoryException.Kind.INVALID, "vectors", "too_many_metadata_keys",
+                    "index `" + spec.name() + "` may hold at most " + MAX_FIELDS + " distinct metadata keys"
+                            + " (per type); this batch would add " + added.size() + " to "
+                            + Math.max(0, known.size() - 5));
+        }
     }
 
     /** Deletes the vectors with these ids; returns how many existed. Durable and visible when it returns. */

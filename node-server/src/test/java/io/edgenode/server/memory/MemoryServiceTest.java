@@ -211,6 +211,31 @@ class MemoryServiceTest {
     }
 
     @Test
+    void shouldCapTheDistinctMetadataKeysOfAnIndex() {
+        create("k", 2, "cosine");
+        int written = 0;
+        MemoryException refusedAt = null;
+        for (int batch = 0; batch < 30 && refusedAt == null; batch++) {
+            StringBuilder meta = new StringBuilder("{");
+            for (int k = 0; k < 50; k++) {
+                meta.append(k == 0 ? "" : ",").append("'key").append(batch * 50 + k).append("':1");
+            }
+            try {
+                memory.write("k", json("{'vectors':[{'id':'v" + batch + "','values':[1,0],'metadata':" + meta
+                        + "}}]}"), false);
+                written++;
+            } catch (MemoryException e) {
+                refusedAt = e;
+            }
+        }
+        assertTrue(refusedAt != null, "a cap exists");
+        assertEquals("too_many_metadata_keys", refusedAt.code());
+        assertEquals(VectorIndex.MAX_FIELDS / 50, written, "refused only past the cap");
+        assertEquals(written, memory.info("k").vectorCount());
+        memory.write("k", json("{'vectors':[{'id':'again','values':[1,0],'metadata':{'key1':2}}]}"), false);
+    }
+
+    @Test
     void shouldRefuseBadQueries() {
         create("q", 2, "cosine");
         for (var c : Map.of("{'vector':[1,0],'top_k':0}", "top_k", "{'vector':[1,0],'top_k':101}", "top_k",
