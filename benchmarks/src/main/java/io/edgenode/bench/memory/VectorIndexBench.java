@@ -47,6 +47,7 @@ public final class VectorIndexBench {
         int latentDims = 32;
         int singles = 200;
         boolean compact = true;
+        int writers = 4;
         for (String a : args) {
             String[] kv = a.split("=", 2);
             switch (kv[0]) {
@@ -64,6 +65,7 @@ public final class VectorIndexBench {
                 case "latent" -> latentDims = Integer.parseInt(kv[1]);
                 case "singles" -> singles = Integer.parseInt(kv[1]);
                 case "compact" -> compact = Boolean.parseBoolean(kv[1]);
+                case "writers" -> writers = Integer.parseInt(kv[1]);
                 default -> throw new IllegalArgumentException("unknown argument " + a);
             }
         }
@@ -115,6 +117,9 @@ public final class VectorIndexBench {
                         Stats.percentile(singleMs, 99),
                         singles / (singleMs.stream().mapToDouble(Double::doubleValue).sum() / 1000));
                 index.deleteNamespace("singles");
+            }
+            if (writers > 1 && singles > 0) {
+                concurrentSingles(index, data, writers, singles / writers);
             }
 
             List<Set<String>> exact = new ArrayList<>();
@@ -168,6 +173,31 @@ public final class VectorIndexBench {
                     disk / 1048576.0 * 100_000 / n, (double) n * dims * 4 / 1048576.0, heap / 1048576.0);
             System.out.printf(Locale.ROOT, "segment files on disk: %d%n", segmentCount(dir.resolve("lucene")));
         }
+    }
+
+    /** {@code writers} clients upserting one vector at a time: what group commit gives in total. */
+    private static void concurrentSingles(VectorIndex index, float[][] data, int writers, int each) throws Exception {
+        long t0 = System.nanoTime();
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                fs.add(pool.submit(() -> {
+                    for (int i = 0; i < each; i++) {
+                        index.write(List.of(new VectorRecord("c" + writer + "-" + i, "concurrent", data[i], null,
+                                List.of())), false);
+                    }
+                    return null;
+                }));
+            }
+            for (var f : fs) {
+                f.get();
+            }
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "concurrent single upserts: %d writers x %d in %.1f s = %.0f writes/s in total%n",
+                writers, each, s, writers * each / s);
+        index.deleteNamespace("concurrent");
     }
 
     private static VectorQuery query(float[] v, int candidates) {
