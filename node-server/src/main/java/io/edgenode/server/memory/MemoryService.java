@@ -193,12 +193,13 @@ public final class MemoryService implements AutoCloseable {
         }
         MemoryRequests.QueryInput checked;
         try {
-            checked = MemoryRequests.query(queryBody(text, topK, namespace, filter), spec);
+            checked = MemoryRequests.query(queryBody(tail(text, MemoryRequests.MAX_TEXT_BYTES / 4), topK, namespace,
+                    filter), spec);
         } catch (MemoryException e) {
             throw new MemoryException(e.kind(), e.param() == null ? "memory" : "memory." + e.param(), e.code(),
                     e.getMessage());
         }
-        float[] vector = embed(spec, List.of(checked.text()), p -> "messages").vector(0);
+        float[] vector = embedTail(spec, checked.text());
         VectorQuery q = new VectorQuery(vector, topK, checked.namespace(), checked.filter(), false, true,
                 checked.numCandidates());
         List<String> ids = new ArrayList<>();
@@ -211,6 +212,37 @@ public final class MemoryService implements AutoCloseable {
             }
         }
         return new Recollection(name, ids, passages);
+    }
+
+    /**
+     * The query vector of a chat message. A message too long for the embedding model is searched
+     * by its tail, halved until the model takes it: a chat is not refused for being long, and the
+     * end of a message is where its question usually is.
+     */
+    private float[] embedTail(IndexSpec spec, String text) {
+        String t = text;
+        for (int tries = 0; ; tries++) {
+            try {
+                return embed(spec, List.of(t), p -> "messages").vector(0);
+            } catch (MemoryException e) {
+                if (e.kind() != MemoryException.Kind.INVALID || tries == 8 || t.length() < 16) {
+                    throw e;
+                }
+                t = tail(t, t.length() / 2);
+            }
+        }
+    }
+
+    /** The last {@code maxChars} characters of {@code s} (never splitting a surrogate pair). */
+    static String tail(String s, int maxChars) {
+        if (s.length() <= maxChars) {
+            return s;
+        }
+        int from = s.length() - maxChars;
+        if (Character.isLowSurrogate(s.charAt(from))) {
+            from++;
+        }
+        return s.substring(from);
     }
 
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();

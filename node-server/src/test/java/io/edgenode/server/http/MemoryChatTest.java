@@ -96,6 +96,18 @@ class MemoryChatTest {
     }
 
     @Test
+    void shouldSearchALongMessageByItsTail() throws Exception {
+        // 145 words: over the test embedder's 128 tokens, still inside the tiny model's context.
+        String longMessage = "lorem ipsum dolor sit amet ".repeat(28) + "which seats do I prefer";
+        JsonNode r = ok(node.post("/v1/chat/completions", q("{'model':'demo','max_tokens':2,'temperature':0,"
+                + "'messages':[{'role':'user','content':'" + longMessage + "'}],"
+                + "'memory':{'index':'prefs','namespace':'u1','top_k':1,'filter':{'kind':'travel'}}}")));
+        // Not refused for its length (the filter pins the answer: the hashing embedder's ranking of
+        // lorem ipsum says nothing).
+        assertEquals(List.of("seat"), JSON.convertValue(r.at("/usage/memory/ids"), List.class));
+    }
+
+    @Test
     void shouldRefuseBadMemoryRequests() throws Exception {
         assertEquals(404, node.post("/v1/chat/completions", chat("{'index':'nope'}")).statusCode());
         var r = node.post("/v1/chat/completions", chat("{'index':'raw'}"));
