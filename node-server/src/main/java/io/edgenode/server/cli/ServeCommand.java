@@ -6,6 +6,7 @@ import io.edgenode.server.config.ServerSettings;
 import io.edgenode.server.http.HttpNode;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.ModelHost;
+import io.edgenode.server.memory.MemoryService;
 import io.edgenode.server.session.SessionService;
 import io.edgenode.server.session.SessionSettings;
 import java.io.PrintWriter;
@@ -93,7 +94,12 @@ final class ServeCommand implements Callable<Integer> {
                 .withDefaultTtl(Duration.ofSeconds(sessionTtlSeconds))
                 .withLimits(sessionMaxTurns, sessionMaxTokens);
         SessionService sessions = SessionService.start(sessionSettings);
-        HttpNode node = HttpNode.start(settings, models, metrics, sessions);
+        // Vector indexes under <data-dir>/indexes. No embedding model is served yet, so text
+        // indexes cannot be created until the node's embedders are passed here.
+        // Text indexes embed through the node's embedding models (loaded at start; an index whose
+        // model is missing or failed answers 503, the node goes on).
+        MemoryService memory = MemoryService.open(settings.dataDir(), modelId -> embedder(models, modelId));
+        HttpNode node = HttpNode.start(settings, models, metrics, sessions, memory);
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);
         err.printf("edgenode: serving on http://%s:%d (models: %s%s)%n", settings.host(), node.port(),
@@ -108,5 +114,20 @@ final class ServeCommand implements Callable<Integer> {
         err.println("edgenode: stopped" + (drained ? "" : " (some requests were cancelled)"));
         err.flush();
         return 0;
+    }
+
+    private static java.util.Optional<io.edgenode.core.embed.Embedder> embedder(ModelHost models, String modelId) {
+        var spec = models.embeddingSpec(modelId);
+        if (spec.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        try {
+            return java.util.Optional.of(models.embedder(spec.get(), io.edgenode.server.node.ModelRouter.DEFAULT_LOAD_WAIT));
+        } catch (io.edgenode.server.node.ModelUnavailableException e) {
+            return java.util.Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return java.util.Optional.empty();
+        }
     }
 }

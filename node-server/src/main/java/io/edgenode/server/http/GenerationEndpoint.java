@@ -1,11 +1,17 @@
 package io.edgenode.server.http;
 
+import io.edgenode.core.chat.ChatMessage;
 import io.edgenode.core.chat.ChatTemplateException;
+import io.edgenode.server.memory.MemoryException;
+import io.edgenode.server.memory.MemoryService;
+import io.edgenode.server.memory.Recollection;
 import io.edgenode.server.node.LoadedModel;
 import io.edgenode.server.node.ModelRouter;
 import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.ApiException;
 import io.edgenode.server.openai.ChatCompletionRequest;
+import io.edgenode.server.openai.ChatMemory;
+import io.edgenode.server.openai.MemoryUsage;
 import io.edgenode.server.openai.CompletionRequest;
 import io.edgenode.server.pipeline.GenerationPlan;
 import io.edgenode.server.pipeline.Planner;
@@ -21,10 +27,12 @@ import io.edgenode.server.session.SessionTurns;
 final class GenerationEndpoint {
     private final GenerationPipeline pipeline;
     private final SessionTurns sessions; // null: the node keeps no sessions
+    private final MemoryService memory;  // null: the node keeps no vector indexes
 
-    GenerationEndpoint(GenerationPipeline pipeline, SessionTurns sessions) {
+    GenerationEndpoint(GenerationPipeline pipeline, SessionTurns sessions, MemoryService memory) {
         this.pipeline = pipeline;
         this.sessions = sessions;
+        this.memory = memory;
     }
 
     void chat(byte[] body, HttpExchange ex) {
@@ -36,6 +44,12 @@ final class GenerationEndpoint {
                 if (sessions == null) {
                     throw new ApiException(ApiError.invalidRequest("session_id", "this node keeps no sessions"));
                 }
+                if (req.memory() != null) {
+                    // A session's prompt continues from the exact ids of its stored history; where
+                    // retrieved passages go in it (and whether they are stored) is not decided yet.
+                    throw new ApiException(ApiError.invalidRequest("memory",
+                            "memory is not supported on session turns yet; send it on stateless requests"));
+                }
                 var turn = new SessionTurns.TurnRequest(sessionId, req.messages(), req.maxTokens(), req.stop(),
                         req.ignoreEos(), req.user());
                 Planner planner = sessions.planner(turn, m -> req.sampling(m.spec().sampling()), ex::isClosed);
@@ -43,9 +57,40 @@ final class GenerationEndpoint {
                         req.includeUsage()), ex);
                 return;
             }
-            pipeline.run(call(router.candidates(req.model()), m -> chatPlan(m, req), GenerationPipeline.Api.CHAT,
-                    req.stream(), req.includeUsage()), ex);
+            Recollection recalled = req.memory() == null ? null : recall(req);
+            ChatCompletionRequest prompted = recalled == null ? req : req.withMessages(recalled.into(req.messages()));
+            MemoryUsage used = recalled == null ? null : new MemoryUsage(recalled.index(), recalled.ids());
+            pipeline.run(call(router.candidates(req.model()), m -> chatPlan(m, prompted).withMemory(used),
+                    GenerationPipeline.Api.CHAT, req.stream(), req.includeUsage()), ex);
         });
+    }
+
+    /**
+     * The plan stage's memory retrieval (the request's virtual thread): the passages closest to
+     * the last user message, once per request, whichever candidate model then runs it.
+     */
+    private Recollection recall(ChatCompletionRequest req) {
+        ChatMemory asked = req.memory();
+        if (memory == null) {
+            throw new ApiException(ApiError.invalidRequest("memory", "this node keeps no vector indexes"));
+        }
+        String query = null;
+        for (ChatMessage m : req.messages()) {
+            if (m.role().equals("user")) {
+                query = m.content();
+            }
+        }
+        if (query == null || query.isBlank()) {
+            throw new ApiException(ApiError.invalidRequest("memory", "memory retrieves by the last user message,"
+                    + " and this request has none with text"));
+        }
+        try {
+            return memory.recall(asked.index(), asked.namespace(), asked.filter(), asked.topK(), query);
+        } catch (MemoryException e) {
+            throw new ApiException(IndexesEndpoint.toApiError(e));
+        } catch (java.io.UncheckedIOException e) {
+            throw new ApiException(ApiError.serverError("memory retrieval failed: " + e.getCause().getMessage()));
+        }
     }
 
     void completion(byte[] body, HttpExchange ex) {

@@ -150,7 +150,7 @@ final class GenerationPipeline {
         String id = call.api() == Api.CHAT ? newChatId() : "cmpl-" + randomId();
         long created = System.currentTimeMillis() / 1000;
         ResponseFormat format = call.api() == Api.CHAT
-                ? ResponseFormats.chat(id, created, m.id(), FINGERPRINT, plan.session())
+                ? ResponseFormats.chat(id, created, m.id(), FINGERPRINT, plan.session(), plan.memory())
                 : ResponseFormats.text(id, created, m.id(), FINGERPRINT);
         HttpHeaders headers = headers(plan);
         SseStream sse = call.stream()

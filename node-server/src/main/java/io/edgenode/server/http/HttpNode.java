@@ -2,6 +2,7 @@ package io.edgenode.server.http;
 
 import io.edgenode.server.config.ConnectionLimits;
 import io.edgenode.server.config.ServerSettings;
+import io.edgenode.server.memory.MemoryService;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.ModelHost;
 import io.edgenode.server.session.SessionService;
@@ -47,9 +48,11 @@ public final class HttpNode implements AutoCloseable {
     private final Channel serverChannel;
     private final ModelHost host;
     private final SessionService sessions;
+    private final MemoryService memory;
 
     private HttpNode(EventLoopGroup group, ExecutorService blocking, Channel serverChannel, ModelHost host,
-            SessionService sessions) {
+            SessionService sessions, MemoryService memory) {
+        this.memory = memory;
         this.group = group;
         this.blocking = blocking;
         this.serverChannel = serverChannel;
@@ -73,11 +76,26 @@ public final class HttpNode implements AutoCloseable {
     }
 
     /**
+     * As {@link #start(ServerSettings, ModelHost, ServerMetrics, SessionService)}, with vector
+     * indexes served by {@code memory} (null: none; {@code /v1/indexes} answers 404). The node
+     * closes {@code memory} when it shuts down.
+     */
+    public static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics,
+            SessionService sessions, MemoryService memory) throws InterruptedException {
+        return start(settings, host, metrics, sessions, memory, ex -> { });
+    }
+
+    /**
      * As {@link #start(ServerSettings, ModelHost, ServerMetrics, SessionService)}; {@code observer}
      * sees every exchange as it begins (on its event loop). Tests use it to hold weak references.
      */
     static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics, SessionService sessions,
             Consumer<HttpExchange> observer) throws InterruptedException {
+        return start(settings, host, metrics, sessions, null, observer);
+    }
+
+    static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics, SessionService sessions,
+            MemoryService memory, Consumer<HttpExchange> observer) throws InterruptedException {
         boolean epoll = Epoll.isAvailable();
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
@@ -89,9 +107,10 @@ public final class HttpNode implements AutoCloseable {
                 io.edgenode.server.node.ModelRouter.DEFAULT_LOAD_WAIT);
         GenerationPipeline pipeline = new GenerationPipeline(router, metrics, blocking);
         GenerationEndpoint generation = new GenerationEndpoint(pipeline,
-                sessions == null ? null : new SessionTurns(sessions, blocking));
-        SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking);
+                sessions == null ? null : new SessionTurns(sessions, blocking), memory);
+        SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory);
         AdminEndpoint admin = new AdminEndpoint(host, blocking);
+        IndexesEndpoint indexes = new IndexesEndpoint(memory, blocking);
         Cors cors = new Cors(settings.corsAllowedOrigins());
         int maxBody = settings.maxBodyBytes();
         ConnectionLimits limits = settings.connections();
@@ -112,13 +131,13 @@ public final class HttpNode implements AutoCloseable {
                         ch.pipeline().addLast(deadlines.messages());
                         ch.pipeline().addLast(new LimitedAggregator(maxBody));
                         ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin, cors,
-                                limits, observer));
+                                limits, observer, indexes));
                     }
                 });
         try {
             Channel server = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
             LOG.log(System.Logger.Level.INFO, "listening on {0} ({1})", server.localAddress(), epoll ? "epoll" : "nio");
-            return new HttpNode(group, blocking, server, host, sessions);
+            return new HttpNode(group, blocking, server, host, sessions, memory);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             blocking.shutdownNow();
@@ -153,6 +172,9 @@ public final class HttpNode implements AutoCloseable {
         blocking.shutdownNow();
         if (sessions != null) {
             sessions.close(); // after the engines: their last turns' snapshots are queued by now
+        }
+        if (memory != null) {
+            memory.close(); // after the request threads: every acknowledged write is committed
         }
         return drained;
     }

@@ -45,6 +45,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private final SessionsEndpoint sessions;
     private final AdminEndpoint admin;
     private final EmbeddingsEndpoint embeddings;
+    private final IndexesEndpoint indexes;
     private final Cors cors;
     static final String SESSION_HEADER = "X-Session-Id";
     private static final String ADMIN_MODELS = "/admin/models/";
@@ -55,8 +56,10 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private HttpExchange current;
 
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
-            AdminEndpoint admin, Cors cors, ConnectionLimits limits, Consumer<HttpExchange> observer) {
+            AdminEndpoint admin, Cors cors, ConnectionLimits limits, Consumer<HttpExchange> observer,
+            IndexesEndpoint indexes) {
         this.observer = observer;
+        this.indexes = indexes;
         this.host = host;
         this.metrics = metrics;
         this.generation = generation;
@@ -172,6 +175,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
             default -> {
                 if (path.equals("/v1/sessions") || path.startsWith("/v1/sessions/")) {
                     sessions(ctx, req, path, keepAlive, corsHeaders, start);
+                } else if (IndexesEndpoint.handles(path)) {
+                    indexes.handle(method, path, ByteBufUtil.getBytes(req.content()),
+                            begin(req, keepAlive, corsHeaders, "indexes", start));
                 } else if (path.startsWith(ADMIN_MODELS)) {
                     admin(ctx, req, path, keepAlive, corsHeaders, start);
                 } else if (path.startsWith("/v1/models/") && method.equals(HttpMethod.GET)) {

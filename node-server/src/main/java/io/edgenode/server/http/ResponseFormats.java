@@ -4,6 +4,7 @@ import io.edgenode.core.engine.FinishReason;
 import io.edgenode.core.engine.Usage;
 import io.edgenode.server.openai.ContentChunkEncoder;
 import io.edgenode.server.openai.OpenAiEncoder;
+import io.edgenode.server.openai.MemoryUsage;
 import io.edgenode.server.openai.SessionUsage;
 
 /** The two OpenAI output shapes: chat completions and text completions. */
@@ -18,6 +19,12 @@ final class ResponseFormats {
 
     /** Chat output of a session turn: its usage carries {@code session} (null: a stateless request). */
     static ResponseFormat chat(String id, long created, String model, String fingerprint, SessionUsage session) {
+        return chat(id, created, model, fingerprint, session, null);
+    }
+
+    /** As above; usage also carries {@code memory}, the vectors retrieved into the prompt (null: none). */
+    static ResponseFormat chat(String id, long created, String model, String fingerprint, SessionUsage session,
+            MemoryUsage memory) {
         // The per-token chunk: JSON head and tail written once, only the delta escaped per token.
         ContentChunkEncoder deltas = ENCODER.chatContentChunks(id, created, model, fingerprint);
         return new ResponseFormat() {
@@ -38,12 +45,12 @@ final class ResponseFormats {
 
             @Override
             public byte[] streamUsage(Usage usage) {
-                return OpenAiEncoder.sse(ENCODER.chatChunkUsage(id, created, model, fingerprint, usage, session));
+                return OpenAiEncoder.sse(ENCODER.chatChunkUsage(id, created, model, fingerprint, usage, session, memory));
             }
 
             @Override
             public byte[] whole(String text, FinishReason reason, Usage usage) {
-                return ENCODER.chatCompletion(id, created, model, fingerprint, text, reason, usage, session);
+                return ENCODER.chatCompletion(id, created, model, fingerprint, text, reason, usage, session, memory);
             }
         };
     }

@@ -1,6 +1,7 @@
 package io.edgenode.server.http;
 
 import io.edgenode.server.config.ModelSpec;
+import io.edgenode.server.memory.MemoryService;
 import io.edgenode.server.node.ModelHost;
 import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.ApiException;
@@ -19,7 +20,8 @@ import java.util.concurrent.Executor;
 /**
  * The sessions API (our extension): {@code POST /v1/sessions}, {@code GET /v1/sessions}
  * ({@code ?after=ID&limit=N}), {@code GET /v1/sessions/{id}} (with its turns) and
- * {@code DELETE /v1/sessions/{id}} (history and KV snapshot gone). Store I/O runs on a virtual
+ * {@code DELETE /v1/sessions/{id}} (history, KV snapshot and the session's memory namespace
+ * {@code session:<id>} in every vector index gone). Store I/O runs on a virtual
  * thread. Thread-safe (stateless).
  */
 final class SessionsEndpoint {
@@ -33,11 +35,13 @@ final class SessionsEndpoint {
     private final ModelHost host;
     private final SessionService sessions; // null: the node keeps no sessions
     private final Executor blocking;
+    private final MemoryService memory; // null: the node keeps no vector indexes
 
-    SessionsEndpoint(ModelHost host, SessionService sessions, Executor blocking) {
+    SessionsEndpoint(ModelHost host, SessionService sessions, Executor blocking, MemoryService memory) {
         this.host = host;
         this.sessions = sessions;
         this.blocking = blocking;
+        this.memory = memory;
     }
 
     /** {@code path} is {@code /v1/sessions} or below it; {@code uri} carries the query. */
@@ -90,6 +94,14 @@ final class SessionsEndpoint {
             }
             if (!existed) {
                 throw new ApiException(SessionErrors.notFound(id));
+            }
+            if (memory != null) {
+                try {
+                    memory.deleteNamespace(MemoryService.sessionNamespace(id));
+                } catch (java.io.UncheckedIOException e) {
+                    throw new ApiException(ApiError.serverError("session deleted, but not its memory namespace: "
+                            + e.getCause().getMessage()));
+                }
             }
             return SessionJson.deleted(id);
         }

@@ -33,6 +33,7 @@ import java.util.StringJoiner;
  * @param includeUsage {@code stream_options.include_usage}; only ever true when {@code stream} is
  * @param sessionId    our extension {@code session_id}, or null
  * @param samplingGiven the sampling fields the request sets (the rest may come from the model's defaults)
+ * @param memory       our extension {@code memory} (retrieval from a vector index), or null
  */
 public record ChatCompletionRequest(
         String model,
@@ -45,7 +46,8 @@ public record ChatCompletionRequest(
         String user,
         boolean ignoreEos,
         String sessionId,
-        Set<String> samplingGiven) {
+        Set<String> samplingGiven,
+        ChatMemory memory) {
 
     /** The roles we take, in OpenAI's order of its error message. */
     private static final List<String> ROLES = List.of("system", "assistant", "user", "developer");
@@ -94,9 +96,10 @@ public record ChatCompletionRequest(
         String user = r.string("user");                                               // user
         boolean ignoreEos = r.bool("ignore_eos", false);                               // llama.cpp extension
         String sessionId = r.string("session_id");                                     // our extension
+        ChatMemory memory = ChatMemory.parse(r);                                       // our extension
         refuseUnimplemented(r);
         return new ChatCompletionRequest(model, messages, stream, includeUsage, maxTokens, sampling, stop, user,
-                ignoreEos, sessionId, GenerationFields.samplingGiven(r));
+                ignoreEos, sessionId, GenerationFields.samplingGiven(r), memory);
     }
 
     /** {@code messages}: a non-empty array of message objects. */
@@ -166,6 +169,12 @@ public record ChatCompletionRequest(
             text.add(part.requiredString("text"));
         }
         return text.toString();
+    }
+
+    /** The same request with {@code messages} in place of its own (a prompt with retrieved memory). */
+    public ChatCompletionRequest withMessages(List<ChatMessage> replaced) {
+        return new ChatCompletionRequest(model, replaced, stream, includeUsage, maxTokens, sampling, stop, user,
+                ignoreEos, sessionId, samplingGiven, memory);
     }
 
     /** Known OpenAI fields that would change the answer and that we do not implement. */

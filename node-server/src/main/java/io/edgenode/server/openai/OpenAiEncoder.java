@@ -82,6 +82,12 @@ public final class OpenAiEncoder {
     /** A non-streamed {@code chat.completion} of a session turn ({@code session} null: none). */
     public byte[] chatCompletion(String id, long created, String model, String fingerprint, String content,
             FinishReason finish, Usage usage, SessionUsage session) {
+        return chatCompletion(id, created, model, fingerprint, content, finish, usage, session, null);
+    }
+
+    /** As above, with {@code usage.memory} ({@code memory} null: none). */
+    public byte[] chatCompletion(String id, long created, String model, String fingerprint, String content,
+            FinishReason finish, Usage usage, SessionUsage session, MemoryUsage memory) {
         Objects.requireNonNull(content, "content");
         Objects.requireNonNull(usage, "usage");
         String reason = finishReason(finish);
@@ -99,7 +105,7 @@ public final class OpenAiEncoder {
             g.writeStringField("finish_reason", reason);
             g.writeEndObject();
             g.writeEndArray();
-            usage(g, usage, session);
+            usage(g, usage, session, memory);
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e); // in-memory; cannot happen
@@ -130,7 +136,13 @@ public final class OpenAiEncoder {
     /** The usage chunk of a session turn's stream ({@code session} null: none). */
     public byte[] chatChunkUsage(String id, long created, String model, String fingerprint, Usage usage,
             SessionUsage session) {
-        return usageChunk(id, CHAT_CHUNK, created, model, fingerprint, usage, session);
+        return usageChunk(id, CHAT_CHUNK, created, model, fingerprint, usage, session, null);
+    }
+
+    /** As above, with {@code usage.memory} ({@code memory} null: none). */
+    public byte[] chatChunkUsage(String id, long created, String model, String fingerprint, Usage usage,
+            SessionUsage session, MemoryUsage memory) {
+        return usageChunk(id, CHAT_CHUNK, created, model, fingerprint, usage, session, memory);
     }
 
     /** The content chunks of one chat stream, as whole SSE events; see {@link ContentChunkEncoder}. */
@@ -312,13 +324,18 @@ public final class OpenAiEncoder {
 
     private byte[] usageChunk(String id, String object, long created, String model, String fingerprint, Usage usage,
             SessionUsage session) {
+        return usageChunk(id, object, created, model, fingerprint, usage, session, null);
+    }
+
+    private byte[] usageChunk(String id, String object, long created, String model, String fingerprint, Usage usage,
+            SessionUsage session, MemoryUsage memory) {
         Objects.requireNonNull(usage, "usage");
         ByteArrayBuilder out = new ByteArrayBuilder(320);
         try (JsonGenerator g = factory.createGenerator(out)) {
             head(g, id, object, created, model, fingerprint);
             g.writeArrayFieldStart("choices");
             g.writeEndArray();
-            usage(g, usage, session);
+            usage(g, usage, session, memory);
             g.writeEndObject();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -342,6 +359,10 @@ public final class OpenAiEncoder {
     }
 
     private static void usage(JsonGenerator g, Usage u, SessionUsage session) throws IOException {
+        usage(g, u, session, null);
+    }
+
+    private static void usage(JsonGenerator g, Usage u, SessionUsage session, MemoryUsage memory) throws IOException {
         g.writeObjectFieldStart("usage");
         g.writeNumberField("prompt_tokens", u.promptTokens());
         g.writeNumberField("completion_tokens", u.completionTokens());
@@ -354,6 +375,16 @@ public final class OpenAiEncoder {
             g.writeStringField("id", session.id());
             g.writeNumberField("turn", session.turn());
             g.writeNumberField("dropped_turns", session.droppedTurns());
+            g.writeEndObject();
+        }
+        if (memory != null) {
+            g.writeObjectFieldStart("memory");
+            g.writeStringField("index", memory.index());
+            g.writeArrayFieldStart("ids");
+            for (String id : memory.ids()) {
+                g.writeString(id);
+            }
+            g.writeEndArray();
             g.writeEndObject();
         }
         g.writeEndObject();

@@ -6,6 +6,7 @@ import io.edgenode.core.engine.KvState;
 import io.edgenode.core.llama.SamplingParams;
 import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.ApiException;
+import io.edgenode.server.openai.MemoryUsage;
 import io.edgenode.server.openai.SessionUsage;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import java.util.Objects;
  * @param headers extra response headers (a session's {@code X-Session-*}); in order
  * @param session the {@code usage.session} extension, or null for a stateless request
  * @param hook what the plan holds until the generation ends ({@link TurnHook#NONE} for none)
+ * @param memory the {@code usage.memory} extension (the vectors retrieved into the prompt), or null
  */
 public record GenerationPlan(
         int[] promptTokens,
@@ -37,7 +39,8 @@ public record GenerationPlan(
         boolean captureKv,
         Map<String, String> headers,
         SessionUsage session,
-        TurnHook hook) {
+        TurnHook hook,
+        MemoryUsage memory) {
 
     public GenerationPlan {
         Objects.requireNonNull(promptTokens, "promptTokens");
@@ -54,7 +57,13 @@ public record GenerationPlan(
     public static GenerationPlan stateless(int[] promptTokens, int maxTokens, SamplingParams sampling,
             List<String> stop, boolean ignoreEos, String tenant) {
         return new GenerationPlan(promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, null, false, Map.of(),
-                null, TurnHook.NONE);
+                null, TurnHook.NONE, null);
+    }
+
+    /** This plan, its usage reporting the vectors retrieved into its prompt. */
+    public GenerationPlan withMemory(MemoryUsage used) {
+        return new GenerationPlan(promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, restoreKv, captureKv,
+                headers, session, hook, used);
     }
 
     /**

@@ -103,7 +103,7 @@ public final class SessionTurns {
             handedOver = true;
             return new GenerationPlan(prompt.tokens(), req.maxTokens(), sampling, req.stop(), req.ignoreEos(), req.tenant(),
                     restore, kv != null, Map.copyOf(headers), new SessionUsage(sessionId, turnIndex,
-                    prompt.droppedTurns()), recorder);
+                    prompt.droppedTurns()), recorder, null);
         } finally {
             if (!handedOver) {
                 permit.close();

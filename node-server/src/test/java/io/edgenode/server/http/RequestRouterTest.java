@@ -58,9 +58,9 @@ class RequestRouterTest {
     final ManualExecutor blocking = new ManualExecutor();
 
     EmbeddedChannel channel(ConnectionLimits limits) {
-        var sessions = new SessionsEndpoint(null, null, blocking);
+        var sessions = new SessionsEndpoint(null, null, blocking, null);
         var router = new RequestRouter(null, new ServerMetrics(), null, sessions, null, new Cors(List.of()), limits,
-                ex -> { });
+                ex -> { }, new IndexesEndpoint(null, blocking));
         return new EmbeddedChannel(router);
     }
 

@@ -40,6 +40,13 @@ final class TestNode implements AutoCloseable {
     /** With {@code observer} seeing every exchange as it begins (on its event loop). */
     TestNode(String yamlModels, String serverExtra, io.edgenode.server.session.SessionSettings sessions,
             java.util.function.Consumer<HttpExchange> observer) throws Exception {
+        this(yamlModels, serverExtra, sessions, null, observer);
+    }
+
+    /** With vector indexes served by {@code memory} (null: none); the node closes it. */
+    TestNode(String yamlModels, String serverExtra, io.edgenode.server.session.SessionSettings sessions,
+            io.edgenode.server.memory.MemoryService memory, java.util.function.Consumer<HttpExchange> observer)
+            throws Exception {
         String yaml = "server:\n  host: 127.0.0.1\n  port: 0\n  data_dir: data\n" + serverExtra + "models:\n" + yamlModels;
         NodeConfig config = NodeConfigReader.parse(yaml, DIR, "test.yaml");
         host = new ModelHost(LlamaLibrary.load(), config);
@@ -50,7 +57,7 @@ final class TestNode implements AutoCloseable {
         }
         host.startLoading();
         node = HttpNode.start(config.server(), host, metrics,
-                sessions == null ? null : io.edgenode.server.session.SessionService.start(sessions), observer);
+                sessions == null ? null : io.edgenode.server.session.SessionService.start(sessions), memory, observer);
         assertTrue(host.awaitReady(Duration.ofSeconds(60)), "models ready");
     }
 
