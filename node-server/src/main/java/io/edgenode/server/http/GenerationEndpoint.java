@@ -44,14 +44,13 @@ final class GenerationEndpoint {
                 if (sessions == null) {
                     throw new ApiException(ApiError.invalidRequest("session_id", "this node keeps no sessions"));
                 }
-                if (req.memory() != null) {
-                    // A session's prompt continues from the exact ids of its stored history; where
-                    // retrieved passages go in it (and whether they are stored) is not decided yet.
-                    throw new ApiException(ApiError.invalidRequest("memory",
-                            "memory is not supported on session turns yet; send it on stateless requests"));
-                }
-                var turn = new SessionTurns.TurnRequest(sessionId, req.messages(), req.maxTokens(), req.stop(),
-                        req.ignoreEos(), req.user());
+                // Memories of a turn go in front of its new messages (after the stored history) and
+                // are not stored with it.
+                Recollection recalled = req.memory() == null ? null : recall(req);
+                var turn = new SessionTurns.TurnRequest(sessionId, req.messages(),
+                        recalled == null ? req.messages() : recalled.into(req.messages()), req.maxTokens(), req.stop(),
+                        req.ignoreEos(), req.user(),
+                        recalled == null ? null : new MemoryUsage(recalled.index(), recalled.ids()));
                 Planner planner = sessions.planner(turn, m -> req.sampling(m.spec().sampling()), ex::isClosed);
                 pipeline.run(call(router.only(req.model()), planner, GenerationPipeline.Api.CHAT, req.stream(),
                         req.includeUsage()), ex);

@@ -7,6 +7,7 @@ import io.edgenode.core.llama.SamplingParams;
 import io.edgenode.server.node.LoadedModel;
 import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.ApiException;
+import io.edgenode.server.openai.MemoryUsage;
 import io.edgenode.server.openai.SessionUsage;
 import io.edgenode.server.pipeline.GenerationPlan;
 import io.edgenode.server.pipeline.Planner;
@@ -42,12 +43,24 @@ public final class SessionTurns {
         this.blocking = Objects.requireNonNull(blocking, "blocking");
     }
 
-    /** What a turn asks for, as parsed from the chat request. */
-    public record TurnRequest(String sessionId, List<ChatMessage> messages, int maxTokens, List<String> stop,
-            boolean ignoreEos, String tenant) {
+    /**
+     * What a turn asks for, as parsed from the chat request. {@code promptMessages} are the new
+     * messages as the model sees them this turn ({@code messages} with retrieved memories put in
+     * front, see {@code Recollection.into}); only {@code messages} are stored in the history: a
+     * memory is context for the turn it was retrieved for, not part of the conversation.
+     */
+    public record TurnRequest(String sessionId, List<ChatMessage> messages, List<ChatMessage> promptMessages,
+            int maxTokens, List<String> stop, boolean ignoreEos, String tenant, MemoryUsage memory) {
         public TurnRequest {
             Objects.requireNonNull(sessionId, "sessionId");
             messages = List.copyOf(messages);
+            promptMessages = List.copyOf(promptMessages);
+        }
+
+        /** A turn without retrieved memories. */
+        public TurnRequest(String sessionId, List<ChatMessage> messages, int maxTokens, List<String> stop,
+                boolean ignoreEos, String tenant) {
+            this(sessionId, messages, messages, maxTokens, stop, ignoreEos, tenant, null);
         }
     }
 
@@ -85,7 +98,7 @@ public final class SessionTurns {
             SessionPrompt.Plan prompt;
             try {
                 prompt = SessionPrompt.plan(m.template(), m.model().vocab(), m.id(), session.systemPrompt(), turns,
-                        req.messages(), continuation, limit - reserve);
+                        req.promptMessages(), continuation, limit - reserve);
             } catch (ChatTemplateException e) {
                 throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
             }
@@ -99,11 +112,14 @@ public final class SessionTurns {
             headers.put("X-Session-Dropped-Turns", Integer.toString(prompt.droppedTurns()));
             List<SessionMessage> input = req.messages().stream()
                     .map(msg -> new SessionMessage(msg.role(), msg.content())).toList();
-            var recorder = new TurnRecorder(sessionId, input, prompt, m.id(), modelFile, store, kv, permit, blocking);
+            // With retrieved memories the decoded ids hold passages the stored history lacks: the next
+            // turn tokenizes the stored conversation instead of continuing from those ids.
+            var recorder = new TurnRecorder(sessionId, input, req.memory() == null ? prompt : null, m.id(), modelFile,
+                    store, kv, permit, blocking);
             handedOver = true;
             return new GenerationPlan(prompt.tokens(), req.maxTokens(), sampling, req.stop(), req.ignoreEos(), req.tenant(),
                     restore, kv != null, Map.copyOf(headers), new SessionUsage(sessionId, turnIndex,
-                    prompt.droppedTurns()), recorder, null);
+                    prompt.droppedTurns()), recorder, req.memory());
         } finally {
             if (!handedOver) {
                 permit.close();

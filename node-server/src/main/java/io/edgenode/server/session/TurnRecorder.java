@@ -22,7 +22,7 @@ final class TurnRecorder implements TurnHook {
 
     private final String sessionId;
     private final List<SessionMessage> input;
-    private final SessionPrompt.Plan plan;
+    private final SessionPrompt.Plan plan; // null: the turn's decoded ids do not continue the stored history
     private final String modelId;
     private final Path modelFile;
     private final SessionStore store;
@@ -80,7 +80,8 @@ final class TurnRecorder implements TurnHook {
         try {
             // The exact decoded ids continue the history only when they decode to the stored text:
             // a stop string cut the text short of the tokens.
-            Continuation next = r.stopString() == null ? new Continuation(modelId, r.tokens(), plan.text() + text) : null;
+            Continuation next = r.stopString() == null && plan != null
+                    ? new Continuation(modelId, r.tokens(), plan.text() + text) : null;
             var u = r.usage();
             store.appendTurn(sessionId, input, text, u.promptTokens(), u.completionTokens(), u.cachedPromptTokens(),
                     r.finishReason().apiName(), next);

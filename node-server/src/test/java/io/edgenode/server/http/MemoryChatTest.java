@@ -120,10 +120,41 @@ class MemoryChatTest {
         assertEquals(400, r.statusCode(), r.body());
         r = node.post("/v1/chat/completions", chat("{'namespace':'u1'}"));
         assertEquals(400, r.statusCode(), r.body());
-        ok(node.post("/v1/sessions", "{\"id\":\"s1\"}"));
-        r = node.post("/v1/chat/completions", q("{'model':'demo','session_id':'s1','max_tokens':2,'messages':"
-                + "[{'role':'user','content':'hi'}],'memory':{'index':'prefs'}}"));
-        assertEquals(400, r.statusCode(), r.body());
-        assertEquals("memory", JSON.readTree(r.body()).at("/error/param").asText());
+    }
+
+    static String turn(String session, String text, String memory) {
+        return q("{'model':'demo','session_id':'" + session + "','max_tokens':3,'temperature':0,'ignore_eos':true,"
+                + "'messages':[{'role':'user','content':'" + text + "'}]" + (memory == null ? "" : ",'memory':" + memory)
+                + "}");
+    }
+
+    @Test
+    void shouldRetrieveIntoASessionTurnWithoutStoringThePassages() throws Exception {
+        ok(node.post("/v1/sessions", q("{'id':'remembers','system_prompt':'be brief'}")));
+        ok(node.post("/v1/sessions", q("{'id':'forgets','system_prompt':'be brief'}")));
+        // A turn without memory, for the prompt length a passage adds.
+        JsonNode plain = ok(node.post("/v1/chat/completions", turn("forgets", "which seats do I prefer", null)));
+        JsonNode with = ok(node.post("/v1/chat/completions",
+                turn("remembers", "which seats do I prefer", "{'index':'prefs','namespace':'u1','top_k':1}")));
+        assertEquals(List.of("seat"), JSON.convertValue(with.at("/usage/memory/ids"), List.class));
+        assertEquals("remembers", with.at("/usage/session/id").asText());
+        assertTrue(with.at("/usage/prompt_tokens").asInt() > plain.at("/usage/prompt_tokens").asInt() + 10,
+                "the passage is in this turn's prompt: " + with.get("usage") + " vs " + plain.get("usage"));
+        // The passage was context for that turn only: it is not in the stored history, and the next
+        // turn's prompt is the same as the other session's, which never retrieved anything.
+        JsonNode stored = ok(node.get("/v1/sessions/remembers"));
+        assertTrue(!stored.toString().contains("aisle"), "no passage stored: " + stored);
+        JsonNode next = ok(node.post("/v1/chat/completions", turn("remembers", "thanks", null)));
+        // The same conversation sent whole, without any memory: the prompt the second turn must have.
+        var history = JSON.createObjectNode().put("model", "demo").put("max_tokens", 1);
+        var messages = history.putArray("messages");
+        messages.addObject().put("role", "system").put("content", "be brief");
+        messages.addObject().put("role", "user").put("content", "which seats do I prefer");
+        messages.addObject().put("role", "assistant").put("content", with.at("/choices/0/message/content").asText());
+        messages.addObject().put("role", "user").put("content", "thanks");
+        JsonNode whole = ok(node.post("/v1/chat/completions", history.toString()));
+        assertEquals(whole.at("/usage/prompt_tokens").asInt(), next.at("/usage/prompt_tokens").asInt(),
+                "the second turn's prompt is the stored history plus the new message, no passage");
+        assertTrue(next.at("/usage/memory").isMissingNode());
     }
 }
