@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Thread-safe facade; the ONNX runs happen on its own platform threads ({@code embed-<model>-<n>}),
- * never on the caller's: dynamic batching in front of an {@link OnnxEmbedder}. Concurrent calls are
+ * never on the caller's: dynamic batching in front of an {@link OnnxEmbedder} or a
+ * {@link LlamaEmbedder} (whose one context gets exactly one worker). Concurrent calls are
  * coalesced into one ONNX run of up to {@code maxBatch} inputs, and each caller gets back exactly its
  * own vectors, in its own order.
  *
@@ -30,7 +31,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * runs alone, in chunks.
  */
 public final class BatchingEmbedder implements Embedder {
-    private final OnnxEmbedder delegate;
+    private final BatchableEmbedder delegate;
     private final int maxBatch;
     private final long batchWaitNanos;
     private final BlockingQueue<Job> queue;
@@ -48,11 +49,15 @@ public final class BatchingEmbedder implements Embedder {
      * @param maxQueue jobs waiting before calls are refused
      * @param batchWait how long a worker waits for more jobs while its batch is not full; zero: none
      */
-    public BatchingEmbedder(OnnxEmbedder delegate, int workers, int maxQueue, Duration batchWait) {
+    public BatchingEmbedder(BatchableEmbedder delegate, int workers, int maxQueue, Duration batchWait) {
         this.delegate = Objects.requireNonNull(delegate, "delegate");
         Objects.requireNonNull(batchWait, "batchWait");
         if (workers < 1 || maxQueue < 1 || batchWait.isNegative()) {
             throw new IllegalArgumentException("workers=" + workers + " maxQueue=" + maxQueue + " batchWait=" + batchWait);
+        }
+        if (workers > 1 && delegate.threadConfined()) {
+            throw new IllegalArgumentException("embedding model " + delegate.modelId() + " runs on one thread: workers="
+                    + workers + " must be 1");
         }
         this.maxBatch = delegate.maxBatch();
         this.batchWaitNanos = batchWait.toNanos();

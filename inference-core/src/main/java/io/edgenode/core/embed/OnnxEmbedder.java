@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * <p>The {@link OrtEnvironment} is ONNX Runtime's own process-wide singleton (its design, not ours:
  * every session hangs off it); this class only creates sessions in it.
  */
-public final class OnnxEmbedder implements Embedder {
+public final class OnnxEmbedder implements BatchableEmbedder {
     private static final String INPUT_IDS = "input_ids";
     private static final String ATTENTION_MASK = "attention_mask";
     private static final String TOKEN_TYPE_IDS = "token_type_ids";
@@ -174,8 +174,15 @@ public final class OnnxEmbedder implements Embedder {
     }
 
     /** Most inputs in one ONNX run. */
+    @Override
     public int maxBatch() {
         return config.maxBatch();
+    }
+
+    /** ONNX Runtime sessions allow concurrent runs. */
+    @Override
+    public boolean threadConfined() {
+        return false;
     }
 
     /** Whether a batch's inputs share one padded run ({@link InputBatching}). */
@@ -184,6 +191,7 @@ public final class OnnxEmbedder implements Embedder {
     }
 
     /** ONNX runs so far (a batching test counts them). */
+    @Override
     public long runs() {
         return runs.get();
     }
@@ -192,6 +200,7 @@ public final class OnnxEmbedder implements Embedder {
      * The ids of {@code texts}, special tokens added, each checked against
      * {@link #maxInputTokens()}. Pure Java, no native call: callers tokenize on their own thread.
      */
+    @Override
     public List<int[]> tokenize(List<String> texts) {
         List<int[]> ids = new ArrayList<>(texts.size());
         for (int i = 0; i < texts.size(); i++) {
@@ -207,6 +216,7 @@ public final class OnnxEmbedder implements Embedder {
     }
 
     /** Checks token-id inputs: non-empty, within the length, ids in the vocabulary. */
+    @Override
     public void validate(List<int[]> tokenIds) {
         for (int i = 0; i < tokenIds.size(); i++) {
             int[] t = Objects.requireNonNull(tokenIds.get(i), "tokenIds[" + i + "]");
@@ -242,7 +252,8 @@ public final class OnnxEmbedder implements Embedder {
     }
 
     /** Inputs already tokenized and validated, run in chunks of {@code maxBatch}. */
-    EmbeddingResult embedChecked(List<int[]> ids) {
+    @Override
+    public EmbeddingResult embedChecked(List<int[]> ids) {
         List<float[]> vectors = new ArrayList<>(ids.size());
         int[] counts = new int[ids.size()];
         for (int from = 0; from < ids.size(); from += config.maxBatch()) {
@@ -262,7 +273,8 @@ public final class OnnxEmbedder implements Embedder {
      *
      * @throws EmbeddingException ONNX Runtime failed, or the node closed
      */
-    float[][] run(List<int[]> batch) {
+    @Override
+    public float[][] run(List<int[]> batch) {
         int n = batch.size();
         if (n == 0) {
             return new float[0][];

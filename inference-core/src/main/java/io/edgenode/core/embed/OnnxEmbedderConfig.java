@@ -26,6 +26,9 @@ public record OnnxEmbedderConfig(String modelId, Pooling pooling, int maxInputTo
         Objects.requireNonNull(modelId, "modelId");
         Objects.requireNonNull(pooling, "pooling");
         Objects.requireNonNull(inputBatching, "inputBatching");
+        if (!pooling.onnxSupported()) {
+            throw new IllegalArgumentException("an ONNX model pools by mean or cls, not " + pooling.wireName());
+        }
         if (maxInputTokens < 2 || maxBatch < 1 || threads < 1) {
             throw new IllegalArgumentException("invalid embedder config: max_input_tokens=" + maxInputTokens
                     + " max_batch=" + maxBatch + " threads=" + threads);

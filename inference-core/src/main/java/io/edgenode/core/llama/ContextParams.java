@@ -12,7 +12,9 @@ import java.lang.foreign.SegmentAllocator;
  * {@code kvUnified}), logical and physical batch sizes, parallel sequences, threads for
  * single-token decode and for batches, flash attention and the KV cache element type.
  * {@code threadPoll} is ggml's polling level for the context's CPU thread pool (0..100; 0: workers
- * sleep between graphs instead of spinning, see {@link CpuThreadPool}).
+ * sleep between graphs instead of spinning, see {@link CpuThreadPool}). {@code embeddings} makes
+ * the context compute embeddings instead of logits, pooled per sequence by {@code poolingType}
+ * ({@link PoolingType#UNSPECIFIED}: the model's own); generation contexts leave it off.
  */
 public record ContextParams(
         int nCtx,
@@ -24,7 +26,9 @@ public record ContextParams(
         FlashAttention flashAttention,
         GgmlTypeId kvType,
         boolean kvUnified,
-        int threadPoll) {
+        int threadPoll,
+        boolean embeddings,
+        PoolingType poolingType) {
 
     /** {@code enum llama_flash_attn_type}. */
     public enum FlashAttention {
@@ -60,6 +64,8 @@ public record ContextParams(
     private static final long TYPE_V = off("type_v");
     private static final long NO_PERF = off("no_perf");
     private static final long KV_UNIFIED = off("kv_unified");
+    private static final long EMBEDDINGS = off("embeddings");
+    private static final long POOLING_TYPE = off("pooling_type");
 
     private static long off(String field) {
         return LlamaStructs.offset(LlamaStructs.CONTEXT_PARAMS, field);
@@ -72,6 +78,7 @@ public record ContextParams(
         if (threadPoll < 0 || threadPoll > 100) {
             throw new IllegalArgumentException("thread poll level must be 0..100, got " + threadPoll);
         }
+        java.util.Objects.requireNonNull(poolingType, "poolingType");
         if (nUbatch > nBatch) {
             throw new IllegalArgumentException("n_ubatch " + nUbatch + " exceeds n_batch " + nBatch);
         }
@@ -80,24 +87,28 @@ public record ContextParams(
     /** One sequence of {@code nCtx} cells, batches of 512, all cores. */
     public static ContextParams single(int nCtx) {
         int cores = Runtime.getRuntime().availableProcessors();
-        return new ContextParams(nCtx, 512, 512, 1, cores, cores, FlashAttention.AUTO, GgmlTypeId.F16, true, 0);
+        return new ContextParams(nCtx, 512, 512, 1, cores, cores, FlashAttention.AUTO, GgmlTypeId.F16, true, 0, false,
+                PoolingType.UNSPECIFIED);
     }
 
     public ContextParams withThreads(int t) {
-        return new ContextParams(nCtx, nBatch, nUbatch, nSeqMax, t, t, flashAttention, kvType, kvUnified, threadPoll);
+        return new ContextParams(nCtx, nBatch, nUbatch, nSeqMax, t, t, flashAttention, kvType, kvUnified, threadPoll,
+                embeddings, poolingType);
     }
 
     public ContextParams withSeqMax(int n) {
-        return new ContextParams(nCtx, nBatch, nUbatch, n, threads, threadsBatch, flashAttention, kvType, kvUnified, threadPoll);
+        return new ContextParams(nCtx, nBatch, nUbatch, n, threads, threadsBatch, flashAttention, kvType, kvUnified,
+                threadPoll, embeddings, poolingType);
     }
 
     public ContextParams withThreadPoll(int poll) {
         return new ContextParams(nCtx, nBatch, nUbatch, nSeqMax, threads, threadsBatch, flashAttention, kvType,
-                kvUnified, poll);
+                kvUnified, poll, embeddings, poolingType);
     }
 
     public ContextParams withBatch(int batch, int ubatch) {
-        return new ContextParams(nCtx, batch, ubatch, nSeqMax, threads, threadsBatch, flashAttention, kvType, kvUnified, threadPoll);
+        return new ContextParams(nCtx, batch, ubatch, nSeqMax, threads, threadsBatch, flashAttention, kvType, kvUnified,
+                threadPoll, embeddings, poolingType);
     }
 
     /**
@@ -106,7 +117,16 @@ public record ContextParams(
      */
     public ContextParams withKvType(GgmlTypeId type) {
         return new ContextParams(nCtx, nBatch, nUbatch, nSeqMax, threads, threadsBatch, flashAttention, type, kvUnified,
-                threadPoll);
+                threadPoll, embeddings, poolingType);
+    }
+
+    /**
+     * Embeddings on, pooled by {@code pooling}. Pooling needs every token of a sequence in one
+     * micro-batch, so callers also size {@code nUbatch} to their largest run.
+     */
+    public ContextParams withEmbeddings(PoolingType pooling) {
+        return new ContextParams(nCtx, nBatch, nUbatch, nSeqMax, threads, threadsBatch, flashAttention, kvType, kvUnified,
+                threadPoll, true, pooling);
     }
 
     MemorySegment toNative(Arena arena) {
@@ -124,6 +144,8 @@ public record ContextParams(
         s.set(JAVA_INT, TYPE_V, kvType.id);
         s.set(JAVA_BOOLEAN, NO_PERF, true);
         s.set(JAVA_BOOLEAN, KV_UNIFIED, kvUnified);
+        s.set(JAVA_BOOLEAN, EMBEDDINGS, embeddings);
+        s.set(JAVA_INT, POOLING_TYPE, poolingType.id);
         return s;
     }
 

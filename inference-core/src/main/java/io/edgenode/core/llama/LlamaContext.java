@@ -19,6 +19,7 @@ public final class LlamaContext implements AutoCloseable {
     private final ContextParams params;
     private final int nCtx;
     private final int nBatch;
+    private final int nUbatch;
     private final int nSeqMax;
     private final int vocabSize;
     private MemorySegment handle;
@@ -37,6 +38,7 @@ public final class LlamaContext implements AutoCloseable {
             this.memory = (MemorySegment) LlamaNative.llama_get_memory.invokeExact(handle);
             this.nCtx = (int) LlamaNative.llama_n_ctx.invokeExact(handle);
             this.nBatch = (int) LlamaNative.llama_n_batch.invokeExact(handle);
+            this.nUbatch = (int) LlamaNative.llama_n_ubatch.invokeExact(handle);
             this.nSeqMax = (int) LlamaNative.llama_n_seq_max.invokeExact(handle);
         } catch (Throwable t) {
             throw LlamaNative.rethrow(t);
@@ -107,6 +109,54 @@ public final class LlamaContext implements AutoCloseable {
         return nSeqMax;
     }
 
+    /** Tokens of one micro-batch: a pooled-embeddings decode must fit in one. */
+    public int microBatchSize() {
+        return nUbatch;
+    }
+
+    /**
+     * The pooling llama.cpp settled on (the requested one, or the model's own when unspecified);
+     * {@link PoolingType#NONE} for a context without embeddings.
+     */
+    public PoolingType poolingType() {
+        if (!params.embeddings()) {
+            return PoolingType.NONE;
+        }
+        try {
+            return PoolingType.ofId((int) LlamaNative.llama_pooling_type.invokeExact(ctx()));
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+    }
+
+    /**
+     * The pooled embedding of {@code seqId} from the last decode, valid until the next decode.
+     * Length: {@link LlamaModel#embeddingOutputLength()}.
+     *
+     * @throws IllegalArgumentException no successful decode since the last failure, the context has
+     *     no pooled embeddings, or the sequence had no tokens in that decode (llama.cpp answers
+     *     NULL for those, which must never be read)
+     */
+    public MemorySegment sequenceEmbedding(int seqId) {
+        checkSeq(seqId);
+        if (!params.embeddings()) {
+            throw new IllegalStateException("context was created without embeddings");
+        }
+        if (lastDecoded == null) {
+            throw new IllegalArgumentException("no successful decode to read embeddings of");
+        }
+        try {
+            MemorySegment p = (MemorySegment) LlamaNative.llama_get_embeddings_seq.invokeExact(ctx(), seqId);
+            if (p.equals(MemorySegment.NULL)) {
+                throw new IllegalArgumentException("sequence " + seqId + " has no pooled embedding in the last decode"
+                        + " (pooling " + poolingType() + ")");
+            }
+            return p.reinterpret((long) model.embeddingOutputLength() * JAVA_FLOAT.byteSize());
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+    }
+
     /**
      * Runs one forward pass over {@code batch}. Checks what llama.cpp would otherwise abort the
      * process on (an empty batch or one larger than {@code n_batch}, sequence ids out of range).
@@ -121,6 +171,10 @@ public final class LlamaContext implements AutoCloseable {
         }
         if (n > nBatch) {
             throw new IllegalArgumentException("batch of " + n + " tokens exceeds n_batch " + nBatch);
+        }
+        if (params.embeddings() && n > nUbatch) {
+            // Pooling (and non-causal attention) needs all tokens in one micro-batch: llama.cpp asserts it.
+            throw new IllegalArgumentException("embeddings batch of " + n + " tokens exceeds n_ubatch " + nUbatch);
         }
         for (int i = 0; i < n; i++) {
             int seq = batch.seqId(i);

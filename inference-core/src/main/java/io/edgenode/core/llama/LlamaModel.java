@@ -125,6 +125,18 @@ public final class LlamaModel implements AutoCloseable {
         }
     }
 
+    /**
+     * Length of the vectors an embeddings context returns ({@code n_embd_out}): the hidden size,
+     * unless the model projects its output to another width.
+     */
+    public int embeddingOutputLength() {
+        try {
+            return (int) LlamaNative.llama_model_n_embd_out.invokeExact(handle());
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+    }
+
     public int layerCount() {
         try {
             return (int) LlamaNative.llama_model_n_layer.invokeExact(handle());

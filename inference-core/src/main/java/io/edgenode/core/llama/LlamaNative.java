@@ -45,7 +45,8 @@ final class LlamaNative {
             "llama_n_seq_max", "llama_get_memory", "llama_memory_clear", "llama_memory_seq_rm",
             "llama_memory_seq_cp", "llama_memory_seq_keep", "llama_memory_seq_pos_min",
             "llama_memory_seq_pos_max", "llama_state_seq_get_size_ext", "llama_state_seq_get_data_ext",
-            "llama_state_seq_set_data_ext", "llama_decode", "llama_get_logits_ith",
+            "llama_state_seq_set_data_ext", "llama_decode", "llama_get_logits_ith", "llama_pooling_type",
+            "llama_get_embeddings_seq", "llama_model_n_embd_out",
             "llama_vocab_n_tokens", "llama_vocab_type", "llama_vocab_bos", "llama_vocab_eos",
             "llama_vocab_eot", "llama_vocab_is_eog", "llama_vocab_is_control", "llama_vocab_get_add_bos",
             "llama_vocab_get_text", "llama_tokenize", "llama_token_to_piece", "llama_detokenize",
@@ -114,6 +115,8 @@ final class LlamaNative {
     static final MethodHandle llama_model_n_ctx_train =
             fn("llama_model_n_ctx_train", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle llama_model_n_embd = fn("llama_model_n_embd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle llama_model_n_embd_out =
+            fn("llama_model_n_embd_out", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle llama_model_n_layer = fn("llama_model_n_layer", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle llama_model_n_head = fn("llama_model_n_head", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle llama_model_n_head_kv =
@@ -161,6 +164,11 @@ final class LlamaNative {
             fn("llama_decode", FunctionDescriptor.of(JAVA_INT, ADDRESS, LlamaStructs.BATCH));
     static final MethodHandle llama_get_logits_ith =
             fn("llama_get_logits_ith", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+
+    static final MethodHandle llama_pooling_type =
+            fn("llama_pooling_type", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle llama_get_embeddings_seq =
+            fn("llama_get_embeddings_seq", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
 
     // --- vocabulary ---
     static final MethodHandle llama_vocab_n_tokens =

@@ -3,6 +3,7 @@ package io.edgenode.server.config;
 import com.fasterxml.jackson.core.JsonToken;
 import io.edgenode.core.embed.BuiltinEmbeddingModel;
 import io.edgenode.core.embed.InputBatching;
+import io.edgenode.core.embed.LlamaEmbedderConfig;
 import io.edgenode.core.embed.OnnxEmbedderConfig;
 import io.edgenode.core.embed.Pooling;
 import io.edgenode.core.llama.ContextParams.GgmlTypeId;
@@ -83,7 +84,8 @@ import java.util.regex.Pattern;
  *                              # does not fit the memory budget
  *   - id: minilm               # an embedding model (POST /v1/embeddings); ids share the namespace above
  *     kind: embedding          # default: generation (the GGUF models above)
- *     builtin: all-minilm-l6-v2-q   # or path: x.onnx + tokenizer: tokenizer.json; more keys (pooling,
+ *     builtin: all-minilm-l6-v2-q   # or path: x.onnx + tokenizer: tokenizer.json, or path: x.gguf
+ *                              # alone (llama.cpp; pooling also last or model); more keys (pooling,
  *                              # max_input_tokens, max_batch, input_batching, batch_wait, threads,
  *                              # workers, max_queue): EmbeddingModelSpec and models.yaml
  * </pre>
@@ -476,15 +478,32 @@ public final class NodeConfigReader {
         if (builtin.isPresent() && (file.isPresent() || tokenizer.isPresent())) {
             throw s.invalid(s.entry(file.isPresent() ? "path" : "tokenizer"), "cannot be given with builtin");
         }
+        boolean gguf = file.isPresent() && EmbeddingModelSpec.isGgufPath(file.get());
         if (builtin.isEmpty()) {
             s.required("path", () -> file);
-            s.required("tokenizer", () -> tokenizer);
+            if (gguf && tokenizer.isPresent()) {
+                throw s.invalid(s.entry("tokenizer"), "is not used by a .gguf model (its vocabulary is in the file)");
+            }
+            if (!gguf) {
+                s.required("tokenizer", () -> tokenizer);
+            }
+        }
+        if (gguf && s.entry("input_batching") != null) {
+            throw s.invalid(s.entry("input_batching"), "applies to ONNX models only");
         }
         Pooling pooling = s.string("pooling").map(p -> switch (p) {
             case "mean" -> Pooling.MEAN;
             case "cls" -> Pooling.CLS;
-            default -> throw s.invalid(s.entry("pooling"), "must be mean or cls");
-        }).orElse(builtin.map(BuiltinEmbeddingModel::pooling).orElse(Pooling.MEAN));
+            case "last" -> gguf ? Pooling.LAST : null;
+            case "model" -> gguf ? Pooling.MODEL : null;
+            default -> null; // refused below, with the rule for this kind of model
+        }).orElse(null);
+        if (pooling == null && s.entry("pooling") != null) {
+            throw s.invalid(s.entry("pooling"), gguf ? "must be mean, cls, last or model" : "must be mean or cls");
+        }
+        if (pooling == null) {
+            pooling = builtin.map(BuiltinEmbeddingModel::pooling).orElse(Pooling.MEAN);
+        }
         InputBatching batching = s.string("input_batching").map(b -> switch (b) {
             case "auto" -> InputBatching.AUTO;
             case "shared" -> InputBatching.SHARED;
@@ -494,12 +513,19 @@ public final class NodeConfigReader {
         Duration batchWait = s.entry("batch_wait") == null ? Duration.ZERO
                 : duration(s, s.entry("batch_wait"), "must be a duration such as 0, 2ms or 1s");
         return new EmbeddingModelSpec(id, aliases, builtin, file, tokenizer, pooling,
-                s.integer("max_input_tokens", OnnxEmbedderConfig.DEFAULT_MAX_INPUT_TOKENS, 2, 8192,
+                gguf ? s.integer("max_input_tokens", LlamaEmbedderConfig.MODEL_CONTEXT, 2, 1 << 20,
+                        "must be an integer from 2 to 1048576 (default: the model's context)")
+                        : s.integer("max_input_tokens", OnnxEmbedderConfig.DEFAULT_MAX_INPUT_TOKENS, 2, 8192,
                         "must be an integer from 2 to 8192"),
-                s.integer("max_batch", EmbeddingModelSpec.DEFAULT_MAX_BATCH, 1, EmbeddingModelSpec.MAX_BATCH_LIMIT,
-                        "must be an integer from 1 to " + EmbeddingModelSpec.MAX_BATCH_LIMIT),
+                gguf ? s.integer("max_batch", EmbeddingModelSpec.DEFAULT_MAX_BATCH, 1, LlamaEmbedderConfig.MAX_SEQUENCES,
+                        "must be an integer from 1 to " + LlamaEmbedderConfig.MAX_SEQUENCES + " for a .gguf model")
+                        : s.integer("max_batch", EmbeddingModelSpec.DEFAULT_MAX_BATCH, 1,
+                        EmbeddingModelSpec.MAX_BATCH_LIMIT, "must be an integer from 1 to "
+                        + EmbeddingModelSpec.MAX_BATCH_LIMIT),
                 s.integer("threads", EmbeddingModelSpec.DEFAULT_THREADS, 1, 256, "must be an integer from 1 to 256"),
-                s.integer("workers", EmbeddingModelSpec.DEFAULT_WORKERS, 1, 64, "must be an integer from 1 to 64"),
+                gguf ? s.integer("workers", EmbeddingModelSpec.DEFAULT_WORKERS, 1, 1,
+                        "must be 1 for a .gguf model (one llama.cpp context, one thread)")
+                        : s.integer("workers", EmbeddingModelSpec.DEFAULT_WORKERS, 1, 64, "must be an integer from 1 to 64"),
                 s.integer("max_queue", EmbeddingModelSpec.DEFAULT_MAX_QUEUE, 1, Integer.MAX_VALUE,
                         "must be a positive integer"),
                 batchWait, batching);

@@ -2,12 +2,17 @@ package io.edgenode.server.node;
 
 import io.edgenode.core.embed.BatchingEmbedder;
 import io.edgenode.core.embed.EmbeddingException;
+import io.edgenode.core.embed.BatchableEmbedder;
 import io.edgenode.core.embed.InputBatching;
+import io.edgenode.core.embed.LlamaEmbedder;
 import io.edgenode.core.embed.OnnxEmbedder;
+import io.edgenode.core.llama.LlamaLibrary;
 import io.edgenode.server.config.EmbeddingModelSpec;
 import io.edgenode.server.node.ModelUnavailableException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
+import io.edgenode.store.gguf.GgufFile;
+import io.edgenode.store.gguf.GgufModelInfo;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -23,7 +28,8 @@ import java.util.concurrent.TimeoutException;
 /**
  * Thread-safe: the node's embedding models ({@code kind: embedding}). Each loads at start on its own
  * virtual thread ({@code load-<id>}: read the files, reserve its {@link EmbeddingMemory} in the
- * node's memory budget, open the ONNX session, start its {@link BatchingEmbedder}'s workers) and
+ * node's memory budget, open the ONNX session or, for a {@code .gguf} path, the llama.cpp embeddings
+ * context of a {@link LlamaEmbedder}, start its {@link BatchingEmbedder}'s workers) and
  * stays loaded until the node closes: embedding models are small and an index depends on them, so
  * they are never evicted (the budget counts them like preloaded models). A failed load is tried
  * again by the next request.
@@ -45,6 +51,7 @@ final class EmbeddingModels implements AutoCloseable {
 
     private final Map<String, Slot> slots = new LinkedHashMap<>(); // filled once, then read-only
     private final Budget budget;
+    private final LlamaLibrary library;
     private volatile boolean closed;
 
     /** One model: its current load (null before the first), guarded by the slot's monitor. */
@@ -57,8 +64,10 @@ final class EmbeddingModels implements AutoCloseable {
         }
     }
 
-    EmbeddingModels(List<EmbeddingModelSpec> specs, Budget budget) {
+    /** @param library runs the {@code .gguf} models */
+    EmbeddingModels(List<EmbeddingModelSpec> specs, Budget budget, LlamaLibrary library) {
         this.budget = budget;
+        this.library = library;
         for (EmbeddingModelSpec s : specs) {
             slots.put(s.id(), new Slot(s));
         }
@@ -115,26 +124,44 @@ final class EmbeddingModels implements AutoCloseable {
     private void load(EmbeddingModelSpec spec, CompletableFuture<Loaded> done) {
         boolean reserved = false;
         try {
-            byte[] model = spec.builtin().isPresent() ? spec.builtin().get().readModel()
-                    : Files.readAllBytes(spec.path().get());
-            boolean shared = spec.inputBatching() == InputBatching.SHARED
-                    || spec.inputBatching() == InputBatching.AUTO && !OnnxEmbedder.quantizesDynamically(model);
-            EmbeddingMemory memory = EmbeddingMemory.of(spec, model.length, shared);
-            budget.reserve(spec.id(), memory.totalBytes());
-            reserved = true;
-            OnnxEmbedder onnx;
-            try (InputStream tokenizer = spec.builtin().isPresent() ? spec.builtin().get().openTokenizer()
-                    : Files.newInputStream(spec.tokenizer().get())) {
-                onnx = OnnxEmbedder.open(spec.onnxConfig(), model, tokenizer);
+            BatchableEmbedder embedder;
+            EmbeddingMemory memory;
+            String runs;
+            if (spec.gguf()) {
+                GgufModelInfo info;
+                try (GgufFile f = GgufFile.open(spec.path().get())) {
+                    info = GgufModelInfo.of(f);
+                }
+                memory = EmbeddingMemory.ofGguf(spec, info, Files.size(spec.path().get()));
+                budget.reserve(spec.id(), memory.totalBytes());
+                reserved = true;
+                LlamaEmbedder llama = LlamaEmbedder.open(library, spec.path().get(), spec.llamaConfig());
+                embedder = llama;
+                runs = "llama.cpp " + llama.pooling().name().toLowerCase(java.util.Locale.ROOT) + "-pooled";
+            } else {
+                byte[] model = spec.builtin().isPresent() ? spec.builtin().get().readModel()
+                        : Files.readAllBytes(spec.path().get());
+                boolean shared = spec.inputBatching() == InputBatching.SHARED
+                        || spec.inputBatching() == InputBatching.AUTO && !OnnxEmbedder.quantizesDynamically(model);
+                memory = EmbeddingMemory.of(spec, model.length, shared);
+                budget.reserve(spec.id(), memory.totalBytes());
+                reserved = true;
+                OnnxEmbedder onnx;
+                try (InputStream tokenizer = spec.builtin().isPresent() ? spec.builtin().get().openTokenizer()
+                        : Files.newInputStream(spec.tokenizer().get())) {
+                    onnx = OnnxEmbedder.open(spec.onnxConfig(), model, tokenizer);
+                }
+                embedder = onnx;
+                runs = onnx.sharedRuns() ? "shared" : "per-input";
             }
-            Loaded loaded = new Loaded(spec, new BatchingEmbedder(onnx, spec.workers(), spec.maxQueue(),
+            Loaded loaded = new Loaded(spec, new BatchingEmbedder(embedder, spec.workers(), spec.maxQueue(),
                     spec.batchWait()), System.currentTimeMillis() / 1000);
             if (closed) {
                 loaded.embedder().close();
                 throw new ModelUnavailableException(Reason.SHUT_DOWN, "the node is shutting down");
             }
             LOG.log(System.Logger.Level.INFO, "embedding model {0} loaded ({1} dimensions, {2} runs, {3} MiB"
-                    + " estimated)", spec.id(), onnx.dimensions(), onnx.sharedRuns() ? "shared" : "per-input",
+                    + " estimated)", spec.id(), embedder.dimensions(), runs,
                     ModelMemory.mib(memory.totalBytes()));
             done.complete(loaded);
         } catch (ModelUnavailableException e) {

@@ -81,7 +81,7 @@ public final class ModelHost implements AutoCloseable {
             public void release(String id) {
                 slots.releasePinned(id);
             }
-        });
+        }, library);
     }
 
     /** {@value #DEFAULT_BUDGET_SHARE} of physical memory (the rest: the JVM, the OS, other processes). */

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.edgenode.core.embed.BuiltinEmbeddingModel;
 import io.edgenode.core.embed.InputBatching;
+import io.edgenode.core.embed.LlamaEmbedderConfig;
 import io.edgenode.core.embed.Pooling;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -79,6 +80,75 @@ class EmbeddingModelConfigTest {
                     builtin: all-minilm-l6-v2-q
                 """).embeddingModels().getFirst();
         assertEquals(EmbeddingModelSpec.builtin("e", BuiltinEmbeddingModel.ALL_MINILM_L6_V2_Q), s);
+    }
+
+    @Test
+    void shouldRunAGgufPathWithoutTokenizerThroughLlamaCppWithTheModelsContextByDefault() {
+        NodeConfig config = parse("""
+                models:
+                  - id: nomic
+                    kind: embedding
+                    path: models/nomic-embed.Q8_0.GGUF
+                    pooling: last
+                    max_batch: 16
+                    threads: 4
+                  - id: own
+                    kind: embedding
+                    path: own.gguf
+                    pooling: model
+                    max_input_tokens: 8192
+                """);
+        EmbeddingModelSpec nomic = config.embeddingModel("nomic").orElseThrow();
+        assertTrue(nomic.gguf());
+        assertEquals(Optional.empty(), nomic.tokenizer());
+        assertEquals(Pooling.LAST, nomic.pooling());
+        assertEquals(LlamaEmbedderConfig.MODEL_CONTEXT, nomic.maxInputTokens());
+        assertEquals(new LlamaEmbedderConfig("nomic", Pooling.LAST, LlamaEmbedderConfig.MODEL_CONTEXT, 16, 4),
+                nomic.llamaConfig());
+        EmbeddingModelSpec own = config.embeddingModel("own").orElseThrow();
+        assertEquals(Pooling.MODEL, own.pooling());
+        assertEquals(8192, own.maxInputTokens());
+        assertEquals(Pooling.MEAN, parse("""
+                models:
+                  - id: e
+                    kind: embedding
+                    path: e.gguf
+                """).embeddingModel("e").orElseThrow().pooling());
+    }
+
+    @Test
+    void shouldRefuseWhatAGgufModelCannotTake() {
+        assertError("test.yaml:5:5: models[0].tokenizer: is not used by a .gguf model (its vocabulary is in the"
+                + " file), got \"t.json\"", """
+                models:
+                  - id: e
+                    kind: embedding
+                    path: e.gguf
+                    tokenizer: t.json
+                """);
+        assertError("test.yaml:5:5: models[0].workers: must be 1 for a .gguf model (one llama.cpp context, one"
+                + " thread), got 2", """
+                models:
+                  - id: e
+                    kind: embedding
+                    path: e.gguf
+                    workers: 2
+                """);
+        assertError("test.yaml:5:5: models[0].max_batch: must be an integer from 1 to 256 for a .gguf model, got 300",
+                """
+                models:
+                  - id: e
+                    kind: embedding
+                    path: e.gguf
+                    max_batch: 300
+                """);
+        assertError("test.yaml:5:5: models[0].pooling: must be mean or cls, got \"last\"", """
+                models:
+                  - id: e
+                    kind: embedding
+                    builtin: all-minilm-l6-v2-q
+                    pooling: last
+                """);
     }
 
     @Test
