@@ -31,6 +31,7 @@ import java.util.concurrent.TimeUnit;
  * host is 127.0.0.1).
  */
 final class AdminEndpoint {
+    private static final System.Logger LOG = System.getLogger(AdminEndpoint.class.getName());
     /** At most this many progress events a second per stream; state changes always go out. */
     private static final long PROGRESS_INTERVAL_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
     private static final OpenAiEncoder ENCODER = new OpenAiEncoder();
@@ -62,7 +63,7 @@ final class AdminEndpoint {
 
     /** Unloads the model when it is loaded and idle; 409 when it is busy or still loading. */
     void unload(String id, HttpExchange ex) {
-        blocking.execute(() -> {
+        Offload.run(blocking, ex, () -> {
             switch (host.unload(id)) {
                 case UNLOADED -> ok(ex, ENCODER.modelStatus(id, "available", "unloaded"));
                 case NOT_LOADED -> ok(ex, ENCODER.modelStatus(id, host.status(id).state().wireName(), "not loaded"));
@@ -90,10 +91,20 @@ final class AdminEndpoint {
         ch.writeAndFlush(head);
         ProgressStream stream = new ProgressStream(ex);
         // A client that leaves stops watching (the download goes on for whoever else waits on it).
-        blocking.execute(() -> {
-            var watching = host.pull(id, stream::offer);
-            ex.attach(() -> watching.cancel(false), null);
-        });
+        try {
+            blocking.execute(() -> {
+                try {
+                    var watching = host.pull(id, stream::offer);
+                    ex.attach(() -> watching.cancel(false), null);
+                } catch (RuntimeException | Error e) {
+                    // The SSE head is out: no error response can follow it; closing ends the exchange.
+                    LOG.log(System.Logger.Level.ERROR, "pull of " + id + " failed to start", e);
+                    ch.close();
+                }
+            });
+        } catch (RuntimeException e) { // executor shut down: the node is stopping
+            ch.close();
+        }
     }
 
     /** Writes a 200 JSON body and ends the exchange (any thread). */

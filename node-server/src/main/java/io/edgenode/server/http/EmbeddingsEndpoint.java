@@ -13,49 +13,33 @@ import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.ApiException;
 import io.edgenode.server.openai.EmbeddingEncoder;
 import io.edgenode.server.openai.EmbeddingRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 
 /**
  * {@code POST /v1/embeddings}: parse and validate (400s), resolve the embedding model (404 unknown,
  * 400 a generation model), tokenize, wait for the model's {@link BatchingEmbedder} (its own
  * threads run the ONNX work, batched with other requests), encode, answer. Each request runs on
- * its own virtual thread, never on the event loop and never on an LLM's decode thread. Thread-safe
- * (stateless).
+ * the node's request executor ({@link Offload}), never on the event loop and never on an LLM's
+ * decode thread. Thread-safe (stateless).
  */
 final class EmbeddingsEndpoint {
-    private static final System.Logger LOG = System.getLogger(EmbeddingsEndpoint.class.getName());
     private final ModelHost host;
+    private final Executor blocking;
     private final Duration loadWait;
 
-    EmbeddingsEndpoint(ModelHost host, Duration loadWait) {
+    EmbeddingsEndpoint(ModelHost host, Executor blocking, Duration loadWait) {
         this.host = host;
+        this.blocking = blocking;
         this.loadWait = loadWait;
     }
 
-    EmbeddingsEndpoint(ModelHost host) {
-        this(host, ModelRouter.DEFAULT_LOAD_WAIT);
+    EmbeddingsEndpoint(ModelHost host, Executor blocking) {
+        this(host, blocking, ModelRouter.DEFAULT_LOAD_WAIT);
     }
 
     void handle(byte[] body, HttpExchange ex) {
-        try {
-            Thread.ofVirtual().name("embeddings").start(() -> guarded(body, ex));
-        } catch (RuntimeException | OutOfMemoryError e) {
-            ex.fail(ApiError.unavailable("cannot start the request: " + e.getMessage()));
-        }
-    }
-
-    private void guarded(byte[] body, HttpExchange ex) {
-        try {
-            byte[] json = run(body);
-            ex.respond(HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON, json), 200);
-        } catch (ApiException e) {
-            ex.fail(e.error());
-        } catch (RuntimeException | Error e) {
-            // A bug, or the heap ran out: this request fails, the node goes on.
-            LOG.log(System.Logger.Level.ERROR, "request on /v1/embeddings failed", e);
-            ex.fail(ApiError.serverError("internal error: " + e.getClass().getSimpleName()));
-        }
+        Offload.respond(blocking, ex, () -> run(body));
     }
 
     private byte[] run(byte[] body) {

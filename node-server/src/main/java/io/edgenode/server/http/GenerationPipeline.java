@@ -33,7 +33,6 @@ import java.util.concurrent.Executor;
  * model's lease returned; the node logs it and stays up.
  */
 final class GenerationPipeline {
-    private static final System.Logger LOG = System.getLogger(GenerationPipeline.class.getName());
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
     static final String FINGERPRINT = "fp_edgenode_llamacpp_de3ff815";
@@ -63,24 +62,7 @@ final class GenerationPipeline {
 
     /** Runs {@code work} (which builds and runs a call) on a virtual thread; any failure becomes the exchange's answer. */
     void offload(HttpExchange ex, Runnable work) {
-        try {
-            blocking.execute(() -> guarded(ex, work));
-        } catch (RuntimeException e) { // executor shut down: the node is stopping
-            ex.fail(ApiError.notReady());
-        }
-    }
-
-    private static void guarded(HttpExchange ex, Runnable work) {
-        try {
-            work.run();
-        } catch (ApiException e) {
-            ex.fail(e.error());
-        } catch (RuntimeException | Error e) {
-            // A bug, or the heap ran out: this request fails, the node goes on.
-            LOG.log(System.Logger.Level.ERROR, "request on " + ex.endpoint() + " failed", e);
-            ex.fail(ApiError.serverError("internal error: " + e.getClass().getSimpleName()
-                    + (e.getMessage() == null ? "" : ": " + e.getMessage())));
-        }
+        Offload.run(blocking, ex, work);
     }
 
     /**

@@ -111,6 +111,7 @@ public final class HttpNode implements AutoCloseable {
         SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory);
         AdminEndpoint admin = new AdminEndpoint(host, blocking);
         IndexesEndpoint indexes = new IndexesEndpoint(memory, blocking);
+        EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(host, blocking);
         Cors cors = new Cors(settings.corsAllowedOrigins());
         int maxBody = settings.maxBodyBytes();
         ConnectionLimits limits = settings.connections();
@@ -130,8 +131,8 @@ public final class HttpNode implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec(4096, 16 * 1024, 16 * 1024));
                         ch.pipeline().addLast(deadlines.messages());
                         ch.pipeline().addLast(new LimitedAggregator(maxBody));
-                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin, cors,
-                                limits, observer, indexes));
+                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin,
+                                embeddings, indexes, cors, limits, observer));
                     }
                 });
         try {

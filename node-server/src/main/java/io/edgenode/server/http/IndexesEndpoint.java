@@ -8,7 +8,6 @@ import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.ApiException;
 import io.edgenode.server.openai.OpenAiJson;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import java.io.UncheckedIOException;
 import java.util.concurrent.Executor;
 
@@ -36,23 +35,17 @@ final class IndexesEndpoint {
     }
 
     void handle(HttpMethod method, String path, byte[] body, HttpExchange ex) {
-        blocking.execute(() -> {
+        Offload.respond(blocking, ex, () -> {
             try {
                 if (memory == null) {
                     throw new ApiException(ApiError.notFound(method.name(), path));
                 }
-                byte[] out = route(method, path, body);
-                ex.respond(HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON, out), 200);
-            } catch (ApiException e) {
-                ex.fail(e.error());
+                return route(method, path, body);
             } catch (MemoryException e) {
-                ex.fail(toApiError(e));
+                throw new ApiException(toApiError(e));
             } catch (UncheckedIOException e) {
                 LOG.log(System.Logger.Level.WARNING, "index I/O failed on " + path, e);
-                ex.fail(ApiError.serverError("index storage failed: " + e.getCause().getMessage()));
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "index request failed on " + path, e);
-                ex.fail(ApiError.serverError("internal error"));
+                throw new ApiException(ApiError.serverError("index storage failed: " + e.getCause().getMessage()));
             }
         });
     }

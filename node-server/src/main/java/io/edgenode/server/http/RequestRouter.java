@@ -56,8 +56,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private HttpExchange current;
 
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
-            AdminEndpoint admin, Cors cors, ConnectionLimits limits, Consumer<HttpExchange> observer,
-            IndexesEndpoint indexes) {
+            AdminEndpoint admin, EmbeddingsEndpoint embeddings, IndexesEndpoint indexes, Cors cors,
+            ConnectionLimits limits, Consumer<HttpExchange> observer) {
         this.observer = observer;
         this.indexes = indexes;
         this.host = host;
@@ -65,7 +65,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
         this.generation = generation;
         this.sessions = sessions;
         this.admin = admin;
-        this.embeddings = new EmbeddingsEndpoint(host);
+        this.embeddings = embeddings;
         this.cors = cors;
         this.pipelined = new PipelinedRequests(limits.maxPipelinedRequests(), limits.maxPipelinedBytes());
     }
@@ -202,17 +202,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
         Channel ch = ctx.channel();
         byte[] body = ByteBufUtil.getBytes(req.content());
         var ex = begin(req, keepAlive, corsHeaders, "sessions", start);
-        sessions.handle(req.method(), path, req.uri(), body, new SessionsEndpoint.Reply() {
-            @Override
-            public void json(byte[] bytes) {
-                ex.respond(HttpResponses.full(HttpResponseStatus.OK, HttpResponses.JSON, bytes), 200);
-            }
-
-            @Override
-            public void fail(ApiError error) {
-                ex.fail(error);
-            }
-        });
+        sessions.handle(req.method(), path, req.uri(), body, ex);
     }
 
     private static ModelInfo info(ModelStatus status) {

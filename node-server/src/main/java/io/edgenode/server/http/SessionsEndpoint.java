@@ -25,13 +25,6 @@ import java.util.concurrent.Executor;
  * thread. Thread-safe (stateless).
  */
 final class SessionsEndpoint {
-    /** The answer to one request: a JSON body with status 200, or an error. */
-    interface Reply {
-        void json(byte[] body);
-
-        void fail(ApiError error);
-    }
-
     private final ModelHost host;
     private final SessionService sessions; // null: the node keeps no sessions
     private final Executor blocking;
@@ -45,19 +38,15 @@ final class SessionsEndpoint {
     }
 
     /** {@code path} is {@code /v1/sessions} or below it; {@code uri} carries the query. */
-    void handle(HttpMethod method, String path, String uri, byte[] body, Reply reply) {
-        blocking.execute(() -> {
+    void handle(HttpMethod method, String path, String uri, byte[] body, HttpExchange ex) {
+        Offload.respond(blocking, ex, () -> {
             try {
                 if (sessions == null) {
                     throw new ApiException(ApiError.notFound(method.name(), path));
                 }
-                reply.json(route(method, path, uri, body));
-            } catch (ApiException e) {
-                reply.fail(e.error());
+                return route(method, path, uri, body);
             } catch (IllegalArgumentException e) {
-                reply.fail(ApiError.invalidRequest(null, e.getMessage()));
-            } catch (RuntimeException e) {
-                reply.fail(ApiError.serverError("internal error: " + e.getMessage()));
+                throw new ApiException(ApiError.invalidRequest(null, e.getMessage()));
             }
         });
     }

@@ -59,8 +59,9 @@ class RequestRouterTest {
 
     EmbeddedChannel channel(ConnectionLimits limits) {
         var sessions = new SessionsEndpoint(null, null, blocking, null);
-        var router = new RequestRouter(null, new ServerMetrics(), null, sessions, null, new Cors(List.of()), limits,
-                ex -> { }, new IndexesEndpoint(null, blocking));
+        var router = new RequestRouter(null, new ServerMetrics(), null, sessions, null,
+                new EmbeddingsEndpoint(null, blocking), new IndexesEndpoint(null, blocking), new Cors(List.of()), limits,
+                ex -> { });
         return new EmbeddedChannel(router);
     }
 
