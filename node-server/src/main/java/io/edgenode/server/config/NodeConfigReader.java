@@ -257,14 +257,12 @@ public final class NodeConfigReader {
     }
 
     private RoutingSettings routing(Section server) {
-        Entry e = server.entry("routing");
-        if (e == null) {
+        Optional<Section> sub = server.subsection("routing", ROUTING_KEYS,
+                "{auto_large_model: big, auto_large_threshold_tokens: 2048}");
+        if (sub.isEmpty()) {
             return RoutingSettings.DEFAULTS;
         }
-        if (!(e.value() instanceof Mapping m)) {
-            throw server.invalid(e, "must be a mapping such as {auto_large_model: big, auto_large_threshold_tokens: 2048}");
-        }
-        Section s = new Section(m, server.field("routing"), ROUTING_KEYS, Map.of());
+        Section s = sub.get();
         Optional<String> large = s.string("auto_large_model");
         large.ifPresent(id -> references.add(new Reference(id, s.field("auto_large_model"),
                 s.entry("auto_large_model").keyMark())));
@@ -274,14 +272,12 @@ public final class NodeConfigReader {
     }
 
     private ConnectionLimits connections(Section server) {
-        Entry e = server.entry("connections");
-        if (e == null) {
+        Optional<Section> sub = server.subsection("connections", CONNECTION_KEYS,
+                "{header_timeout: 20s, idle_timeout: 75s}");
+        if (sub.isEmpty()) {
             return ConnectionLimits.DEFAULTS;
         }
-        if (!(e.value() instanceof Mapping m)) {
-            throw server.invalid(e, "must be a mapping such as {header_timeout: 20s, idle_timeout: 75s}");
-        }
-        Section s = new Section(m, server.field("connections"), CONNECTION_KEYS, Map.of());
+        Section s = sub.get();
         ConnectionLimits d = ConnectionLimits.DEFAULTS;
         String rule = "must be a positive duration such as 500ms, 20s or 5m";
         long pipelinedBytes = s.entry("max_pipelined_bytes") == null ? d.maxPipelinedBytes()
@@ -549,14 +545,11 @@ public final class NodeConfigReader {
     }
 
     private SamplingDefaults sampling(Section model) {
-        Entry e = model.entry("sampling");
-        if (e == null) {
+        Optional<Section> sub = model.subsection("sampling", SAMPLING_KEYS, "{temperature: 0.7, top_p: 0.9}");
+        if (sub.isEmpty()) {
             return SamplingDefaults.NONE;
         }
-        if (!(e.value() instanceof Mapping m)) {
-            throw model.invalid(e, "must be a mapping such as {temperature: 0.7, top_p: 0.9}");
-        }
-        Section s = new Section(m, model.field("sampling"), SAMPLING_KEYS, Map.of());
+        Section s = sub.get();
         return new SamplingDefaults(
                 s.decimal("temperature", 0, 2, "must be a number from 0 to 2"),
                 s.decimal("top_p", 0, 1, "must be a number from 0 to 1"),
@@ -569,14 +562,11 @@ public final class NodeConfigReader {
     }
 
     private Optional<SyntheticSpec> synthetic(Section model) {
-        Entry e = model.entry("synthetic");
-        if (e == null) {
+        Optional<Section> sub = model.subsection("synthetic", SYNTHETIC_KEYS, "{preset: tiny, quant: q8_0}");
+        if (sub.isEmpty()) {
             return Optional.empty();
         }
-        if (!(e.value() instanceof Mapping m)) {
-            throw model.invalid(e, "must be a mapping such as {preset: tiny, quant: q8_0}");
-        }
-        Section s = new Section(m, model.field("synthetic"), SYNTHETIC_KEYS, Map.of());
+        Section s = sub.get();
         String presetName = s.required("preset", () -> s.string("preset"));
         ModelPreset preset = ModelPreset.byName(presetName).orElseThrow(() -> s.invalid(s.entry("preset"),
                 "must be one of " + String.join(", ", List.of(ModelPreset.values()).stream().map(ModelPreset::id)
@@ -688,6 +678,18 @@ public final class NodeConfigReader {
         Entry entry(String key) {
             Entry e = map.entries().get(key);
             return e == null || e.value() instanceof Scalar s && s.isNull() ? null : e;
+        }
+
+        /** The mapping under {@code key} with its own known keys, or empty when absent; {@code example} shows its shape. */
+        Optional<Section> subsection(String key, List<String> known, String example) {
+            Entry e = entry(key);
+            if (e == null) {
+                return Optional.empty();
+            }
+            if (!(e.value() instanceof Mapping m)) {
+                throw invalid(e, "must be a mapping such as " + example);
+            }
+            return Optional.of(new Section(m, field(key), known, Map.of()));
         }
 
         ConfigException invalid(Entry e, String rule) {
