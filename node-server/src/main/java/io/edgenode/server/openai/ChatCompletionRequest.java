@@ -2,6 +2,7 @@ package io.edgenode.server.openai;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.edgenode.core.chat.ChatMessage;
+import io.edgenode.core.chat.ToolCall;
 import io.edgenode.core.llama.SamplingParams;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,10 +18,12 @@ import java.util.StringJoiner;
  * <ul>
  *   <li>Fields we do not know are ignored, as llama-server does; fields we know but do not
  *       implement are refused with 400 when they would change the answer ({@code n} other than 1,
- *       {@code tools}/{@code functions}, {@code tool} and {@code function} messages,
- *       {@code tool_calls}, {@code logprobs: true}, {@code top_logprobs}, a {@code response_format}
- *       other than {@code text}, a non-empty {@code logit_bias}, content parts other than text), so
- *       that no client gets a silently different answer.</li>
+ *       the deprecated {@code functions}/{@code function_call} and {@code function} messages,
+ *       {@code logprobs: true}, {@code top_logprobs}, a non-empty {@code logit_bias}, content parts
+ *       other than text, a {@code response_format} other than text together with callable tools),
+ *       so that no client gets a silently different answer.</li>
+ *   <li>{@code tools}, {@code tool_choice} and {@code parallel_tool_calls} are read by
+ *       {@link ToolUse}, {@code response_format} by {@link OutputFormat}.</li>
  *   <li>Message content given as parts is the parts' texts joined with {@code "\n"}, as
  *       llama.cpp's and vLLM's chat templating do for text-only models.</li>
  *   <li>{@code developer} messages are {@code system} messages (OpenAI's newer name for them).</li>
@@ -34,6 +37,8 @@ import java.util.StringJoiner;
  * @param sessionId    our extension {@code session_id}, or null
  * @param samplingGiven the sampling fields the request sets (the rest may come from the model's defaults)
  * @param memory       our extension {@code memory} (retrieval from a vector index), or null
+ * @param tools        the tools offered, or null when none are
+ * @param responseFormat {@code response_format} ({@link OutputFormat#TEXT} when absent)
  */
 public record ChatCompletionRequest(
         String model,
@@ -47,10 +52,12 @@ public record ChatCompletionRequest(
         boolean ignoreEos,
         String sessionId,
         Set<String> samplingGiven,
-        ChatMemory memory) {
+        ChatMemory memory,
+        ToolUse tools,
+        OutputFormat responseFormat) {
 
     /** The roles we take, in OpenAI's order of its error message. */
-    private static final List<String> ROLES = List.of("system", "assistant", "user", "developer");
+    private static final List<String> ROLES = List.of("system", "assistant", "user", "tool", "developer");
 
     public ChatCompletionRequest {
         samplingGiven = Set.copyOf(samplingGiven);
@@ -67,6 +74,7 @@ public record ChatCompletionRequest(
         if (includeUsage && !stream) {
             throw new IllegalArgumentException("include_usage without stream");
         }
+        responseFormat = responseFormat == null ? OutputFormat.TEXT : responseFormat;
     }
 
     /**
@@ -97,9 +105,15 @@ public record ChatCompletionRequest(
         boolean ignoreEos = r.bool("ignore_eos", false);                               // llama.cpp extension
         String sessionId = r.string("session_id");                                     // our extension
         ChatMemory memory = ChatMemory.parse(r);                                       // our extension
+        ToolUse tools = ToolUse.parse(r);                                              // tools, tool_choice, ...
+        OutputFormat format = OutputFormat.parse(r);                                   // response_format
+        if (tools != null && tools.callsAllowed() && !(format instanceof OutputFormat.Text)) {
+            throw ParamReader.unsupportedParameter("response_format", "A 'response_format' other than 'text'"
+                    + " together with callable 'tools' is not supported: use one or the other, or tool_choice 'none'.");
+        }
         refuseUnimplemented(r);
         return new ChatCompletionRequest(model, messages, stream, includeUsage, maxTokens, sampling, stop, user,
-                ignoreEos, sessionId, GenerationFields.samplingGiven(r), memory);
+                ignoreEos, sessionId, GenerationFields.samplingGiven(r), memory, tools, format);
     }
 
     /** {@code messages}: a non-empty array of message objects. */
@@ -118,30 +132,63 @@ public record ChatCompletionRequest(
         return out;
     }
 
-    /** One message: {@code role}, {@code content}; {@code name} is accepted and ignored. */
+    /**
+     * One message: {@code role}, {@code content}; an assistant message may carry {@code tool_calls}
+     * (its content may then be null), a {@code tool} message names the call it answers in
+     * {@code tool_call_id}; {@code name} is accepted and ignored.
+     */
     private static ChatMessage message(ParamReader m) {
         String role = m.requiredString("role");
         String mapped = switch (role) {
             case "system", "developer" -> "system";
-            case "user", "assistant" -> role;
-            case "tool", "function" -> throw ParamReader.unsupportedValue(m.param("role"), "'" + role + "'",
-                    "Tool and function messages are not supported yet.");
+            case "user", "assistant", "tool" -> role;
+            case "function" -> throw ParamReader.unsupportedValue(m.param("role"), "'function'",
+                    "The deprecated 'function' role is not supported: send 'tool' messages with a 'tool_call_id'.");
             default -> throw ParamReader.invalidValue(m.param("role"), role, ROLES);
         };
-        JsonNode toolCalls = m.get("tool_calls");
-        if (toolCalls != null && !(toolCalls.isArray() && toolCalls.isEmpty())) {
-            throw ParamReader.unsupportedParameter(m.param("tool_calls"), "Tool calls are not supported yet.");
-        }
         if (m.get("function_call") != null) {
-            throw ParamReader.unsupportedParameter(m.param("function_call"), "Function calls are not supported yet.");
+            throw ParamReader.unsupportedParameter(m.param("function_call"),
+                    "The deprecated 'function_call' is not supported: use 'tool_calls'.");
         }
-        return new ChatMessage(mapped, content(m));
+        JsonNode calls = m.get("tool_calls");
+        if (calls != null && !mapped.equals("assistant")) {
+            throw ParamReader.unsupportedParameter(m.param("tool_calls"), "Only assistant messages carry 'tool_calls'.");
+        }
+        if (mapped.equals("tool")) {
+            String id = m.requiredString("tool_call_id");
+            return ChatMessage.toolResult(id, content(m));
+        }
+        List<ToolCall> toolCalls = calls == null ? List.of() : toolCalls(calls, m.param("tool_calls"));
+        if (!toolCalls.isEmpty() && m.get("content") == null) {
+            return ChatMessage.assistantCalls(null, toolCalls);
+        }
+        return new ChatMessage(mapped, content(m), toolCalls, null);
+    }
+
+    /** {@code tool_calls}: {@code [{"id","type":"function","function":{"name","arguments"}}]}. */
+    private static List<ToolCall> toolCalls(JsonNode n, String param) {
+        if (!n.isArray()) {
+            throw ParamReader.invalidType(param, "an array", n);
+        }
+        List<ToolCall> out = new ArrayList<>(n.size());
+        for (int i = 0; i < n.size(); i++) {
+            ParamReader c = ParamReader.object(n.get(i), param + "[" + i + "]");
+            String id = c.requiredString("id");
+            String type = c.requiredString("type");
+            if (!type.equals("function")) {
+                throw ParamReader.unsupportedValue(c.param("type"), "'" + ParamReader.echo(type) + "'",
+                        "Only 'function' tool calls are supported.");
+            }
+            ParamReader f = ParamReader.object(c.required("function"), c.param("function"));
+            out.add(new ToolCall(id, f.requiredString("name"), f.requiredString("arguments")));
+        }
+        return out;
     }
 
     /**
      * {@code content}: a string, or a non-empty array of {@code {"type":"text","text":...}} parts.
-     * Null is refused for every role: OpenAI allows it only on an assistant message that carries
-     * {@code tool_calls}, which we do not take.
+     * Null is refused except on an assistant message that carries {@code tool_calls} (see
+     * {@link #message}).
      */
     private static String content(ParamReader m) {
         String param = m.param("content");
@@ -174,16 +221,14 @@ public record ChatCompletionRequest(
     /** The same request with {@code messages} in place of its own (a prompt with retrieved memory). */
     public ChatCompletionRequest withMessages(List<ChatMessage> replaced) {
         return new ChatCompletionRequest(model, replaced, stream, includeUsage, maxTokens, sampling, stop, user,
-                ignoreEos, sessionId, samplingGiven, memory);
+                ignoreEos, sessionId, samplingGiven, memory, tools, responseFormat);
     }
 
     /** Known OpenAI fields that would change the answer and that we do not implement. */
     private static void refuseUnimplemented(ParamReader r) {
-        for (String name : List.of("tools", "functions")) {
-            JsonNode n = r.get(name);
-            if (n != null && !(n.isArray() && n.isEmpty())) {
-                throw ParamReader.unsupportedParameter(name, "Tool calling is not supported yet.");
-            }
+        if (r.get("functions") != null || r.get("function_call") != null) {
+            throw ParamReader.unsupportedParameter(r.get("functions") != null ? "functions" : "function_call",
+                    "The deprecated 'functions' and 'function_call' are not supported: use 'tools' and 'tool_choice'.");
         }
         if (r.bool("logprobs", false)) {
             throw ParamReader.unsupportedValue("logprobs", "true", "Log probabilities are not supported yet.");
@@ -193,14 +238,6 @@ public record ChatCompletionRequest(
             if (k != 0) {
                 throw ParamReader.unsupportedValue("top_logprobs", Long.toString(k),
                         "Log probabilities are not supported yet.");
-            }
-        }
-        JsonNode format = r.get("response_format");
-        if (format != null) {
-            String type = ParamReader.object(format, "response_format").requiredString("type");
-            if (!type.equals("text")) {
-                throw ParamReader.unsupportedValue("response_format.type", "'" + ParamReader.echo(type) + "'",
-                        "Only 'text' is supported: structured output is not supported yet.");
             }
         }
         GenerationFields.noLogitBias(r);

@@ -3,6 +3,7 @@ package io.edgenode.server.openai;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
+import io.edgenode.core.chat.ToolCall;
 import io.edgenode.core.engine.FinishReason;
 import io.edgenode.core.engine.Usage;
 import java.io.IOException;
@@ -22,7 +23,8 @@ import java.util.Objects;
  * as an absent field. {@code usage} is {@code prompt_tokens}, {@code completion_tokens},
  * {@code total_tokens} and {@code prompt_tokens_details.cached_tokens} (the prefix-cache hits).
  *
- * <p>Finish reasons: clients only ever see OpenAI's {@code stop} and {@code length}. The server
+ * <p>Finish reasons: clients only ever see OpenAI's {@code stop}, {@code length} and (a chat
+ * message that made tool calls) {@code tool_calls}. The server
  * answers {@link FinishReason#ERROR} with an error (a 500 body, or {@link #sseError} once
  * streaming) rather than a finish chunk; if one reaches this class anyway it is written as
  * {@code stop}. {@link FinishReason#CANCELLED} is {@code stop} too: the generation was ended on
@@ -88,10 +90,24 @@ public final class OpenAiEncoder {
     /** As above, with {@code usage.memory} ({@code memory} null: none). */
     public byte[] chatCompletion(String id, long created, String model, String fingerprint, String content,
             FinishReason finish, Usage usage, SessionUsage session, MemoryUsage memory) {
-        Objects.requireNonNull(content, "content");
+        return chatCompletion(id, created, model, fingerprint, Objects.requireNonNull(content, "content"), List.of(),
+                finish, usage, session, memory);
+    }
+
+    /**
+     * A non-streamed {@code chat.completion} whose message may carry {@code tool_calls}: then
+     * {@code content} may be null (written as {@code null}, as OpenAI does) and the finish reason is
+     * {@code tool_calls} (unless the token limit cut the message: {@code length}).
+     */
+    public byte[] chatCompletion(String id, long created, String model, String fingerprint, String content,
+            List<ToolCall> calls, FinishReason finish, Usage usage, SessionUsage session, MemoryUsage memory) {
+        Objects.requireNonNull(calls, "calls");
         Objects.requireNonNull(usage, "usage");
-        String reason = finishReason(finish);
-        ByteArrayBuilder out = new ByteArrayBuilder(256 + content.length());
+        if (content == null && calls.isEmpty()) {
+            throw new IllegalArgumentException("a message without content needs tool calls");
+        }
+        String reason = chatFinishReason(finish, !calls.isEmpty());
+        ByteArrayBuilder out = new ByteArrayBuilder(256 + (content == null ? 0 : content.length()));
         try (JsonGenerator g = factory.createGenerator(out)) {
             head(g, id, CHAT, created, model, fingerprint);
             g.writeArrayFieldStart("choices");
@@ -100,6 +116,20 @@ public final class OpenAiEncoder {
             g.writeObjectFieldStart("message");
             g.writeStringField("role", "assistant");
             g.writeStringField("content", content);
+            if (!calls.isEmpty()) {
+                g.writeArrayFieldStart("tool_calls");
+                for (ToolCall c : calls) {
+                    g.writeStartObject();
+                    g.writeStringField("id", c.id());
+                    g.writeStringField("type", "function");
+                    g.writeObjectFieldStart("function");
+                    g.writeStringField("name", c.name());
+                    g.writeStringField("arguments", c.arguments());
+                    g.writeEndObject();
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
             g.writeEndObject();
             g.writeNullField("logprobs");
             g.writeStringField("finish_reason", reason);
@@ -126,6 +156,71 @@ public final class OpenAiEncoder {
     /** The last choice chunk: {@code "delta":{}} and the finish reason. */
     public byte[] chatChunkFinish(String id, long created, String model, String fingerprint, FinishReason finish) {
         return chatChunk(id, created, model, fingerprint, null, null, finishReason(finish));
+    }
+
+    /** The last choice chunk of a stream that made tool calls ({@code calls}): {@code tool_calls} unless cut. */
+    public byte[] chatChunkFinish(String id, long created, String model, String fingerprint, FinishReason finish,
+            boolean calls) {
+        return chatChunk(id, created, model, fingerprint, null, null, chatFinishReason(finish, calls));
+    }
+
+    /**
+     * The first chunk of tool call {@code index}: {@code "delta":{"tool_calls":[{"index","id",
+     * "type":"function","function":{"name","arguments":""}}]}}, as OpenAI streams it.
+     */
+    public byte[] chatChunkToolCallStart(String id, long created, String model, String fingerprint, int index,
+            String callId, String name) {
+        return toolCallChunk(id, created, model, fingerprint, index, Objects.requireNonNull(callId, "callId"),
+                Objects.requireNonNull(name, "name"), "");
+    }
+
+    /** A later chunk of tool call {@code index}: {@code index} and an arguments fragment only. */
+    public byte[] chatChunkToolCallArguments(String id, long created, String model, String fingerprint, int index,
+            String fragment) {
+        return toolCallChunk(id, created, model, fingerprint, index, null, null,
+                Objects.requireNonNull(fragment, "fragment"));
+    }
+
+    private byte[] toolCallChunk(String id, long created, String model, String fingerprint, int index, String callId,
+            String name, String arguments) {
+        ByteArrayBuilder out = new ByteArrayBuilder(256 + arguments.length());
+        try (JsonGenerator g = factory.createGenerator(out)) {
+            head(g, id, CHAT_CHUNK, created, model, fingerprint);
+            g.writeArrayFieldStart("choices");
+            g.writeStartObject();
+            g.writeNumberField("index", 0);
+            g.writeObjectFieldStart("delta");
+            g.writeArrayFieldStart("tool_calls");
+            g.writeStartObject();
+            g.writeNumberField("index", index);
+            if (callId != null) {
+                g.writeStringField("id", callId);
+                g.writeStringField("type", "function");
+            }
+            g.writeObjectFieldStart("function");
+            if (name != null) {
+                g.writeStringField("name", name);
+            }
+            g.writeStringField("arguments", arguments);
+            g.writeEndObject();
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+            g.writeNullField("logprobs");
+            g.writeNullField("finish_reason");
+            g.writeEndObject();
+            g.writeEndArray();
+            g.writeEndObject();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    /** A chat message's finish reason: {@code tool_calls} when it made calls and no limit cut it. */
+    static String chatFinishReason(FinishReason finish, boolean calls) {
+        String reason = finishReason(finish);
+        return calls && !reason.equals("length") ? "tool_calls" : reason;
     }
 
     /** The usage chunk ({@code include_usage}), after the finish chunk: {@code "choices":[]} and {@code usage}. */

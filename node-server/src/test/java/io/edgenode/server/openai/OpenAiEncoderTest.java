@@ -191,4 +191,39 @@ class OpenAiEncoderTest {
         assertTrue(err.get("param").isNull());
         assertTrue(err.get("code").isNull());
     }
+
+    @Test
+    void shouldWriteToolCallsInTheMessageWithNullContentAndTheirFinishReason() throws Exception {
+        var calls = List.of(new io.edgenode.core.chat.ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}"),
+                new io.edgenode.core.chat.ToolCall("call_2", "get_time", "{}"));
+        JsonNode o = read(ENC.chatCompletion(ID, CREATED, "qwen", null, null, calls, FinishReason.STOP, USAGE, null,
+                null));
+        JsonNode m = o.get("choices").get(0).get("message");
+        assertEquals(List.of("role", "content", "tool_calls"), fieldNames(m));
+        assertTrue(m.get("content").isNull());
+        assertEquals("{\"id\":\"call_1\",\"type\":\"function\",\"function\":{\"name\":\"get_weather\","
+                + "\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\"}}", m.get("tool_calls").get(0).toString());
+        assertEquals("call_2", m.get("tool_calls").get(1).get("id").textValue());
+        assertEquals("tool_calls", o.get("choices").get(0).get("finish_reason").textValue());
+        // a cut message keeps length; a message without calls keeps stop
+        assertEquals("length", read(ENC.chatCompletion(ID, CREATED, "qwen", null, "x", calls, FinishReason.LENGTH,
+                USAGE, null, null)).get("choices").get(0).get("finish_reason").textValue());
+        assertEquals("stop", read(ENC.chatCompletion(ID, CREATED, "qwen", null, "x", List.of(), FinishReason.STOP,
+                USAGE, null, null)).get("choices").get(0).get("finish_reason").textValue());
+    }
+
+    @Test
+    void shouldStreamToolCallsAsOpenAiDoes() throws Exception {
+        JsonNode first = read(ENC.chatChunkToolCallStart(ID, CREATED, "qwen", null, 1, "call_9", "get_time"));
+        assertHead(first, ID, "chat.completion.chunk", null);
+        JsonNode choice = first.get("choices").get(0);
+        assertEquals("{\"tool_calls\":[{\"index\":1,\"id\":\"call_9\",\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_time\",\"arguments\":\"\"}}]}", choice.get("delta").toString());
+        assertTrue(choice.get("finish_reason").isNull());
+        JsonNode later = read(ENC.chatChunkToolCallArguments(ID, CREATED, "qwen", null, 1, "{\"tz\":"));
+        assertEquals("{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\"{\\\"tz\\\":\"}}]}",
+                later.get("choices").get(0).get("delta").toString());
+        assertEquals("tool_calls", read(ENC.chatChunkFinish(ID, CREATED, "qwen", null, FinishReason.STOP, true))
+                .get("choices").get(0).get("finish_reason").textValue());
+    }
 }
