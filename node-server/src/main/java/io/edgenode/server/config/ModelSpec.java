@@ -53,7 +53,8 @@ public record ModelSpec(
         SamplingDefaults sampling,
         Optional<Duration> keepAlive,
         boolean preload,
-        List<String> fallbacks) {
+        List<String> fallbacks,
+        Optional<Path> chatTemplateFile) {
 
     /** The most sequences one context decodes together. */
     public static final int MAX_PARALLEL = 64;
@@ -77,6 +78,7 @@ public record ModelSpec(
         Objects.requireNonNull(keepAlive, "keepAlive");
         aliases = List.copyOf(aliases);
         fallbacks = List.copyOf(fallbacks);
+        Objects.requireNonNull(chatTemplateFile, "chatTemplateFile");
         if (id.isBlank() || parallel < 1 || parallel > MAX_PARALLEL || contextSize < parallel || threads < 1 || gpuLayers < -1
                 || maxBatchTokens < parallel || maxQueue < 1 || keepAlive.filter(Duration::isNegative).isPresent()
                 || fallbacks.contains(id)) {
@@ -97,6 +99,15 @@ public record ModelSpec(
                 preload ? Optional.empty() : Optional.of(DEFAULT_KEEP_ALIVE), preload, List.of());
     }
 
+    /** A spec that uses the chat template in its GGUF file. */
+    public ModelSpec(String id, Path path, Optional<SyntheticSpec> synthetic, Optional<String> source,
+            Optional<String> sha256, List<String> aliases, int parallel, int contextSize, int threads, int gpuLayers,
+            int maxBatchTokens, int maxQueue, GgmlTypeId kvType, SamplingDefaults sampling,
+            Optional<Duration> keepAlive, boolean preload, List<String> fallbacks) {
+        this(id, path, synthetic, source, sha256, aliases, parallel, contextSize, threads, gpuLayers, maxBatchTokens,
+                maxQueue, kvType, sampling, keepAlive, preload, fallbacks, Optional.empty());
+    }
+
     /** Whether {@code name} is this model's id or one of its aliases. */
     public boolean answersTo(String name) {
         return id.equals(name) || aliases.contains(name);
@@ -110,12 +121,12 @@ public record ModelSpec(
     /** This spec with another file path. */
     public ModelSpec withPath(Path p) {
         return new ModelSpec(id, p, synthetic, source, sha256, aliases, parallel, contextSize, threads, gpuLayers,
-                maxBatchTokens, maxQueue, kvType, sampling, keepAlive, preload, fallbacks);
+                maxBatchTokens, maxQueue, kvType, sampling, keepAlive, preload, fallbacks, chatTemplateFile);
     }
 
     /** This spec, preloaded or not (the reader preloads the first model when the file marks none). */
     public ModelSpec withPreload(boolean p) {
         return new ModelSpec(id, path, synthetic, source, sha256, aliases, parallel, contextSize, threads, gpuLayers,
-                maxBatchTokens, maxQueue, kvType, sampling, keepAlive, p, fallbacks);
+                maxBatchTokens, maxQueue, kvType, sampling, keepAlive, p, fallbacks, chatTemplateFile);
     }
 }

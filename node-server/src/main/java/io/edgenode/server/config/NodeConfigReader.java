@@ -82,6 +82,9 @@ import java.util.regex.Pattern;
  *                              # when no model says either, the first model is preloaded
  *     fallbacks: [other]       # model ids tried in order when this one is overloaded, failed or
  *                              # does not fit the memory budget
+ *     chat_template_file: t.jinja  # a Jinja chat template used instead of the GGUF's own (relative
+ *                              # to this file's folder; read when the model loads), as llama-server's
+ *                              # --chat-template-file
  *   - id: minilm               # an embedding model (POST /v1/embeddings); ids share the namespace above
  *     kind: embedding          # default: generation (the GGUF models above)
  *     builtin: all-minilm-l6-v2-q   # or path: x.onnx + tokenizer: tokenizer.json, or path: x.gguf
@@ -112,7 +115,7 @@ public final class NodeConfigReader {
     private static final List<String> ROUTING_KEYS = List.of("auto_large_model", "auto_large_threshold_tokens");
     private static final List<String> MODEL_KEYS = List.of("id", "path", "source", "sha256", "synthetic", "aliases",
             "parallel", "context", "threads", "gpu_layers", "max_batch_tokens", "max_queue", "kv_type", "sampling",
-            "keep_alive", "preload", "default", "fallbacks", "kind");
+            "keep_alive", "preload", "default", "fallbacks", "kind", "chat_template_file");
     private static final List<String> EMBEDDING_KEYS = List.of("id", "kind", "builtin", "path", "tokenizer",
             "aliases", "pooling", "max_input_tokens", "max_batch", "input_batching", "batch_wait", "threads",
             "workers", "max_queue");
@@ -426,9 +429,16 @@ public final class NodeConfigReader {
             }
             references.add(new Reference(fallbacks.get(i), f, at));
         }
+        Optional<Path> templateFile = s.string("chat_template_file").map(t -> {
+            Path p = baseDir.resolve(t).normalize();
+            if (!Files.isRegularFile(p)) {
+                throw s.invalid(s.entry("chat_template_file"), "must name a readable file, and " + p + " is not one");
+            }
+            return p;
+        });
         return new ModelSpec(id, file, synthetic, source, sha256.map(h -> h.toLowerCase(Locale.ROOT)), aliases,
                 parallel, context, threads, gpuLayers, maxBatch, maxQueue, kvType, sampling, keepAlive, preload,
-                fallbacks);
+                fallbacks, templateFile);
     }
 
     // models[i] with kind: embedding

@@ -111,6 +111,17 @@ final class ModelLoader {
         }
     }
 
+    /** The template of {@code chat_template_file}; an unreadable or invalid file fails the load. */
+    private static ChatTemplate templateFile(ModelSpec spec, String bos, String eos) {
+        java.nio.file.Path p = spec.chatTemplateFile().orElseThrow();
+        try {
+            return ChatTemplate.of(java.util.Optional.of(java.nio.file.Files.readString(p)), bos, eos);
+        } catch (java.io.IOException | ChatTemplateException e) {
+            // open() closes the model; run() reports the load as failed with this message
+            throw new IllegalStateException("chat_template_file " + p + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Opens the file, builds its template and starts its engine. */
     private LoadedModel open(ModelSpec spec, Path file) {
         LlamaModel model = LlamaModel.load(library, file, ModelParams.defaults().withGpuLayers(spec.gpuLayers()));
@@ -119,7 +130,9 @@ final class ModelLoader {
             String bos = specialText(vocab, vocab.bos());
             String eos = specialText(vocab, vocab.eos());
             ChatTemplate template;
-            try {
+            if (spec.chatTemplateFile().isPresent()) {
+                template = templateFile(spec, bos, eos); // the operator's choice: a broken one fails the load
+            } else try {
                 template = ChatTemplate.of(model.chatTemplate(), bos, eos);
             } catch (ChatTemplateException e) {
                 // As llama-server does: a template we cannot run is replaced, not fatal.

@@ -215,6 +215,29 @@ class NodeConfigReaderTest {
     }
 
     @Test
+    void shouldReadAChatTemplateFileRelativeToTheConfigAndRefuseAMissingOne()
+            throws IOException {
+        java.nio.file.Files.writeString(dir.resolve("hermes.jinja"), "{{ messages[0].content }}");
+        NodeConfig config = NodeConfigReader.parse("""
+                models:
+                  - id: a
+                    path: a.gguf
+                    chat_template_file: hermes.jinja
+                """, dir, "test.yaml");
+        assertEquals(Optional.of(dir.toAbsolutePath().resolve("hermes.jinja")),
+                config.models().get(0).chatTemplateFile());
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> NodeConfigReader.parse("""
+                        models:
+                          - id: a
+                            path: a.gguf
+                            chat_template_file: nope.jinja
+                        """, dir, "test.yaml"));
+        assertTrue(e.getMessage().startsWith("test.yaml:4:5: models[0].chat_template_file: must name a readable file"),
+                e.getMessage());
+    }
+
+    @Test
     void shouldResolveRelativePathsAgainstTheConfigFilesFolder() throws IOException {
         Path sub = Files.createDirectories(dir.resolve("etc/edgenode"));
         Path file = sub.resolve("models.yaml");
@@ -397,7 +420,8 @@ class NodeConfigReaderTest {
     void shouldNameUnknownKeysAndSuggestTheClosestKnownOne() {
         assertError("test.yaml:4:5: models[0].paralel: unknown key; did you mean 'parallel'? (known: id, path,"
                 + " source, sha256, synthetic, aliases, parallel, context, threads, gpu_layers, max_batch_tokens,"
-                + " max_queue, kv_type, sampling, keep_alive, preload, default, fallbacks, kind; your own keys need an 'x-'"
+                + " max_queue, kv_type, sampling, keep_alive, preload, default, fallbacks, kind, chat_template_file;"
+                + " your own keys need an 'x-'"
                 + " prefix)", """
                 models:
                   - id: a
