@@ -44,7 +44,7 @@ public final class SessionPrompt {
         }
         for (Turn t : turns) {
             for (SessionMessage m : t.input()) {
-                out.add(new ChatMessage(m.role(), m.content()));
+                out.add(m.toChat());
             }
             out.add(new ChatMessage("assistant", t.reply()));
         }

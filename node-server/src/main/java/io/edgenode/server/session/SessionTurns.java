@@ -110,8 +110,7 @@ public final class SessionTurns {
             headers.put("X-Session-Id", sessionId);
             headers.put("X-Session-Turn", Integer.toString(turnIndex));
             headers.put("X-Session-Dropped-Turns", Integer.toString(prompt.droppedTurns()));
-            List<SessionMessage> input = req.messages().stream()
-                    .map(msg -> new SessionMessage(msg.role(), msg.content())).toList();
+            List<SessionMessage> input = req.messages().stream().map(SessionMessage::of).toList();
             // With retrieved memories the decoded ids hold passages the stored history lacks: the next
             // turn tokenizes the stored conversation instead of continuing from those ids.
             var recorder = new TurnRecorder(sessionId, input, req.memory() == null ? prompt : null, m.id(), modelFile,

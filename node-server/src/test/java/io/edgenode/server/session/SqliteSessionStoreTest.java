@@ -234,6 +234,22 @@ class SqliteSessionStoreTest {
     }
 
     @Test
+    void shouldKeepToolCallsAndToolResultsOfATurnsInputAndReadRowsWrittenBeforeThem() throws Exception {
+        store.create(newSession("s"));
+        var call = new io.edgenode.core.chat.ToolCall("call_1", "get_weather", "{\"city\":\"Paris\"}");
+        List<SessionMessage> input = List.of(new SessionMessage("assistant", null, List.of(call), null),
+                new SessionMessage("tool", "18C", List.of(), "call_1"));
+        store.appendTurn("s", input, "It is 18C.", 30, 5, 0, "stop", null);
+        assertEquals(input, store.turns("s").getFirst().input());
+        assertEquals(io.edgenode.core.chat.ChatMessage.assistantCalls(null, List.of(call)), input.get(0).toChat());
+        assertEquals(io.edgenode.core.chat.ChatMessage.toolResult("call_1", "18C"), input.get(1).toChat());
+        // plain messages are stored as before (role and content only), and such rows read back as plain messages
+        SessionRows rows = new SessionRows();
+        assertEquals("[{\"role\":\"user\",\"content\":\"hi\"}]", rows.toJson(List.of(new SessionMessage("user", "hi"))));
+        assertEquals(List.of(new SessionMessage("user", "hi")), rows.messages("[{\"role\":\"user\",\"content\":\"hi\"}]"));
+    }
+
+    @Test
     void shouldReplaceTheContinuationOnEveryTurnWithTokensExactlyAsGiven() throws Exception {
         store.create(newSession("s"));
         int[] tokens = {0, 1, -1, 127, 128, 255, 256, 65_535, 65_536, Integer.MAX_VALUE, Integer.MIN_VALUE, 31_999};
