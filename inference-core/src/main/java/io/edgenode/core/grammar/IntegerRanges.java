@@ -5,6 +5,9 @@ package io.edgenode.core.grammar;
  * Stateless. The output is written to match llama.cpp's byte for byte, so that grammars can be
  * compared with its test corpus.
  *
+ * <p>One deliberate difference: a maximum below zero ({@code -5}) writes its digits without a
+ * leading zero, where llama.cpp's allow {@code -05}.
+ *
  * <p>Invariant: an open side ({@link Long#MIN_VALUE} or {@link Long#MAX_VALUE}) allows at most
  * 16 digits, the same cap as llama.cpp's {@code integral-part} rule.
  */
@@ -189,8 +192,10 @@ final class IntegerRanges {
                 }
                 build(0, max, out, decimalsLeft, true);
             } else {
+                // top level (no leading zero) where llama.cpp passes false: its "-" (0[0-9]...)
+                // lets a model write -05, which is not JSON
                 out.append("\"-\" (");
-                build(-max, Long.MAX_VALUE, out, decimalsLeft, false);
+                build(-max, Long.MAX_VALUE, out, decimalsLeft, true);
                 out.append(')');
             }
             return;
