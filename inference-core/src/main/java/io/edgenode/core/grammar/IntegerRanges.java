@@ -5,8 +5,10 @@ package io.edgenode.core.grammar;
  * Stateless. The output is written to match llama.cpp's byte for byte, so that grammars can be
  * compared with its test corpus.
  *
- * <p>One deliberate difference: a maximum below zero ({@code -5}) writes its digits without a
- * leading zero, where llama.cpp's allow {@code -05}.
+ * <p>Two deliberate differences, both found by checking small ranges exhaustively: a maximum
+ * below zero ({@code -5}) writes its digits without a leading zero, where llama.cpp's allow
+ * {@code -05}; and a lower bound whose digits after the first start with a zero ({@code 109})
+ * no longer admits smaller numbers of its length ({@code 100}).
  *
  * <p>Invariant: an open side ({@link Long#MIN_VALUE} or {@link Long#MAX_VALUE}) allows at most
  * 16 digits, the same cap as llama.cpp's {@code integral-part} rule.
@@ -104,6 +106,28 @@ final class IntegerRanges {
         out.append(')');
     }
 
+    /**
+     * Digit strings at least as long as {@code rest} that are not below it, {@code rest} being the
+     * digits after a minimum's first one. llama.cpp reads {@code rest} as a number, which drops a
+     * leading zero: for a minimum of 109 it lets 100 to 108 through. Without a leading zero this
+     * writes what llama.cpp writes.
+     */
+    private static void atLeast(String rest, StringBuilder out, int decimalsLeft) {
+        if (rest.length() < 2 || rest.charAt(0) != '0') {
+            build(Long.parseLong(rest), Long.MAX_VALUE, out, decimalsLeft, false);
+            return;
+        }
+        int lessDecimals = Math.max(decimalsLeft - 1, 1);
+        if (rest.chars().allMatch(c -> c == '0')) {
+            moreDigits(rest.length(), decimalsLeft, out);
+            return;
+        }
+        out.append("[0] (");
+        atLeast(rest.substring(1), out, lessDecimals);
+        out.append(") | [1-9] ");
+        moreDigits(rest.length() - 1, lessDecimals, out);
+    }
+
     private static void build(long min, long max, StringBuilder out, int decimalsLeft, boolean topLevel) {
         boolean hasMin = min != Long.MIN_VALUE;
         boolean hasMax = max != Long.MAX_VALUE;
@@ -171,7 +195,7 @@ final class IntegerRanges {
                 }
                 digitRange(c, c, out);
                 out.append(" (");
-                build(Long.parseLong(minS.substring(1)), Long.MAX_VALUE, out, lessDecimals, false);
+                atLeast(minS.substring(1), out, lessDecimals);
                 out.append(')');
                 if (c < '9') {
                     out.append(" | ");
