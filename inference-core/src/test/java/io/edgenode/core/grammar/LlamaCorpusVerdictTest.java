@@ -27,7 +27,15 @@ class LlamaCorpusVerdictTest {
     static final Map<String, String[]> OUR_GRAMMAR = Map.of(
             "max -5", new String[] {
                 "root ::= (\"-\" ([0-4] [0-9]{1,15} | [5-9] [0-9]{0,15}))", // allows -05: not JSON
-                "root ::= (\"-\" ([1-4] [0-9]{1,15} | [5-9] [0-9]{0,15}))"});
+                "root ::= (\"-\" ([1-4] [0-9]{1,15} | [5-9] [0-9]{0,15}))"},
+            // llama.cpp writes the quote raw, so the model writes """: not a JSON string
+            "regexp quote", new String[] {
+                "root ::= \"\\\"\" (\"\\\"\") \"\\\"\"",
+                "root ::= \"\\\"\" (\"\\\\\\\"\") \"\\\"\""},
+            // llama.cpp's dot lets a raw quote, backslash or control into the JSON string
+            "regexp", new String[] {
+                "dot ::= [^\\x0A\\x0D]",
+                "dot ::= [^\"\\\\\\x7F\\x00-\\x1F] | \"\\\\\\\"\" | \"\\\\\\\\\" | \"\\\\t\""});
 
     static List<LlamaCorpus.Case> cases() {
         return LlamaCorpus.cases();
