@@ -19,10 +19,15 @@ import java.util.TreeMap;
  * <p>Hand-written because no Java library turns JSON schema into GBNF; llama.cpp's own converter
  * is C++ (with Python and JS twins), and the grammar must match what llama.cpp's grammar sampler
  * parses. Coverage and verdicts follow {@code common/json-schema-to-grammar.cpp} and
- * {@code common/json-schema.cpp}, and the output is llama.cpp's byte for byte on its test corpus
- * (rules sorted by name), which the tests check.
+ * {@code common/json-schema.cpp}: every case of its test corpus gets its verdict, and its grammar
+ * text (rules sorted by name) except where we fix a grammar that lets a model write what is not
+ * JSON or not in the schema; the tests list those cases and check the rest byte for byte.
  *
- * <p>Deliberate differences from llama.cpp, all on schemas outside its corpus: repetition counts
+ * <p>Those fixes: pattern text is written as JSON string text (llama.cpp emits quotes, backslashes
+ * and controls raw, and its {@code .} admits them raw); the first character of an
+ * additional-property key refuses a raw backslash or control; integer ranges never admit a
+ * leading zero ({@code -05}) nor, for a minimum like 109, smaller numbers of its length. Other
+ * deliberate differences, on schemas outside the corpus: repetition counts
  * ({@code minItems}, {@code maxItems}, {@code minLength}, {@code maxLength}, regex {@code {m,n}})
  * above {@link #MAX_REPETITIONS} are refused, where llama.cpp emits a grammar its parser rejects
  * (min above 2000) or silently unbounds (max above 2000); an integer range with no integer in it
@@ -77,6 +82,9 @@ public final class JsonSchemaConverter implements GrammarRules {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(rule, "rule");
         String escaped = Gbnf.sanitizeRuleName(name);
+        if (escaped.isEmpty()) {
+            throw new IllegalArgumentException("empty rule name");
+        }
         String existing = rules.get(escaped);
         if (existing == null || existing.equals(rule)) {
             rules.put(escaped, rule);
@@ -100,10 +108,23 @@ public final class JsonSchemaConverter implements GrammarRules {
      */
     @Override
     public String addSchema(String name, JsonNode schema) {
+        return addSchema(name, schema, schema);
+    }
+
+    /**
+     * Adds the rules for {@code schema}, a part of {@code document} (a tool's parameter, say),
+     * resolving its {@code $ref}s against {@code document}: a format that constrains each argument
+     * on its own still finds the tool's {@code $defs}.
+     *
+     * @throws SchemaConversionException as {@link #addSchema(String, JsonNode)}; pointers are
+     *     relative to {@code schema} (written from {@code #})
+     */
+    public String addSchema(String name, JsonNode schema, JsonNode document) {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(schema, "schema");
-        SchemaNode root = new SchemaReader(schema).read();
-        currentRefs = refRules.computeIfAbsent(schema, k -> new HashMap<>());
+        Objects.requireNonNull(document, "document");
+        SchemaNode root = new SchemaReader(document).read(schema);
+        currentRefs = refRules.computeIfAbsent(document, k -> new HashMap<>());
         try {
             return visit(root, name.equals("root") ? "" : name);
         } finally {

@@ -32,6 +32,11 @@ final class SchemaReader {
         return node(root, "#");
     }
 
+    /** Reads {@code schema}, a part of this reader's document (refs resolve against the document). */
+    SchemaNode read(JsonNode schema) {
+        return node(schema, "#");
+    }
+
     private static SchemaConversionException fail(String pointer, String message) {
         return new SchemaConversionException(message, pointer);
     }

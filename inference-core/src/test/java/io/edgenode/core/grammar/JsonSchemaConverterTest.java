@@ -208,4 +208,38 @@ class JsonSchemaConverterTest {
         assertTrue(m.matches("{\"k\":[true]}"));
         assertFalse(m.matches("\"ab\""));
     }
+
+    @Test
+    void shouldResolveSubSchemaRefsAgainstItsDocumentLikeLlamaCpp() {
+        // llama.cpp's "sub-schema $ref" check: one property's schema added alone names the ref rule
+        JsonNode parameters = json("""
+                {"type": "object", "properties": {"item": {"$ref": "#/$defs/item"}},
+                 "$defs": {"item": {"type": "object", "properties": {"a": {"type": "string"}},
+                                    "required": ["a"], "additionalProperties": false}}}""");
+        JsonSchemaConverter c = new JsonSchemaConverter();
+        c.addSchema("root", parameters.get("properties").get("item"), parameters);
+        assertEquals("""
+                char ::= [^"\\\\\\x7F\\x00-\\x1F] | [\\\\] (["\\\\bfnrt] | "u" [0-9a-fA-F]{4})
+                ref-defs-item ::= "{" space ref-defs-item-a-kv space "}"
+                ref-defs-item-a-kv ::= "\\"a\\"" space ":" space string
+                root ::= ref-defs-item
+                space ::= | " " | "\\n"{1,2} [ \\t]{0,20}
+                string ::= "\\"" char* "\\""
+                """, c.format());
+    }
+
+    @Test
+    void shouldConvertARecursiveDocument() {
+        String grammar = JsonGrammars.fromSchema(json("""
+                {"$ref": "#/$defs/node", "$defs": {"node": {"type": "object",
+                  "properties": {"next": {"$ref": "#/$defs/node"}, "leaf": {}}, "additionalProperties": false}}}"""));
+        GbnfMatcher m = new GbnfMatcher(GbnfGrammar.parse(grammar));
+        assertTrue(m.matches("{\"next\":{\"next\":{},\"leaf\":[1]}}"));
+        assertFalse(m.matches("{\"other\":1}"));
+    }
+
+    @Test
+    void shouldRefuseAnEmptyRuleName() {
+        assertThrows(IllegalArgumentException.class, () -> new JsonSchemaConverter().addRule("", "\"a\""));
+    }
 }
