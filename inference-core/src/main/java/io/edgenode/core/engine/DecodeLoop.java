@@ -297,7 +297,14 @@ final class DecodeLoop {
         if (s.constrained == null) {
             token = s.sampler.sample(context, row);
         } else {
-            token = s.constrained.sample(s.sampler, context.logits(row), candidates());
+            try {
+                token = s.constrained.sample(s.sampler, context.logits(row), candidates());
+            } catch (RuntimeException e) {
+                // A refused grammar accept (never native) or a bug: this sequence fails, the batch goes on.
+                LOG.log(System.Logger.Level.ERROR, "constrained sampling failed for " + s.id(), e);
+                s.fail("constrained sampling failed: " + e.getMessage());
+                return;
+            }
             if (token == ConstrainedSampler.DEAD_END) {
                 s.deadEnd(s.constrained.deadEndReason());
                 return;

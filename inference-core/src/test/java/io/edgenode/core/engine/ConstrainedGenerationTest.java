@@ -368,6 +368,36 @@ class ConstrainedGenerationTest {
         assertTrue(sum <= 1 + 1e-4, "probabilities sum to " + sum);
     }
 
+    /**
+     * Preempted sequences are recomputed from their tokens; the grammar keeps its state and never
+     * sees those tokens again (a re-accepted token would shift the bounded repetition's count).
+     */
+    @Test
+    void shouldKeepTheGrammarStateAcrossPreemption() throws Exception {
+        String grammar = "root ::= \"[\" [a-z]{100,140} \"]\"";
+        Pattern pattern = Pattern.compile("\\[[a-z]{100,140}\\]");
+        // 256 cells for 4 sequences that may each grow to 200: they cannot all fit at once.
+        EngineConfig tight = new EngineConfig(4, 256, 64, 16, 1, 0, 200);
+        try (LlamaModel model = load("synthetic"); Engine engine = Engine.start(model, tight)) {
+            List<GenerationHandle> handles = new ArrayList<>();
+            List<Recorder> recs = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                Recorder r = new Recorder();
+                recs.add(r);
+                int seed = i;
+                int[] prompt = java.util.stream.IntStream.range(0, 40).map(k -> 3 + (seed * 31 + k * 7) % 380).toArray();
+                handles.add(engine.submit(request("pre" + i, prompt, 160, hot(40 + i), r)
+                        .withConstraint(Constraint.of(grammar))));
+            }
+            for (int i = 0; i < 4; i++) {
+                GenerationResult r = await(handles.get(i));
+                assertEquals(FinishReason.STOP, r.finishReason(), String.valueOf(r));
+                assertTrue(pattern.matcher(recs.get(i).text).matches(), recs.get(i).text.toString());
+            }
+            assertTrue(engine.metrics().preemptions() > 0, "preempted: " + engine.metrics());
+        }
+    }
+
     @Test
     void shouldSkipTheRealVocabularyCleanlyWhenAbsent() {
         Assumptions.assumeTrue(TestModels.sharedTinyRandom().isEmpty(), "the shared model is present");
