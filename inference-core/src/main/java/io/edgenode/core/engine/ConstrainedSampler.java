@@ -20,6 +20,8 @@ import java.lang.foreign.ValueLayout;
  * left means a dead end: the sequence ends (STOP) and nothing is accepted. An end-of-generation
  * token passes only where the grammar is complete; with {@code ignore_eos} it is masked while any
  * other token is allowed, so a complete grammar that allows nothing else still ends the sequence.
+ * Tokens the grammar would read as text the client never sees ({@link SpecialTokens#hidden}:
+ * {@code <s>} rendered for the grammar, nothing for the client) are refused under a grammar.
  *
  * <p><b>Lazy triggers in Java.</b> llama.cpp's {@code llama_sampler_init_grammar_lazy_patterns} is
  * not used: when its pattern matches it replays the buffered tokens' text from the match on into
@@ -47,8 +49,8 @@ final class ConstrainedSampler implements AutoCloseable {
     private final GrammarSampler grammar;
     private final TriggerWatch triggers;
     private final boolean ignoreEos;
-    /** Every end-of-generation token of the vocabulary (computed once per engine). */
-    private final int[] eogTokens;
+    /** End-of-generation and hidden tokens of the vocabulary (computed once per engine). */
+    private final SpecialTokens specials;
     private final Arena arena = Arena.ofShared();
     private MemorySegment pieceBuf = arena.allocate(128);
     private byte[] piece = new byte[128];
@@ -58,34 +60,19 @@ final class ConstrainedSampler implements AutoCloseable {
     long resamples;
 
     private ConstrainedSampler(Vocab vocab, GrammarSampler grammar, TriggerWatch triggers, boolean ignoreEos,
-            int[] eogTokens) {
+            SpecialTokens specials) {
         this.vocab = vocab;
         this.grammar = grammar;
         this.triggers = triggers;
         this.ignoreEos = ignoreEos;
-        this.eogTokens = eogTokens;
+        this.specials = specials;
     }
 
     /** @throws io.edgenode.core.llama.GrammarException when the grammar does not parse */
-    static ConstrainedSampler open(Vocab vocab, Constraint constraint, boolean ignoreEos, int[] eogTokens) {
+    static ConstrainedSampler open(Vocab vocab, Constraint constraint, boolean ignoreEos, SpecialTokens specials) {
         GrammarSampler g = GrammarSampler.create(vocab, constraint.grammar(), constraint.root());
         return new ConstrainedSampler(vocab, g, constraint.isLazy() ? new TriggerWatch(constraint.triggers()) : null,
-                ignoreEos, eogTokens);
-    }
-
-    /** The vocabulary's end-of-generation tokens (one pass; the engine keeps the result). */
-    static int[] eogTokens(Vocab vocab) {
-        int n = 0;
-        int[] found = new int[8];
-        for (int t = 0; t < vocab.size(); t++) {
-            if (vocab.isEndOfGeneration(t)) {
-                if (n == found.length) {
-                    found = java.util.Arrays.copyOf(found, n * 2);
-                }
-                found[n++] = t;
-            }
-        }
-        return java.util.Arrays.copyOf(found, n);
+                ignoreEos, specials);
     }
 
     /** Whether the grammar holds now (from the start, or since its trigger word). */
@@ -110,7 +97,7 @@ final class ConstrainedSampler implements AutoCloseable {
         }
         if (active()) {
             boolean eogToIgnore = ignoreEos && vocab.isEndOfGeneration(token);
-            if (!eogToIgnore && grammar.allows(token)) {
+            if (!eogToIgnore && !specials.isHidden(token) && grammar.allows(token)) {
                 return take(chain, token);
             }
             resamples++;
@@ -125,6 +112,9 @@ final class ConstrainedSampler implements AutoCloseable {
 
     private int sampleGrammar(SamplerChain chain, MemorySegment logits, TokenDataArray candidates) {
         candidates.fill(logits);
+        for (int t : specials.hidden) {
+            candidates.refuse(t);
+        }
         grammar.apply(candidates);
         int allowed = 0;
         for (int i = 0, n = candidates.size(); i < n; i++) {
@@ -133,7 +123,7 @@ final class ConstrainedSampler implements AutoCloseable {
             }
         }
         int allowedEog = 0;
-        for (int t : eogTokens) {
+        for (int t : specials.eog) {
             if (candidates.logitAt(t) != Float.NEGATIVE_INFINITY) {
                 allowedEog++;
             }
@@ -142,7 +132,7 @@ final class ConstrainedSampler implements AutoCloseable {
             return deadEnd("the grammar allows no token of the vocabulary here");
         }
         if (ignoreEos && allowedEog > 0 && allowed > allowedEog) {
-            for (int t : eogTokens) {
+            for (int t : specials.eog) {
                 candidates.refuse(t);
             }
         }

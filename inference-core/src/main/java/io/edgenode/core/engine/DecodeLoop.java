@@ -45,8 +45,8 @@ final class DecodeLoop {
     private volatile boolean idle = true;
     /** Scratch candidates for constrained sampling (one sequence at a time), made on first use. */
     private TokenDataArray candidates;
-    /** The vocabulary's end-of-generation tokens, found on the first constrained request. */
-    private int[] eogTokens;
+    /** The vocabulary's special tokens, found on the first constrained request. */
+    private SpecialTokens specials;
 
     DecodeLoop(LlamaContext context, EngineConfig config, BlockingQueue<Sequence> inbox, AtomicInteger queued) {
         this.context = context;
@@ -155,6 +155,7 @@ final class DecodeLoop {
                 clearSampleRows(attempt);
                 if (!e.isKvCacheFull()) {
                     failBatch(attempt, e);
+                    releaseFinished(); // one whose setup failed at admission (Sequence.fail)
                     return;
                 }
                 attempt = attempt.halvePromptChunks();
@@ -162,6 +163,7 @@ final class DecodeLoop {
                     LOG.log(System.Logger.Level.DEBUG, "KV cache full with {0} cells counted as used of {1}",
                             ledger.used(), ledger.capacity());
                     execute(scheduler.relieve(waiting, running, slots, ledger));
+                    releaseFinished(); // one whose setup failed at admission (Sequence.fail)
                     publishGauges();
                     return;
                 }
@@ -221,7 +223,7 @@ final class DecodeLoop {
             s.cachedPromptTokens = Math.min(s.numComputed, s.promptLength);
             counters.prefixReusedTokens += s.cachedPromptTokens;
             try {
-                s.openNative(vocab, this::eogTokens);
+                s.openNative(vocab, this::specials);
             } catch (RuntimeException e) {
                 // Engine.submit parsed the grammar already; whatever fails here fails this sequence only.
                 LOG.log(System.Logger.Level.WARNING, "cannot set up sampling for " + s.id(), e);
@@ -326,11 +328,11 @@ final class DecodeLoop {
         return candidates;
     }
 
-    private int[] eogTokens() {
-        if (eogTokens == null) {
-            eogTokens = ConstrainedSampler.eogTokens(vocab);
+    private SpecialTokens specials() {
+        if (specials == null) {
+            specials = SpecialTokens.of(vocab);
         }
-        return eogTokens;
+        return specials;
     }
 
     private void releaseFinished() {

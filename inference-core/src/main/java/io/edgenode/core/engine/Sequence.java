@@ -174,17 +174,17 @@ final class Sequence implements GenerationHandle {
 
     /**
      * Its sampler chain (with the logit bias), constraint, detokenizer and stop matcher, at its
-     * first admission. {@code eogTokens} supplies the vocabulary's end-of-generation tokens, asked
-     * only for constrained requests.
+     * first admission. {@code specials} supplies the vocabulary's special tokens, asked only for
+     * constrained requests.
      *
      * @throws io.edgenode.core.llama.GrammarException when the constraint's grammar does not parse
      */
-    void openNative(Vocab vocab, java.util.function.Supplier<int[]> eogTokens) {
+    void openNative(Vocab vocab, java.util.function.Supplier<SpecialTokens> specials) {
         decoder = new TokenTextDecoder(vocab);
         stopMatcher = new StopMatcher(request.stop());
         sampler = SamplerChain.create(vocab, request.sampling(), request.logitBias());
         if (request.constraint() != null) {
-            constrained = ConstrainedSampler.open(vocab, request.constraint(), request.ignoreEos(), eogTokens.get());
+            constrained = ConstrainedSampler.open(vocab, request.constraint(), request.ignoreEos(), specials.get());
         }
     }
 

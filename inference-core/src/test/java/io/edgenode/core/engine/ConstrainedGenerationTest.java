@@ -369,6 +369,28 @@ class ConstrainedGenerationTest {
     }
 
     /**
+     * llama.cpp's grammar reads a control token as its text ({@code <s>}), the client gets nothing
+     * for it: under a grammar such tokens are refused, so the client's text is what the grammar saw.
+     */
+    @ParameterizedTest
+    @MethodSource("models")
+    void shouldNotLetAControlTokenStandInForItsText(String which) throws Exception {
+        try (LlamaModel model = load(which); Engine engine = engine(model)) {
+            int[] prompt = prompt(model.vocab());
+            int bos = model.vocab().bos();
+            // a strong push towards <s>: without the guard it would be sampled as the grammar's "<s>"
+            for (int i = 0; i < 16; i++) {
+                Recorder r = new Recorder();
+                GenerationResult result = await(engine.submit(request("ctl" + i, prompt, 16, hot(i), r)
+                        .withLogitBias(Map.of(bos, 50f)).withConstraint(Constraint.of("root ::= \"<s>x\""))));
+                assertEquals(FinishReason.STOP, result.finishReason());
+                assertEquals("<s>x", r.text.toString());
+                assertTrue(r.tokens.stream().noneMatch(t -> t == bos), r.tokens.toString());
+            }
+        }
+    }
+
+    /**
      * Preempted sequences are recomputed from their tokens; the grammar keeps its state and never
      * sees those tokens again (a re-accepted token would shift the bounded repetition's count).
      */
