@@ -87,8 +87,13 @@ sealed interface CallBody {
         }
     }
 
-    /** The JSON is the arguments object; the name came before it. */
-    record ArgumentsObject() implements CallBody {
+    /**
+     * The JSON is the arguments object; the name came before it.
+     *
+     * @param nameCut where a name gives way to other fields the parser reads with it (Mistral Small
+     *                3.2's {@code NAME[CALL_ID]id[ARGS]}); null for none
+     */
+    record ArgumentsObject(String nameCut) implements CallBody {
         @Override
         public boolean objectOnly() {
             return true;
@@ -101,7 +106,8 @@ sealed interface CallBody {
                 p.skipChildren();
                 requireEnd(p);
             }
-            return new Decoded(List.of(new RawCall(name, json.strip())), null);
+            int cut = nameCut == null ? -1 : name.indexOf(nameCut);
+            return new Decoded(List.of(new RawCall(cut < 0 ? name : name.substring(0, cut), json.strip())), null);
         }
     }
 

@@ -1,10 +1,10 @@
 package io.edgenode.core.chat.tools;
 
 /**
- * Finds where a JSON object or array ends, one character at a time, without parsing it: nesting
- * depth, and whether it is inside a string or just after a backslash. It decides only the extent;
- * whether the text is valid JSON is checked once, on the whole value, when it is complete.
- * Confined to the thread of the parser that owns it.
+ * Confined to the thread of the parser that owns it: finds where a JSON object or array ends, one
+ * character at a time, without parsing it (nesting depth, and whether it is inside a string or just
+ * after a backslash). It decides only the extent; whether the text is valid JSON is checked once, on
+ * the whole value, when it is complete.
  */
 final class JsonExtent {
 

@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.function.Supplier;
 
 /**
- * The {@link ToolCallParser} of every marker-based family, driven by its {@link CallSyntax}.
- * Confined to the thread that feeds it.
+ * Confined to the thread that feeds it: the {@link ToolCallParser} of every marker-based family,
+ * driven by the family's {@link CallSyntax}.
  *
  * <p>Outside a call, text is content except a tail that could still become a start marker (held,
  * at most one marker long) and trailing whitespace (held: whitespace right before a call, or after

@@ -3,8 +3,8 @@ package io.edgenode.core.chat.tools;
 import java.util.List;
 
 /**
- * Turns one response's generated text, as it streams, into content and tool calls. One parser per
- * response, confined to the thread that feeds it (not thread-safe).
+ * One per response, confined to the thread that feeds it (not thread-safe): turns the response's
+ * generated text, as it streams, into content and tool calls.
  *
  * <p>Work is linear in the output: each piece of text is looked at a bounded number of times, never
  * the whole text again per token. Text that may be the start of a marker is held back until it is
