@@ -1,9 +1,7 @@
 package io.edgenode.core.chat;
 
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -16,10 +14,10 @@ import java.util.Set;
  * prompt text as llama.cpp's server does with its own Jinja engine.
  *
  * <p>Templates see what {@code apply_chat_template} gives them: {@code messages} (a list of mappings
- * with {@code role} and {@code content}, content always a string), {@code add_generation_prompt},
+ * with {@code role} and {@code content}, content a string, or None on an assistant turn that only calls tools), {@code add_generation_prompt},
  * {@code bos_token}, {@code eos_token}, and the globals {@code raise_exception(msg)} and
- * {@code strftime_now(fmt)} (local time zone). No {@code tools} are passed, so templates take their
- * plain-chat branches. How Jinjava is made to follow Jinja, and the differences that remain, are
+ * {@code strftime_now(fmt)} (local time zone); with tools, also {@code tools} and the messages'
+ * {@code tool_calls}, {@code tool_call_id} and {@code name} ({@link TemplateInputs}). How Jinjava is made to follow Jinja, and the differences that remain, are
  * described in {@link JinjavaAdapter}, the package's only contact with Jinjava.
  *
  * <p><b>Fallback.</b> A model without a template (or with an empty one) gets ChatML, which is what
@@ -61,6 +59,7 @@ public final class ChatTemplate {
     private final String bosToken;
     private final String eosToken;
     private final CompiledTemplate compiled;
+    private volatile ToolCapabilities capabilities;
 
     private ChatTemplate(String source, boolean fallback, String bosToken, String eosToken, Clock clock) {
         this.source = source;
@@ -124,30 +123,54 @@ public final class ChatTemplate {
      *     template error
      */
     public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
+        return render(messages, addGenerationPrompt, List.of());
+    }
+
+    /**
+     * Renders a conversation with tools: {@code tools} in OpenAI's shape (absent when the list is
+     * empty, as Hugging Face does), assistant turns with {@code tool_calls} (their arguments as text
+     * or as a mapping, whichever {@linkplain #toolCapabilities() the template wants}), tool results
+     * with {@code tool_call_id} and the called function's {@code name}.
+     *
+     * @throws ChatTemplateException as {@link #render(List, boolean)}
+     */
+    public String render(List<ChatMessage> messages, boolean addGenerationPrompt, List<ToolSpec> tools) {
         Objects.requireNonNull(messages, "messages");
+        Objects.requireNonNull(tools, "tools");
+        // The probes cost a few renders; only a history with calls needs their answer.
+        boolean asObject = messages.stream().anyMatch(m -> m != null && !m.toolCalls().isEmpty())
+                && toolCapabilities().argumentsAsObject();
+        return render(messages, addGenerationPrompt, tools, asObject);
+    }
+
+    /** As {@link #render(List, boolean, List)}, with the arguments' shape chosen by the caller (the probes). */
+    String render(List<ChatMessage> messages, boolean addGenerationPrompt, List<ToolSpec> tools, boolean argumentsAsObject) {
         if (messages.isEmpty()) {
             // Most templates read messages[0]; Jinja would fail there, Jinjava would render a bare prompt.
             throw new ChatTemplateException("messages must not be empty");
         }
-        List<Map<String, Object>> list = new ArrayList<>(messages.size());
-        for (int i = 0; i < messages.size(); i++) {
-            ChatMessage m = Objects.requireNonNull(messages.get(i), "messages[" + i + "]");
-            if (!ROLES.contains(m.role())) {
-                throw new ChatTemplateException("unsupported role '" + m.role() + "' in messages[" + i
-                        + "]; expected one of system, user, assistant, tool");
-            }
-            // Fresh mutable maps per render: a template may call .pop() or update() on them.
-            Map<String, Object> map = new LinkedHashMap<>();
-            map.put("role", m.role());
-            map.put("content", m.content());
-            list.add(map);
-        }
         Map<String, Object> variables = new HashMap<>();
-        variables.put("messages", list);
+        variables.put("messages", TemplateInputs.messages(messages, argumentsAsObject));
+        if (!tools.isEmpty()) {
+            variables.put("tools", TemplateInputs.tools(tools));
+        }
         variables.put("add_generation_prompt", addGenerationPrompt);
         variables.put("bos_token", bosToken);
         variables.put("eos_token", eosToken);
         return compiled.render(variables);
+    }
+
+    /**
+     * What this template does with tools, probed on first use and then kept (a benign race: two
+     * threads may both probe, and get the same answer).
+     */
+    public ToolCapabilities toolCapabilities() {
+        ToolCapabilities c = capabilities;
+        if (c == null) {
+            c = ToolProbes.probe(this);
+            capabilities = c;
+        }
+        return c;
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.edgenode.core.engine;
 import io.edgenode.core.llama.Batch;
 import io.edgenode.core.llama.DecodeException;
 import io.edgenode.core.llama.LlamaContext;
+import io.edgenode.core.llama.TokenDataArray;
 import io.edgenode.core.llama.Vocab;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,10 @@ final class DecodeLoop {
     private final List<Sequence> drained = new ArrayList<>();
     private volatile boolean stop;
     private volatile boolean idle = true;
+    /** Scratch candidates for constrained sampling (one sequence at a time), made on first use. */
+    private TokenDataArray candidates;
+    /** The vocabulary's special tokens, found on the first constrained request. */
+    private SpecialTokens specials;
 
     DecodeLoop(LlamaContext context, EngineConfig config, BlockingQueue<Sequence> inbox, AtomicInteger queued) {
         this.context = context;
@@ -150,6 +155,7 @@ final class DecodeLoop {
                 clearSampleRows(attempt);
                 if (!e.isKvCacheFull()) {
                     failBatch(attempt, e);
+                    releaseFinished(); // one whose setup failed at admission (Sequence.fail)
                     return;
                 }
                 attempt = attempt.halvePromptChunks();
@@ -157,6 +163,7 @@ final class DecodeLoop {
                     LOG.log(System.Logger.Level.DEBUG, "KV cache full with {0} cells counted as used of {1}",
                             ledger.used(), ledger.capacity());
                     execute(scheduler.relieve(waiting, running, slots, ledger));
+                    releaseFinished(); // one whose setup failed at admission (Sequence.fail)
                     publishGauges();
                     return;
                 }
@@ -215,7 +222,13 @@ final class DecodeLoop {
             releaseRestore(s);
             s.cachedPromptTokens = Math.min(s.numComputed, s.promptLength);
             counters.prefixReusedTokens += s.cachedPromptTokens;
-            s.openNative(vocab);
+            try {
+                s.openNative(vocab, this::specials);
+            } catch (RuntimeException e) {
+                // Engine.submit parsed the grammar already; whatever fails here fails this sequence only.
+                LOG.log(System.Logger.Level.WARNING, "cannot set up sampling for " + s.id(), e);
+                s.fail("cannot set up sampling: " + e.getMessage());
+            }
         }
     }
 
@@ -282,16 +295,51 @@ final class DecodeLoop {
     private void sampleAndEmit(Sequence s) {
         int row = s.sampleRow;
         s.sampleRow = -1;
-        if (s.accept(s.sampler.sample(context, row), vocab, System.nanoTime())) {
+        int token;
+        if (s.constrained == null) {
+            token = s.sampler.sample(context, row);
+        } else {
+            try {
+                token = s.constrained.sample(s.sampler, context.logits(row), candidates());
+            } catch (RuntimeException e) {
+                // A refused grammar accept (never native) or a bug: this sequence fails, the batch goes on.
+                LOG.log(System.Logger.Level.ERROR, "constrained sampling failed for " + s.id(), e);
+                s.fail("constrained sampling failed: " + e.getMessage());
+                return;
+            }
+            if (token == ConstrainedSampler.DEAD_END) {
+                s.deadEnd(s.constrained.deadEndReason());
+                return;
+            }
+        }
+        int top = s.request.topLogprobs();
+        if (top >= 0) {
+            s.pendingLogprobs = Logprobs.of(context.logits(row), token, top);
+        }
+        if (s.accept(token, vocab, System.nanoTime())) {
             counters.generatedTokens++;
         }
+    }
+
+    private TokenDataArray candidates() {
+        if (candidates == null) {
+            candidates = new TokenDataArray(vocab.size());
+        }
+        return candidates;
+    }
+
+    private SpecialTokens specials() {
+        if (specials == null) {
+            specials = SpecialTokens.of(vocab);
+        }
+        return specials;
     }
 
     private void releaseFinished() {
         for (int i = running.size() - 1; i >= 0; i--) {
             Sequence s = running.get(i);
             if (s.status == Sequence.Status.FINISHED) {
-                finish(s, s.finishReason, null, false);
+                finish(s, s.finishReason, s.failure, s.failure != null);
             } else if (s.listenerError != null) {
                 finish(s, FinishReason.ERROR, s.listenerError, true);
             }
@@ -359,6 +407,9 @@ final class DecodeLoop {
             finish(s, FinishReason.CANCELLED, "engine shut down", true);
         }
         batch.close();
+        if (candidates != null) {
+            candidates.close();
+        }
         kvTransfer.close();
         context.close();
         idle = true;

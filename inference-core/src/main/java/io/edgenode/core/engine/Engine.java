@@ -1,6 +1,7 @@
 package io.edgenode.core.engine;
 
 import io.edgenode.core.llama.ContextParams;
+import io.edgenode.core.llama.GrammarSampler;
 import io.edgenode.core.llama.LlamaContext;
 import io.edgenode.core.llama.LlamaModel;
 import java.time.Duration;
@@ -83,6 +84,7 @@ public final class Engine implements AutoCloseable {
      * also when this throws: it is closed once used, or when the request is rejected, cancelled
      * or shut down before running.
      *
+     * @throws io.edgenode.core.llama.GrammarException the request's constraint does not parse
      * @throws EngineRejectedException overloaded (queue full), the prompt plus max tokens cannot
      *     fit one sequence's share of the context, or the engine is shutting down
      */
@@ -115,6 +117,17 @@ public final class Engine implements AutoCloseable {
             if (t < 0 || t >= model.vocab().size()) {
                 throw new IllegalArgumentException("prompt token " + t + " outside the vocabulary");
             }
+        }
+        int vocabSize = model.vocab().size();
+        for (int t : request.logitBias().keySet()) {
+            if (t >= vocabSize) {
+                throw new IllegalArgumentException("logit bias token " + t + " outside the vocabulary");
+            }
+        }
+        if (request.constraint() != null) {
+            // Parsed here, on the caller's thread, so a bad grammar is the caller's error (400), not a stream's.
+            Constraint c = request.constraint();
+            GrammarSampler.validate(model.vocab(), c.grammar(), c.root());
         }
         if (queued.incrementAndGet() > config.maxQueue()) {
             queued.decrementAndGet();

@@ -12,6 +12,12 @@ public interface GenerationListener {
     /** Each sampled token id, before its text (end-of-generation tokens excluded). */
     default void onToken(int token) {}
 
+    /**
+     * Log-probabilities of each sampled token, before its {@link #onToken} and text; only for
+     * requests with {@code topLogprobs >= 0} (end-of-generation tokens excluded).
+     */
+    default void onLogprobs(TokenLogprobs logprobs) {}
+
     /** Exactly once, last. */
     void onComplete(GenerationResult result);
 

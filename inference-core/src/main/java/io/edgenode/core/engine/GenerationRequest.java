@@ -2,6 +2,7 @@ package io.edgenode.core.engine;
 
 import io.edgenode.core.llama.SamplingParams;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -15,6 +16,13 @@ import java.util.Objects;
  * prompt is prefilled normally). {@link Engine#submit} takes ownership of it and closes it (see
  * {@link KvState}). {@code captureKv} asks for the sequence's KV state in the result when it ends
  * normally ({@link GenerationResult#kv()}).
+ *
+ * <p>Output control: {@code constraint}, when not null, is a grammar the output must follow (see
+ * {@link Constraint}; {@link Engine#submit} parses it and refuses a bad one). {@code logitBias}
+ * adds a bias to token logits before sampling, OpenAI's {@code logit_bias} (-100..100: -100
+ * effectively bans a token, +100 effectively forces it). {@code topLogprobs} asks for
+ * {@link GenerationListener#onLogprobs}: -1 for none, 0..{@value #MAX_TOP_LOGPROBS} for the sampled
+ * token's logprob plus that many alternatives.
  */
 public record GenerationRequest(
         String id,
@@ -27,7 +35,15 @@ public record GenerationRequest(
         int priority,
         GenerationListener listener,
         KvState restoreKv,
-        boolean captureKv) {
+        boolean captureKv,
+        Constraint constraint,
+        Map<Integer, Float> logitBias,
+        int topLogprobs) {
+
+    /** OpenAI's limit on {@code top_logprobs}. */
+    public static final int MAX_TOP_LOGPROBS = 20;
+    /** OpenAI's range of a logit bias. */
+    public static final float MAX_LOGIT_BIAS = 100f;
 
     public GenerationRequest {
         Objects.requireNonNull(id, "id");
@@ -48,6 +64,26 @@ public record GenerationRequest(
             }
         }
         promptTokens = promptTokens.clone();
+        logitBias = logitBias == null ? Map.of() : Map.copyOf(logitBias);
+        for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
+            float b = e.getValue();
+            if (e.getKey() < 0 || !(b >= -MAX_LOGIT_BIAS && b <= MAX_LOGIT_BIAS)) {
+                throw new IllegalArgumentException("logit bias " + e.getKey() + " -> " + b
+                        + ": token ids are >= 0 and biases within [-100, 100]");
+            }
+        }
+        if (topLogprobs < -1 || topLogprobs > MAX_TOP_LOGPROBS) {
+            throw new IllegalArgumentException("top logprobs must be -1 (none) or 0.." + MAX_TOP_LOGPROBS
+                    + ", got " + topLogprobs);
+        }
+    }
+
+    /** A request without output control (no constraint, bias or logprobs). */
+    public GenerationRequest(String id, int[] promptTokens, int maxTokens, SamplingParams sampling, List<String> stop,
+            boolean ignoreEos, String tenant, int priority, GenerationListener listener, KvState restoreKv,
+            boolean captureKv) {
+        this(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener, restoreKv, captureKv,
+                null, Map.of(), -1);
     }
 
     /** A request without KV hibernation. */
@@ -64,22 +100,40 @@ public record GenerationRequest(
 
     public GenerationRequest withTenant(String t, int p) {
         return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, t, p, listener, restoreKv,
-                captureKv);
+                captureKv, constraint, logitBias, topLogprobs);
     }
 
     public GenerationRequest withStop(List<String> s) {
         return new GenerationRequest(id, promptTokens, maxTokens, sampling, s, ignoreEos, tenant, priority, listener,
-                restoreKv, captureKv);
+                restoreKv, captureKv, constraint, logitBias, topLogprobs);
     }
 
     public GenerationRequest withIgnoreEos(boolean ignore) {
         return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignore, tenant, priority, listener,
-                restoreKv, captureKv);
+                restoreKv, captureKv, constraint, logitBias, topLogprobs);
     }
 
     /** The same request with KV hibernation: restore {@code restore} (may be null), capture the KV at the end. */
     public GenerationRequest withKv(KvState restore, boolean capture) {
         return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener,
-                restore, capture);
+                restore, capture, constraint, logitBias, topLogprobs);
+    }
+
+    /** The same request under {@code c} (null: unconstrained). */
+    public GenerationRequest withConstraint(Constraint c) {
+        return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener,
+                restoreKv, captureKv, c, logitBias, topLogprobs);
+    }
+
+    /** The same request with logit biases (token id -> bias in [-100, 100]; null or empty: none). */
+    public GenerationRequest withLogitBias(Map<Integer, Float> bias) {
+        return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener,
+                restoreKv, captureKv, constraint, bias, topLogprobs);
+    }
+
+    /** The same request with logprobs: -1 none, else the sampled token's plus {@code n} alternatives. */
+    public GenerationRequest withTopLogprobs(int n) {
+        return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener,
+                restoreKv, captureKv, constraint, logitBias, n);
     }
 }

@@ -43,6 +43,12 @@ final class Sequence implements GenerationHandle {
     int sampleRow = -1;
 
     SamplerChain sampler;
+    /** The grammar and its triggers when the request has a constraint, else null. */
+    ConstrainedSampler constrained;
+    /** Logprobs of the token about to be accepted (requests with topLogprobs >= 0), else null. */
+    TokenLogprobs pendingLogprobs;
+    /** Why the sequence failed outside a step's decode (its native setup), or null. */
+    String failure;
     TokenTextDecoder decoder;
     StopMatcher stopMatcher;
 
@@ -96,12 +102,24 @@ final class Sequence implements GenerationHandle {
             firstTokenNanos = now;
         }
         lastTokenNanos = now;
-        if (!request.ignoreEos() && vocab.isEndOfGeneration(token)) {
+        TokenLogprobs logprobs = pendingLogprobs;
+        pendingLogprobs = null;
+        // Under an active grammar an end-of-generation token was allowed only because the grammar
+        // is complete, and with ignore_eos only because nothing else was: it ends the sequence.
+        boolean eogEnds = !request.ignoreEos() || (constrained != null && constrained.active());
+        if (eogEnds && vocab.isEndOfGeneration(token)) {
             emit(stopMatcher.append(decoder.flush()) + stopMatcher.flush());
             markFinished(FinishReason.STOP);
             return false;
         }
         appendToken(token);
+        if (logprobs != null) {
+            try {
+                request.listener().onLogprobs(logprobs);
+            } catch (RuntimeException e) {
+                listenerError = "listener failed: " + e;
+            }
+        }
         try {
             request.listener().onToken(token);
         } catch (RuntimeException e) {
@@ -118,6 +136,22 @@ final class Sequence implements GenerationHandle {
             emit(text);
         }
         return true;
+    }
+
+    /**
+     * The constraint allows no next token (a grammar dead end for this vocabulary): the sequence
+     * ends with STOP and what it produced so far; nothing is accepted.
+     */
+    void deadEnd(String reason) {
+        LOG.log(System.Logger.Level.INFO, "{0} ends: {1}", id(), reason);
+        emit(stopMatcher.append(decoder.flush()) + stopMatcher.flush());
+        markFinished(FinishReason.STOP);
+    }
+
+    /** Ends the sequence with ERROR after this step (its native setup failed). */
+    void fail(String reason) {
+        failure = reason;
+        markFinished(FinishReason.ERROR);
     }
 
     private void markFinished(FinishReason reason) {
@@ -138,11 +172,20 @@ final class Sequence implements GenerationHandle {
         }
     }
 
-    /** Its sampler chain, detokenizer and stop matcher, at its first admission. */
-    void openNative(Vocab vocab) {
-        sampler = SamplerChain.create(vocab, request.sampling());
+    /**
+     * Its sampler chain (with the logit bias), constraint, detokenizer and stop matcher, at its
+     * first admission. {@code specials} supplies the vocabulary's special tokens, asked only for
+     * constrained requests.
+     *
+     * @throws io.edgenode.core.llama.GrammarException when the constraint's grammar does not parse
+     */
+    void openNative(Vocab vocab, java.util.function.Supplier<SpecialTokens> specials) {
         decoder = new TokenTextDecoder(vocab);
         stopMatcher = new StopMatcher(request.stop());
+        sampler = SamplerChain.create(vocab, request.sampling(), request.logitBias());
+        if (request.constraint() != null) {
+            constrained = ConstrainedSampler.open(vocab, request.constraint(), request.ignoreEos(), specials.get());
+        }
     }
 
     /** {@code count} more tokens have KV (decoded at {@code now}); returns how many of them were prompt tokens. */
@@ -160,6 +203,10 @@ final class Sequence implements GenerationHandle {
         if (sampler != null) {
             sampler.close();
             sampler = null;
+        }
+        if (constrained != null) {
+            constrained.close();
+            constrained = null;
         }
         if (decoder != null) {
             decoder.close();

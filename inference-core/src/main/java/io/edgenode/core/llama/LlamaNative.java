@@ -53,7 +53,8 @@ final class LlamaNative {
             "llama_sampler_chain_init", "llama_sampler_chain_add", "llama_sampler_init_greedy",
             "llama_sampler_init_dist", "llama_sampler_init_top_k", "llama_sampler_init_top_p",
             "llama_sampler_init_min_p", "llama_sampler_init_temp", "llama_sampler_init_penalties",
-            "llama_sampler_sample", "llama_sampler_accept", "llama_sampler_reset", "llama_sampler_free",
+            "llama_sampler_sample", "llama_sampler_accept", "llama_sampler_apply",
+            "llama_sampler_init_grammar", "llama_sampler_init_logit_bias", "llama_sampler_reset", "llama_sampler_free",
             "ggml_backend_load_all_from_path", "ggml_backend_reg_by_name", "ggml_backend_reg_get_proc_address",
             "ggml_threadpool_params_init", "llama_attach_threadpool", "llama_detach_threadpool");
 
@@ -215,6 +216,13 @@ final class LlamaNative {
             fn("llama_sampler_sample", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     static final MethodHandle llama_sampler_accept =
             fn("llama_sampler_accept", FunctionDescriptor.ofVoid(ADDRESS, JAVA_INT));
+    static final MethodHandle llama_sampler_apply =
+            fn("llama_sampler_apply", FunctionDescriptor.ofVoid(ADDRESS, ADDRESS));
+    /** Parses GBNF; logs its failures (the parser's own detail goes to stderr) and returns NULL. */
+    static final MethodHandle llama_sampler_init_grammar =
+            fn("llama_sampler_init_grammar", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle llama_sampler_init_logit_bias = fn("llama_sampler_init_logit_bias",
+            FunctionDescriptor.of(ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
     static final MethodHandle llama_sampler_reset = fn("llama_sampler_reset", FunctionDescriptor.ofVoid(ADDRESS));
     static final MethodHandle llama_sampler_free = fn("llama_sampler_free", FunctionDescriptor.ofVoid(ADDRESS));
 

@@ -15,7 +15,8 @@ import java.lang.foreign.StructLayout;
  * Memory layouts of the llama.cpp structs the binding passes by value, field for field as in
  * {@code include/llama.h} of llama.cpp de3ff815 (x86_64/aarch64 LP64: pointers and size_t are 8
  * bytes, enums are int). Sizes were checked against {@code sizeof}/{@code offsetof} from the
- * header: model params 80, context params 160, batch 56, quantize params 64, chain params 1.
+ * header: model params 80, context params 160, batch 56, quantize params 64, chain params 1,
+ * token data 12, token data array 32, logit bias 8.
  * {@code LlamaStructsTest} checks the defaults llama.cpp writes into them, field by field.
  */
 final class LlamaStructs {
@@ -112,6 +113,25 @@ final class LlamaStructs {
 
     static final StructLayout SAMPLER_CHAIN_PARAMS =
             structLayout(JAVA_BOOLEAN.withName("no_perf")).withName("llama_sampler_chain_params");
+
+    /** {@code llama_token_data}: id, logit, p. */
+    static final StructLayout TOKEN_DATA = structLayout(
+            JAVA_INT.withName("id"),
+            JAVA_FLOAT.withName("logit"),
+            JAVA_FLOAT.withName("p")).withName("llama_token_data");
+
+    /** {@code llama_token_data_array}: the samplers may replace {@code data} and shrink {@code size}. */
+    static final StructLayout TOKEN_DATA_ARRAY = structLayout(
+            ADDRESS.withName("data"),
+            JAVA_LONG.withName("size"),
+            JAVA_LONG.withName("selected"),
+            JAVA_BOOLEAN.withName("sorted"),
+            paddingLayout(7)).withName("llama_token_data_array");
+
+    /** {@code llama_logit_bias}: token, bias. */
+    static final StructLayout LOGIT_BIAS = structLayout(
+            JAVA_INT.withName("token"),
+            JAVA_FLOAT.withName("bias")).withName("llama_logit_bias");
 
     static long offset(StructLayout layout, String name) {
         return layout.byteOffset(PathElement.groupElement(name));

@@ -1,11 +1,14 @@
 package io.edgenode.core.llama;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * One request's llama.cpp sampler chain: penalties, top-k, top-p, min-p, temperature, then a
- * seeded draw (or argmax when greedy). Confined to the context's owner thread. Samplers keep
+ * One request's llama.cpp sampler chain: logit bias, penalties, top-k, top-p, min-p, temperature,
+ * then a seeded draw (or argmax when greedy). Confined to the context's owner thread. Samplers keep
  * per-request state (penalty history, RNG), so every sequence has its own chain.
  */
 public final class SamplerChain implements AutoCloseable {
@@ -22,17 +25,41 @@ public final class SamplerChain implements AutoCloseable {
 
     /** Builds the chain for {@code params}; {@code vocab} sizes the penalty sampler. */
     public static SamplerChain create(Vocab vocab, SamplingParams params) {
-        return create(vocab, params, true);
+        return create(vocab, params, Map.of(), true);
+    }
+
+    /**
+     * Builds the chain with a logit bias first (OpenAI semantics: {@code bias} is added to the
+     * token's logit before anything else; -100 effectively bans, +100 effectively forces).
+     * Token ids must be in the vocabulary and biases finite.
+     */
+    public static SamplerChain create(Vocab vocab, SamplingParams params, Map<Integer, Float> logitBias) {
+        return create(vocab, params, logitBias, true);
     }
 
     /** {@code javaGreedy = false} keeps llama.cpp's greedy sampler (tests compare the two). */
     static SamplerChain create(Vocab vocab, SamplingParams params, boolean javaGreedy) {
+        return create(vocab, params, Map.of(), javaGreedy);
+    }
+
+    private static SamplerChain create(Vocab vocab, SamplingParams params, Map<Integer, Float> logitBias,
+            boolean javaGreedy) {
         Objects.requireNonNull(vocab, "vocab");
         Objects.requireNonNull(params, "params");
+        Objects.requireNonNull(logitBias, "logitBias");
+        for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
+            if (e.getKey() < 0 || e.getKey() >= vocab.size() || !Float.isFinite(e.getValue())) {
+                throw new IllegalArgumentException("logit bias " + e + " outside the vocabulary or not finite");
+            }
+        }
         try {
             MemorySegment chainParams = ChainParams.DEFAULTS;
             MemorySegment c = (MemorySegment) LlamaNative.llama_sampler_chain_init.invokeExact(chainParams);
-            SamplerChain result = new SamplerChain(params, c, javaGreedy);
+            // The Java argmax reads raw logits: a bias has to go through llama.cpp's chain.
+            SamplerChain result = new SamplerChain(params, c, javaGreedy && logitBias.isEmpty());
+            if (!logitBias.isEmpty()) {
+                result.add(logitBiasSampler(vocab, logitBias));
+            }
             if (params.hasPenalties()) {
                 result.add((MemorySegment) LlamaNative.llama_sampler_init_penalties.invokeExact(vocab.size(),
                         params.penaltyLastN(), params.repeatPenalty(), params.frequencyPenalty(),
@@ -56,6 +83,24 @@ public final class SamplerChain implements AutoCloseable {
             return result;
         } catch (Throwable t) {
             throw LlamaNative.rethrow(t);
+        }
+    }
+
+    /** llama.cpp copies the {@code llama_logit_bias} array: a call-scoped arena is enough. */
+    private static MemorySegment logitBiasSampler(Vocab vocab, Map<Integer, Float> logitBias) throws Throwable {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment biases = arena.allocate(LlamaStructs.LOGIT_BIAS, logitBias.size());
+            long stride = LlamaStructs.LOGIT_BIAS.byteSize();
+            long tokenAt = LlamaStructs.offset(LlamaStructs.LOGIT_BIAS, "token");
+            long biasAt = LlamaStructs.offset(LlamaStructs.LOGIT_BIAS, "bias");
+            int i = 0;
+            for (Map.Entry<Integer, Float> e : logitBias.entrySet()) {
+                biases.set(ValueLayout.JAVA_INT, i * stride + tokenAt, e.getKey());
+                biases.set(ValueLayout.JAVA_FLOAT, i * stride + biasAt, e.getValue());
+                i++;
+            }
+            return (MemorySegment) LlamaNative.llama_sampler_init_logit_bias.invokeExact(vocab.size(),
+                    logitBias.size(), biases);
         }
     }
 
@@ -104,6 +149,21 @@ public final class SamplerChain implements AutoCloseable {
             }
         }
         return best;
+    }
+
+    /**
+     * Runs the chain on {@code candidates} (already filled, maybe narrowed by a grammar) and
+     * returns the token it selects, or -1 when it selected none. Unlike {@link #sample} this does
+     * not record the token: call {@link #accept} once it is final, so a token a constraint refuses
+     * afterwards never enters the penalty history.
+     */
+    public int apply(TokenDataArray candidates) {
+        try {
+            LlamaNative.llama_sampler_apply.invokeExact(chain(), candidates.struct());
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+        return candidates.selectedToken();
     }
 
     /** Records a token that was not sampled here (e.g. prompt tokens, for repetition penalties). */

@@ -34,6 +34,11 @@ public final class Vocab {
         return vocab;
     }
 
+    /** The native {@code llama_vocab *}, checked open (grammar samplers are built on it). */
+    MemorySegment nativeHandle() {
+        return ptr();
+    }
+
     public int size() {
         return size;
     }

@@ -48,6 +48,11 @@ class LlamaStructsTest {
         assertEquals(56, LlamaStructs.BATCH.byteSize());
         assertEquals(64, LlamaStructs.QUANTIZE_PARAMS.byteSize());
         assertEquals(1, LlamaStructs.SAMPLER_CHAIN_PARAMS.byteSize());
+        assertEquals(12, LlamaStructs.TOKEN_DATA.byteSize());
+        assertEquals(32, LlamaStructs.TOKEN_DATA_ARRAY.byteSize());
+        assertEquals(8, LlamaStructs.TOKEN_DATA_ARRAY.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("size")));
+        assertEquals(24, LlamaStructs.TOKEN_DATA_ARRAY.byteOffset(java.lang.foreign.MemoryLayout.PathElement.groupElement("sorted")));
+        assertEquals(8, LlamaStructs.LOGIT_BIAS.byteSize());
         // spot checks of offsetof() from the header
         assertEquals(16, LlamaStructs.offset(LlamaStructs.MODEL_PARAMS, "n_gpu_layers"));
         assertEquals(72, LlamaStructs.offset(LlamaStructs.MODEL_PARAMS, "vocab_only"));

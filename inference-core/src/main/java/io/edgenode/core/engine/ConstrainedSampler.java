@@ -1,0 +1,221 @@
+package io.edgenode.core.engine;
+
+import io.edgenode.core.llama.GrammarSampler;
+import io.edgenode.core.llama.SamplerChain;
+import io.edgenode.core.llama.TokenDataArray;
+import io.edgenode.core.llama.Vocab;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Samples one sequence under its {@link Constraint}. Confined to the engine thread, like the
+ * sequence's {@link SamplerChain}, which it drives through {@link SamplerChain#apply} so that a
+ * token is recorded (penalty history, grammar state) only once it is final.
+ *
+ * <p><b>Fast path, then resample</b> (as llama.cpp's common sampler): the chain samples the full
+ * row as usual; if the grammar allows that one token it is taken. Otherwise the row is filled again,
+ * the grammar sets every token it refuses to -inf, and the rest of the chain (bias, penalties,
+ * top-k/p, min-p, temperature, draw; greedy = argmax of the allowed) runs on what is left. No token
+ * left means a dead end: the sequence ends (STOP) and nothing is accepted. An end-of-generation
+ * token passes only where the grammar is complete; with {@code ignore_eos} it is masked while any
+ * other token is allowed, so a complete grammar that allows nothing else still ends the sequence.
+ * Tokens the grammar would read as text the client never sees ({@link SpecialTokens#hidden}:
+ * {@code <s>} rendered for the grammar, nothing for the client) are refused under a grammar.
+ *
+ * <p><b>Lazy triggers in Java.</b> llama.cpp's {@code llama_sampler_init_grammar_lazy_patterns} is
+ * not used: when its pattern matches it replays the buffered tokens' text from the match on into
+ * the grammar with {@code llama_grammar_accept_token}, partial pieces included, and a piece the
+ * grammar rejects throws a C++ exception across the C boundary (the JVM dies); its
+ * {@code std::regex} search also runs over the whole buffered output, and libstdc++'s regex
+ * recursion grows with that text (a long free-text preamble can overflow the native stack). Here
+ * {@link TriggerWatch} matches plain words, and a token that would complete a word and run past
+ * its end is refused: masked, the row resampled, at most {@value #OVERRUN_RESAMPLES} times; then,
+ * as the fallback, every token whose piece would overrun is masked and the chain samples once
+ * more (one scan of the vocabulary, rare). So the grammar's text always starts on a token boundary
+ * and the grammar only ever sees whole tokens, each checked before it is accepted.
+ *
+ * <p>The grammar is parsed at admission, not at the trigger: a lazy grammar then cannot fail in the
+ * middle of a stream, and it starts in its initial state whenever the trigger comes.
+ */
+final class ConstrainedSampler implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger(ConstrainedSampler.class.getName());
+
+    /** What {@link #sample} returns when no token may come next. */
+    static final int DEAD_END = -1;
+    static final int OVERRUN_RESAMPLES = 4;
+
+    private final Vocab vocab;
+    private final GrammarSampler grammar;
+    private final TriggerWatch triggers;
+    private final boolean ignoreEos;
+    /** End-of-generation and hidden tokens of the vocabulary (computed once per engine). */
+    private final SpecialTokens specials;
+    private final Arena arena = Arena.ofShared();
+    private MemorySegment pieceBuf = arena.allocate(128);
+    private byte[] piece = new byte[128];
+    private int pieceLength;
+    private String deadEndReason;
+    /** Tokens that needed the full-array path (tests, metrics). */
+    long resamples;
+
+    private ConstrainedSampler(Vocab vocab, GrammarSampler grammar, TriggerWatch triggers, boolean ignoreEos,
+            SpecialTokens specials) {
+        this.vocab = vocab;
+        this.grammar = grammar;
+        this.triggers = triggers;
+        this.ignoreEos = ignoreEos;
+        this.specials = specials;
+    }
+
+    /** @throws io.edgenode.core.llama.GrammarException when the grammar does not parse */
+    static ConstrainedSampler open(Vocab vocab, Constraint constraint, boolean ignoreEos, SpecialTokens specials) {
+        GrammarSampler g = GrammarSampler.create(vocab, constraint.grammar(), constraint.root());
+        return new ConstrainedSampler(vocab, g, constraint.isLazy() ? new TriggerWatch(constraint.triggers()) : null,
+                ignoreEos, specials);
+    }
+
+    /** Whether the grammar holds now (from the start, or since its trigger word). */
+    boolean active() {
+        return triggers == null || triggers.triggered();
+    }
+
+    /** Why the last {@link #sample} returned {@link #DEAD_END}. */
+    String deadEndReason() {
+        return deadEndReason;
+    }
+
+    /**
+     * The next token for a row of {@code logits}, already recorded in the chain and the grammar,
+     * or {@link #DEAD_END}. {@code candidates} is the engine's scratch array (vocabulary-sized).
+     */
+    int sample(SamplerChain chain, MemorySegment logits, TokenDataArray candidates) {
+        candidates.fill(logits);
+        int token = chain.apply(candidates);
+        if (token < 0) {
+            return deadEnd("the sampler chain selected no token");
+        }
+        if (active()) {
+            boolean eogToIgnore = ignoreEos && vocab.isEndOfGeneration(token);
+            if (!eogToIgnore && !specials.isHidden(token) && grammar.allows(token)) {
+                return take(chain, token);
+            }
+            resamples++;
+            return sampleGrammar(chain, logits, candidates);
+        }
+        if (triggers.scan(piece(token), pieceLength) != TriggerWatch.OVERRUN) {
+            return take(chain, token);
+        }
+        resamples++;
+        return sampleAvoidingOverrun(chain, logits, candidates, token);
+    }
+
+    private int sampleGrammar(SamplerChain chain, MemorySegment logits, TokenDataArray candidates) {
+        candidates.fill(logits);
+        for (int t : specials.hidden) {
+            candidates.refuse(t);
+        }
+        grammar.apply(candidates);
+        int allowed = 0;
+        for (int i = 0, n = candidates.size(); i < n; i++) {
+            if (candidates.logitAt(i) != Float.NEGATIVE_INFINITY) {
+                allowed++;
+            }
+        }
+        int allowedEog = 0;
+        for (int t : specials.eog) {
+            if (candidates.logitAt(t) != Float.NEGATIVE_INFINITY) {
+                allowedEog++;
+            }
+        }
+        if (allowed == 0) {
+            return deadEnd("the grammar allows no token of the vocabulary here");
+        }
+        if (ignoreEos && allowedEog > 0 && allowed > allowedEog) {
+            for (int t : specials.eog) {
+                candidates.refuse(t);
+            }
+        }
+        int token = chain.apply(candidates);
+        if (token < 0 || !grammar.allows(token)) {
+            // Cannot happen with llama.cpp's samplers (-inf stays -inf); never accept a refused token.
+            return deadEnd("the sampler chain selected no token the grammar allows");
+        }
+        return take(chain, token);
+    }
+
+    private int sampleAvoidingOverrun(SamplerChain chain, MemorySegment logits, TokenDataArray candidates,
+            int first) {
+        int[] refused = new int[OVERRUN_RESAMPLES + 1];
+        int n = 0;
+        refused[n++] = first;
+        for (int attempt = 0; attempt < OVERRUN_RESAMPLES; attempt++) {
+            candidates.fill(logits);
+            for (int i = 0; i < n; i++) {
+                candidates.refuse(refused[i]);
+            }
+            int token = chain.apply(candidates);
+            if (token < 0) {
+                break;
+            }
+            if (triggers.scan(piece(token), pieceLength) != TriggerWatch.OVERRUN) {
+                return take(chain, token);
+            }
+            refused[n++] = token;
+        }
+        // Fallback: mask every token that would run past a trigger word, sample once more.
+        candidates.fill(logits);
+        for (int t = 0; t < vocab.size(); t++) {
+            if (triggers.scan(piece(t), pieceLength) == TriggerWatch.OVERRUN) {
+                candidates.refuse(t);
+            }
+        }
+        int token = chain.apply(candidates);
+        if (token < 0 || triggers.scan(piece(token), pieceLength) == TriggerWatch.OVERRUN) {
+            return deadEnd("every token would run past a trigger word");
+        }
+        return take(chain, token);
+    }
+
+    /** Records the final token: grammar (checked), trigger text, chain history. */
+    private int take(SamplerChain chain, int token) {
+        if (active()) {
+            if (!vocab.isEndOfGeneration(token)) {
+                grammar.accept(token); // re-checks unless allows() just approved this token
+            }
+        } else {
+            piece(token);
+            if (triggers.append(piece, pieceLength)) {
+                LOG.log(System.Logger.Level.TRACE, "trigger word complete: the grammar holds from the next token");
+            }
+        }
+        chain.accept(token);
+        return token;
+    }
+
+    private int deadEnd(String reason) {
+        deadEndReason = reason;
+        return DEAD_END;
+    }
+
+    /** Fills {@link #piece}/{@link #pieceLength} with {@code token}'s text bytes (as the detokenizer renders it). */
+    private byte[] piece(int token) {
+        int n = vocab.tokenToPiece(token, pieceBuf, false);
+        if (n < 0) {
+            pieceBuf = arena.allocate(-n);
+            n = vocab.tokenToPiece(token, pieceBuf, false);
+        }
+        if (piece.length < n) {
+            piece = new byte[n * 2];
+        }
+        MemorySegment.copy(pieceBuf, ValueLayout.JAVA_BYTE, 0, piece, 0, n);
+        pieceLength = n;
+        return piece;
+    }
+
+    @Override
+    public void close() {
+        grammar.close();
+        arena.close();
+    }
+}

@@ -1,0 +1,476 @@
+package io.edgenode.core.grammar;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BinaryOperator;
+
+/**
+ * Translates a JSON-schema {@code pattern} (an ECMA regex) into GBNF for the JSON string it
+ * matches, the subset llama.cpp's converter handles ({@code _pattern_to_rule}): literals, escapes
+ * GBNF shares (<code>\t \r \n \\ \" \[ \] \- \xHH &#92;uHHHH \UHHHHHHHH</code>), {@code .}, character
+ * classes (kept as written), groups and non-capturing groups, {@code |}, {@code * + ?} and
+ * {@code {m,n}}. One instance per pattern; confined to the converter that made it.
+ *
+ * <p>Two failures differ: {@link Unsupported} is a valid regex with no GBNF equivalent
+ * (lookaround, {@code \d}, unanchored...), which llama.cpp answers with "any string" and a
+ * warning; {@link Invalid} is not a regex at all, which llama.cpp refuses. Like llama.cpp, the text
+ * of a literal is not re-escaped: the regex's own escapes are GBNF escapes, and the translated
+ * string content is not JSON-escaped (a pattern with {@code \\} or a control character matches the
+ * raw character, where a model writes it escaped).
+ */
+final class PatternTranslator {
+    static final int MAX_DEPTH = 100;
+
+    /** A valid regex with no GBNF equivalent. */
+    static final class Unsupported extends RuntimeException {
+        Unsupported(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Not a valid regex. */
+    static final class Invalid extends RuntimeException {
+        Invalid(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static final String NON_LITERAL = "|.()[]{}*+?^$";
+    private static final String ESCAPED_IN_REGEX_NOT_IN_LITERAL = "^$.[](){}|*+?";
+
+    /** A piece of the translated sequence: raw literal text (GBNF-escaped) or a GBNF expression. */
+    private record Piece(String text, boolean literal) {
+        String rule() {
+            return literal ? "\"" + text + "\"" : text;
+        }
+    }
+
+    private final BinaryOperator<String> addRule;
+    private final boolean dotAll;
+    private final String name;
+    private final String body;
+    private final Map<String, String> subRuleIds = new HashMap<>();
+    private int i;
+    private int parenDepth;
+
+    private PatternTranslator(BinaryOperator<String> addRule, boolean dotAll, String name, String body) {
+        this.addRule = addRule;
+        this.dotAll = dotAll;
+        this.name = name;
+        this.body = body;
+    }
+
+    /**
+     * Adds the rules for {@code pattern} under {@code name} through {@code addRule} and returns the
+     * name of the rule matching the JSON string (quotes included).
+     */
+    static String translate(String pattern, String name, boolean dotAll, BinaryOperator<String> addRule) {
+        if (pattern.length() < 2 || pattern.charAt(0) != '^' || pattern.charAt(pattern.length() - 1) != '$') {
+            throw new Unsupported("not anchored with '^' and '$'");
+        }
+        PatternTranslator t = new PatternTranslator(addRule, dotAll, name, pattern.substring(1, pattern.length() - 1));
+        String rule = t.sequence().rule();
+        if (t.parenDepth != 0) {
+            throw new Invalid("unbalanced parentheses");
+        }
+        return addRule.apply(name, "\"\\\"\" (" + rule + ") \"\\\"\"");
+    }
+
+    private Piece sequence() {
+        List<Piece> seq = new ArrayList<>();
+        int length = body.length();
+        while (i < length) {
+            char c = body.charAt(i);
+            if (c == '.') {
+                seq.add(new Piece(addRule.apply("dot", dotAll ? DOT_ALL : DOT), false));
+                i++;
+            } else if (c == '(') {
+                i++;
+                if (i < length && body.charAt(i) == '?') {
+                    if (i + 1 < length && body.charAt(i + 1) == ':') {
+                        i += 2; // non-capturing group: a plain group here
+                    } else {
+                        throw new Unsupported("unsupported group syntax"); // lookaround, named group, flags
+                    }
+                }
+                parenDepth++;
+                if (parenDepth > MAX_DEPTH) {
+                    throw new Unsupported("pattern nesting too deep");
+                }
+                seq.add(new Piece("(" + sequence().rule() + ")", false));
+            } else if (c == ')') {
+                i++;
+                if (parenDepth == 0) {
+                    throw new Invalid("unbalanced parentheses");
+                }
+                parenDepth--;
+                return join(seq);
+            } else if (c == '^' || c == '$') {
+                throw new Unsupported("anchor inside the pattern");
+            } else if (c == '[') {
+                seq.add(new Piece(charClass(), false));
+            } else if (c == '|') {
+                seq.add(new Piece("|", false));
+                i++;
+            } else if (c == '*' || c == '+' || c == '?') {
+                if (seq.isEmpty()) {
+                    throw new Invalid("nothing to repeat");
+                }
+                Piece last = seq.removeLast();
+                seq.add(new Piece(last.rule() + c, false));
+                i++;
+            } else if (c == '{') {
+                repetition(seq);
+            } else {
+                seq.add(literal(c));
+            }
+        }
+        return join(seq);
+    }
+
+    /** Joins the sequence with spaces, merging consecutive literals into one. */
+    private static Piece join(List<Piece> seq) {
+        List<String> out = new ArrayList<>();
+        StringBuilder literal = new StringBuilder();
+        for (Piece p : seq) {
+            if (p.literal()) {
+                literal.append(p.text());
+            } else {
+                if (!literal.isEmpty()) {
+                    out.add("\"" + literal + "\"");
+                    literal.setLength(0);
+                }
+                out.add(p.text());
+            }
+        }
+        if (!literal.isEmpty()) {
+            out.add("\"" + literal + "\"");
+        }
+        return new Piece(String.join(" ", out), false);
+    }
+
+    private String charClass() {
+        StringBuilder out = new StringBuilder("[");
+        i++;
+        int length = body.length();
+        while (i < length && body.charAt(i) != ']') {
+            if (body.charAt(i) == '\\') {
+                int n = escapeLength(body, i);
+                if (n == 0) {
+                    throw new Unsupported("unsupported escape in character class: " + body.substring(i, Math.min(length, i + 2)));
+                }
+                out.append(body, i, i + n);
+                i += n;
+            } else {
+                out.append(body.charAt(i));
+                i++;
+            }
+        }
+        if (i >= length) {
+            throw new Invalid("unterminated character class");
+        }
+        i++;
+        return jsonClass(out.substring(1));
+    }
+
+    private void repetition(List<Piece> seq) {
+        int start = ++i;
+        int length = body.length();
+        while (i < length && body.charAt(i) != '}') {
+            i++;
+        }
+        if (i >= length) {
+            throw new Unsupported("unterminated curly brackets");
+        }
+        String inside = body.substring(start, i);
+        i++;
+        String[] nums = inside.split(",", -1);
+        int min;
+        int max;
+        if (nums.length == 1) {
+            min = max = count(nums[0]);
+        } else if (nums.length == 2) {
+            min = nums[0].isEmpty() ? 0 : count(nums[0]);
+            max = nums[1].isEmpty() ? Integer.MAX_VALUE : count(nums[1]);
+        } else {
+            throw new Unsupported("wrong number of values in curly brackets");
+        }
+        if (seq.isEmpty()) {
+            throw new Invalid("nothing to repeat");
+        }
+        if (min > JsonSchemaConverter.MAX_REPETITIONS || (max != Integer.MAX_VALUE && max > JsonSchemaConverter.MAX_REPETITIONS)) {
+            throw new TooManyRepetitions("repetition {" + inside + "} exceeds " + JsonSchemaConverter.MAX_REPETITIONS);
+        }
+        Piece last = seq.removeLast();
+        String sub = last.text();
+        if (!last.literal()) {
+            // a repeated expression gets its own rule, so llama.cpp's parser repeats one symbol
+            String id = subRuleIds.get(sub);
+            if (id == null) {
+                id = addRule.apply(name + "-" + (subRuleIds.size() + 1), sub);
+                subRuleIds.put(sub, id);
+            }
+            sub = id;
+        }
+        seq.add(new Piece(JsonSchemaConverter.repetition(last.literal() ? "\"" + sub + "\"" : sub, min, max, ""), false));
+    }
+
+    /** A count in curly brackets; lenient like C++ {@code stoi} (leading blanks, trailing junk). */
+    private static int count(String text) {
+        String s = text.stripLeading();
+        int end = 0;
+        if (end < s.length() && s.charAt(end) == '+') {
+            end++;
+        }
+        int digitsStart = end;
+        while (end < s.length() && Character.isDigit(s.charAt(end)) && s.charAt(end) < 128) {
+            end++;
+        }
+        if (end == digitsStart) {
+            throw new Unsupported("invalid number in curly brackets");
+        }
+        try {
+            return Integer.parseInt(s.substring(digitsStart, end));
+        } catch (NumberFormatException e) {
+            throw new Unsupported("invalid number in curly brackets");
+        }
+    }
+
+    private Piece literal(char first) {
+        StringBuilder literal = new StringBuilder();
+        int length = body.length();
+        while (i < length) {
+            char c = body.charAt(i);
+            if (c == '\\') {
+                if (i == length - 1) {
+                    throw new Invalid("trailing backslash");
+                }
+                char next = body.charAt(i + 1);
+                if (ESCAPED_IN_REGEX_NOT_IN_LITERAL.indexOf(next) >= 0) {
+                    literal.append(next);
+                    i += 2;
+                } else {
+                    int n = escapeLength(body, i);
+                    if (n == 0) {
+                        throw new Unsupported("unsupported escape: " + body.substring(i, i + 2));
+                    }
+                    String json = jsonEscape(decodeEscape(body, i, n));
+                    literal.append(json != null ? json : body.substring(i, i + n));
+                    i += n;
+                }
+            } else if (c == '"') {
+                literal.append(jsonEscape('"')); // llama.cpp writes a raw quote here: not JSON
+                i++;
+            } else {
+                // one code point, so that a quantifier never splits a surrogate pair
+                int width = Character.charCount(body.codePointAt(i));
+                int after = i + width;
+                boolean takes = NON_LITERAL.indexOf(c) < 0
+                        && (after >= length || literal.isEmpty() || body.charAt(after) == '.'
+                            || NON_LITERAL.indexOf(body.charAt(after)) < 0);
+                if (!takes) {
+                    break;
+                }
+                String json = jsonEscape(body.codePointAt(i));
+                literal.append(json != null ? json : body.substring(i, after));
+                i = after;
+            }
+        }
+        if (literal.isEmpty()) { // nothing consumed, e.g. a stray ']' or '}'
+            throw new Unsupported("unsupported character: " + first);
+        }
+        return new Piece(literal.toString(), true);
+    }
+
+    /**
+     * GBNF literal text for how JSON writes {@code cp} inside a string when it must be escaped
+     * ({@code "}, {@code \\}, controls), else null. llama.cpp emits such characters raw, which
+     * makes the model write a string that is not JSON.
+     */
+    static String jsonEscape(int cp) {
+        return switch (cp) {
+            case '"' -> "\\\\\\\"";
+            case '\\' -> "\\\\\\\\";
+            case '\n' -> "\\\\n";
+            case '\r' -> "\\\\r";
+            case '\t' -> "\\\\t";
+            case '\b' -> "\\\\b";
+            case '\f' -> "\\\\f";
+            default -> cp < 0x20 ? String.format("\\\\u%04x", cp) : null;
+        };
+    }
+
+    /** The code point a GBNF escape of length {@code n} at {@code pos} stands for. */
+    static int decodeEscape(String s, int pos, int n) {
+        char e = s.charAt(pos + 1);
+        return switch (e) {
+            case 'x', 'u', 'U' -> Integer.parseInt(s.substring(pos + 2, pos + n), 16);
+            case 't' -> '\t';
+            case 'r' -> '\r';
+            case 'n' -> '\n';
+            default -> e;
+        };
+    }
+
+    /** {@code .}: any JSON string character but a line break (llama.cpp: any character, raw). */
+    private static final String DOT = "[^\"\\\\\\x7F\\x00-\\x1F] | \"\\\\\\\"\" | \"\\\\\\\\\" | \"\\\\t\"";
+    private static final String DOT_ALL = DOT + " | \"\\\\n\" | \"\\\\r\"";
+
+    /** Characters a JSON string cannot hold raw: controls, quote, backslash, as inclusive ranges. */
+    private static final int[][] JSON_RAW_FORBIDDEN = {{0x00, 0x1F}, {'"', '"'}, {'\\', '\\'}};
+    /** The forbidden ones we still offer, escaped, when a class admits them. */
+    private static final int[] JSON_SHORT_ESCAPED = {'"', '\\', '\n', '\r', '\t', '\b', '\f'};
+
+    /**
+     * A regex character class ({@code content} between the brackets, escapes already checked) as
+     * GBNF over JSON string text: what JSON holds raw stays a class, and a quote, backslash or
+     * short-escaped control the class admits becomes its escape. Other controls are dropped (a
+     * narrowing: the grammar stays within the pattern). A positive class admitting none of them
+     * is written as is, as llama.cpp writes it.
+     */
+    private static String jsonClass(String content) {
+        boolean negated = content.startsWith("^");
+        List<int[]> ranges = parseClass(negated ? content.substring(1) : content);
+        boolean touches = false;
+        for (int[] f : JSON_RAW_FORBIDDEN) {
+            for (int[] r : ranges) {
+                touches |= r[0] <= f[1] && f[0] <= r[1];
+            }
+        }
+        if (!negated && !touches) {
+            return "[" + content + "]";
+        }
+        List<String> alternatives = new ArrayList<>();
+        StringBuilder cls = new StringBuilder(negated ? "[^" : "[");
+        if (negated) {
+            ranges.forEach(r -> cls.append(classRange(r[0], r[1])));
+            cls.append("\"\\\\\\x00-\\x1F]");
+            alternatives.add(cls.toString());
+        } else {
+            boolean any = false;
+            for (int[] r : subtract(ranges, JSON_RAW_FORBIDDEN)) {
+                cls.append(classRange(r[0], r[1]));
+                any = true;
+            }
+            if (any) {
+                alternatives.add(cls.append(']').toString());
+            }
+        }
+        for (int cp : JSON_SHORT_ESCAPED) {
+            boolean in = false;
+            for (int[] r : ranges) {
+                in |= cp >= r[0] && cp <= r[1];
+            }
+            if (in != negated) {
+                alternatives.add("\"" + jsonEscape(cp) + "\"");
+            }
+        }
+        if (alternatives.isEmpty()) {
+            throw new Unsupported("character class admits only characters JSON must escape");
+        }
+        return alternatives.size() == 1 ? alternatives.getFirst() : "(" + String.join(" | ", alternatives) + ")";
+    }
+
+    /** The class's items as inclusive code point ranges, read as llama.cpp's GBNF parser reads them. */
+    private static List<int[]> parseClass(String items) {
+        List<int[]> ranges = new ArrayList<>();
+        int k = 0;
+        while (k < items.length()) {
+            int[] lo = classChar(items, k);
+            k = lo[1];
+            int high = lo[0];
+            if (k + 1 < items.length() && items.charAt(k) == '-') {
+                int[] hi = classChar(items, k + 1);
+                high = hi[0];
+                k = hi[1];
+            }
+            if (high < lo[0]) {
+                throw new Invalid("character class range out of order");
+            }
+            ranges.add(new int[] {lo[0], high});
+        }
+        return ranges;
+    }
+
+    /** {code point, next index} of the class character at {@code k}. */
+    private static int[] classChar(String items, int k) {
+        if (items.charAt(k) == '\\') {
+            int n = escapeLength(items, k);
+            return new int[] {decodeEscape(items, k, n), k + n};
+        }
+        int cp = items.codePointAt(k);
+        return new int[] {cp, k + Character.charCount(cp)};
+    }
+
+    private static List<int[]> subtract(List<int[]> ranges, int[][] minus) {
+        List<int[]> current = new ArrayList<>(ranges);
+        for (int[] m : minus) {
+            List<int[]> next = new ArrayList<>();
+            for (int[] r : current) {
+                if (r[1] < m[0] || r[0] > m[1]) {
+                    next.add(r);
+                    continue;
+                }
+                if (r[0] < m[0]) {
+                    next.add(new int[] {r[0], m[0] - 1});
+                }
+                if (r[1] > m[1]) {
+                    next.add(new int[] {m[1] + 1, r[1]});
+                }
+            }
+            current = next;
+        }
+        return current;
+    }
+
+    private static String classRange(int lo, int hi) {
+        return hi == lo ? classCodePoint(lo) : classCodePoint(lo) + "-" + classCodePoint(hi);
+    }
+
+    private static String classCodePoint(int cp) {
+        if (cp >= 0x20 && cp < 0x7F && "\\]-[^\"".indexOf(cp) < 0) {
+            return Character.toString(cp);
+        }
+        if (cp <= 0xFF) {
+            return String.format("\\x%02X", cp);
+        }
+        return cp <= 0xFFFF ? String.format("\\u%04X", cp) : String.format("\\U%08X", cp);
+    }
+
+    /** Length of the GBNF escape at {@code pos} (a backslash), or 0 if GBNF has no such escape. */
+    static int escapeLength(String s, int pos) {
+        if (pos + 1 >= s.length() || s.charAt(pos) != '\\') {
+            return 0;
+        }
+        int hex;
+        switch (s.charAt(pos + 1)) {
+            case 'x' -> hex = 2;
+            case 'u' -> hex = 4;
+            case 'U' -> hex = 8;
+            case 't', 'r', 'n', '\\', '"', '[', ']', '-' -> {
+                return 2;
+            }
+            default -> {
+                return 0;
+            }
+        }
+        if (pos + 2 + hex > s.length()) {
+            return 0;
+        }
+        for (int k = pos + 2; k < pos + 2 + hex; k++) {
+            if (Character.digit(s.charAt(k), 16) < 0 || s.charAt(k) > 127) {
+                return 0;
+            }
+        }
+        return 2 + hex;
+    }
+
+    /** A repetition count above the bound: refused outright, never answered with "any string". */
+    static final class TooManyRepetitions extends RuntimeException {
+        TooManyRepetitions(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,206 @@
+package io.edgenode.core.llama;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * One request's llama.cpp grammar sampler ({@code llama_sampler_init_grammar}). Owned by the decode
+ * thread that samples its sequence: not thread-safe, like every sampler.
+ *
+ * <p><b>Why this class guards every call.</b> llama.cpp's grammar code does not fail gracefully
+ * on a token the grammar does not allow: {@code llama_grammar_accept_impl} throws a C++ exception
+ * ("Unexpected empty grammar stack") and an end-of-generation token before the grammar is complete
+ * hits {@code GGML_ABORT}. Either crossing the C boundary ends the JVM. So {@link #accept} takes a
+ * token only after {@link #allows} said yes for that very token (it checks again itself when the
+ * caller did not), and refuses with a Java exception otherwise. {@link #allows} asks the grammar
+ * the way llama.cpp's common sampler does before resampling: apply it to a one-candidate array and
+ * see whether the logit became -inf. Applying never throws; it only sets logits to -inf.
+ *
+ * <p>Parsing runs C++ recursion (one frame per nesting level of parentheses, and per rule in a
+ * left-most reference chain when checking for left recursion) on the caller's stack, so grammars
+ * are refused up front past {@link #MAX_GRAMMAR_CHARS} characters or {@link #MAX_NESTING} nested
+ * groups: a hostile grammar must not overflow a native stack either. Parse errors come back as
+ * {@link GrammarException}; the parser prints its detailed reason to stderr (not through the log
+ * callback), so the message carries what llama.cpp logged ("failed to parse grammar", "grammar
+ * does not contain a 'root' symbol", "left recursion ...").
+ */
+public final class GrammarSampler implements AutoCloseable {
+    /** Tool-call and JSON-schema grammars are a few KiB; see the class comment for why a cap. */
+    public static final int MAX_GRAMMAR_CHARS = 32 * 1024;
+    /** Nesting of {@code ( )} groups the binding lets the recursive C++ parser see. */
+    public static final int MAX_NESTING = 64;
+
+    private static final int NONE = Integer.MIN_VALUE;
+
+    private final Vocab vocab;
+    private final TokenDataArray one = new TokenDataArray(1);
+    private MemorySegment sampler;
+    /** The token {@link #allows} last approved, until the next accept: the only one accept takes unchecked. */
+    private int approved = NONE;
+
+    private GrammarSampler(Vocab vocab, MemorySegment sampler) {
+        this.vocab = vocab;
+        this.sampler = sampler;
+    }
+
+    /**
+     * Parses {@code grammar} (GBNF) with start rule {@code root} for {@code vocab}.
+     *
+     * @throws GrammarException when llama.cpp cannot parse it or the binding refuses it
+     */
+    public static GrammarSampler create(Vocab vocab, String grammar, String root) {
+        Objects.requireNonNull(vocab, "vocab");
+        Objects.requireNonNull(grammar, "grammar");
+        Objects.requireNonNull(root, "root");
+        precheck(grammar, root);
+        MemorySegment s;
+        String error;
+        try (Arena arena = Arena.ofConfined()) {
+            LlamaLog.takeLastError(); // a stale error of this thread must not be blamed on this grammar
+            s = (MemorySegment) LlamaNative.llama_sampler_init_grammar.invokeExact(vocab.nativeHandle(),
+                    arena.allocateFrom(grammar), arena.allocateFrom(root));
+            error = LlamaLog.takeLastError();
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+        if (s.equals(MemorySegment.NULL)) {
+            throw new GrammarException("invalid grammar: "
+                    + (error.isEmpty() ? "llama.cpp could not parse it" : error)
+                    + " (root rule '" + root + "')");
+        }
+        return new GrammarSampler(vocab, s);
+    }
+
+    /** Parses and frees: lets a caller answer a bad grammar before submitting it. Thread-safe. */
+    public static void validate(Vocab vocab, String grammar, String root) {
+        create(vocab, grammar, root).close();
+    }
+
+    /**
+     * Refuses, in Java, what must not reach the C parser: NUL characters (the C string would end
+     * there), oversized text and deep nesting (native recursion). Group depth is counted outside
+     * string literals, character classes and comments, as the GBNF parser reads them.
+     */
+    static void precheck(String grammar, String root) {
+        if (grammar.length() > MAX_GRAMMAR_CHARS) {
+            throw new GrammarException("grammar of " + grammar.length() + " characters exceeds the limit of "
+                    + MAX_GRAMMAR_CHARS);
+        }
+        if (root.isEmpty() || root.indexOf('\0') >= 0) {
+            throw new GrammarException("invalid root rule name '" + root + "'");
+        }
+        if (grammar.indexOf('\0') >= 0) {
+            throw new GrammarException("grammar contains a NUL character");
+        }
+        int depth = 0;
+        int max = 0;
+        for (int i = 0; i < grammar.length(); i++) {
+            char c = grammar.charAt(i);
+            if (c == '"' || c == '[') {
+                char close = c == '"' ? '"' : ']';
+                for (i++; i < grammar.length() && grammar.charAt(i) != close; i++) {
+                    if (grammar.charAt(i) == '\\') {
+                        i++;
+                    }
+                }
+            } else if (c == '#') {
+                while (i < grammar.length() && grammar.charAt(i) != '\n' && grammar.charAt(i) != '\r') {
+                    i++;
+                }
+            } else if (c == '(') {
+                max = Math.max(max, ++depth);
+            } else if (c == ')') {
+                depth--;
+            }
+        }
+        if (max > MAX_NESTING) {
+            throw new GrammarException("grammar nests groups " + max + " deep; the limit is " + MAX_NESTING);
+        }
+    }
+
+    /**
+     * Whether the grammar, in its current state, allows {@code token} next. End-of-generation
+     * tokens are allowed only once the grammar is complete. Approves {@code token} for the next
+     * {@link #accept}.
+     */
+    public boolean allows(int token) {
+        checkToken(token);
+        one.single(token);
+        apply(one);
+        boolean ok = one.logitAt(0) != Float.NEGATIVE_INFINITY;
+        approved = ok ? token : NONE;
+        return ok;
+    }
+
+    /**
+     * Sets the logit of every candidate the grammar does not allow next to -inf (in place; the
+     * order is kept). Never throws from native code.
+     */
+    public void apply(TokenDataArray candidates) {
+        try {
+            LlamaNative.llama_sampler_apply.invokeExact(handle(), candidates.struct());
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+    }
+
+    /**
+     * Advances the grammar past {@code token}. A token {@link #allows} has not just approved is
+     * checked first; one the grammar refuses throws {@link IllegalStateException} and leaves the
+     * grammar as it was (llama.cpp would have thrown across the C boundary).
+     */
+    public void accept(int token) {
+        if (approved != token && !allows(token)) {
+            throw new IllegalStateException("grammar does not allow token " + token + " here");
+        }
+        approved = NONE;
+        try {
+            LlamaNative.llama_sampler_accept.invokeExact(handle(), token);
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+    }
+
+    /** Whether the grammar is complete here (it would allow an end-of-generation token). */
+    public boolean isComplete() {
+        int eos = vocab.eos();
+        int probe = eos != Vocab.TOKEN_NULL ? eos : vocab.eot();
+        if (probe == Vocab.TOKEN_NULL) {
+            return false;
+        }
+        boolean complete = allows(probe);
+        approved = NONE;
+        return complete;
+    }
+
+    private void checkToken(int token) {
+        if (token < 0 || token >= vocab.size()) {
+            throw new IllegalArgumentException("token " + token + " outside the vocabulary of " + vocab.size());
+        }
+    }
+
+    private MemorySegment handle() {
+        MemorySegment s = sampler;
+        if (s == null) {
+            throw new IllegalStateException("grammar sampler is closed");
+        }
+        return s;
+    }
+
+    /** Frees the grammar. A second close is harmless. */
+    @Override
+    public void close() {
+        MemorySegment s = sampler;
+        if (s == null) {
+            return;
+        }
+        sampler = null;
+        one.close();
+        try {
+            LlamaNative.llama_sampler_free.invokeExact(s);
+        } catch (Throwable t) {
+            throw LlamaNative.rethrow(t);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package io.edgenode.core.chat.tools;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.edgenode.core.chat.ChatTemplate;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The family analysis picks for llama.cpp's reference templates (skipped without the llama.cpp source, as the template tests). */
+class ToolTemplateAnalysisTest {
+
+    /** Template file -> the family it must get. */
+    static final Map<String, String> EXPECTED = new LinkedHashMap<>();
+
+    static {
+        EXPECTED.put("NousResearch-Hermes-2-Pro-Llama-3-8B-tool_use.jinja", "hermes");
+        EXPECTED.put("NousResearch-Hermes-3-Llama-3.1-8B-tool_use.jinja", "hermes");
+        EXPECTED.put("Qwen-Qwen2.5-7B-Instruct.jinja", "hermes");
+        EXPECTED.put("Qwen-Qwen3-0.6B.jinja", "hermes");
+        EXPECTED.put("Qwen-QwQ-32B.jinja", "hermes");
+        EXPECTED.put("meta-llama-Llama-3.1-8B-Instruct.jinja", "llama3");
+        EXPECTED.put("meta-llama-Llama-3.2-3B-Instruct.jinja", "llama3");
+        EXPECTED.put("meta-llama-Llama-3.3-70B-Instruct.jinja", "llama3");
+        EXPECTED.put("mistralai-Mistral-Nemo-Instruct-2407.jinja", "mistral-nemo");
+        EXPECTED.put("Mistral-Small-3.2-24B-Instruct-2506.jinja", "mistral-args");
+        EXPECTED.put("unsloth-mistral-Devstral-Small-2507.jinja", "mistral-args");
+        EXPECTED.put("meetkai-functionary-medium-v3.1.jinja", "functionary-v3.1");
+        EXPECTED.put("llama-cpp-deepseek-r1.jinja", "deepseek-r1");
+        EXPECTED.put("CohereForAI-c4ai-command-r7b-12-2024-tool_use.jinja", "command-r7b");
+        EXPECTED.put("ibm-granite-granite-3.3-2B-Instruct.jinja", "granite");
+        // Its template reads `functions`, not `tools`: the format is implemented, the template cannot show our tools.
+        EXPECTED.put("fireworks-ai-llama-3-firefunction-v2.jinja", "generic");
+        EXPECTED.put("mistralai-Ministral-3-14B-Reasoning-2512.jinja", "mistral-args");
+        EXPECTED.put("ibm-granite-granite-4.0.jinja", "hermes");
+        // XML inside the call markers: not implemented, so generic rather than a wrong family.
+        EXPECTED.put("Qwen3-Coder.jinja", "generic");
+        EXPECTED.put("GLM-4.6.jinja", "generic");
+        EXPECTED.put("ByteDance-Seed-OSS.jinja", "generic");
+        EXPECTED.put("meetkai-functionary-medium-v3.2.jinja", "generic");
+        EXPECTED.put("google-gemma-2-2b-it.jinja", "generic");
+        EXPECTED.put("microsoft-Phi-3.5-mini-instruct.jinja", "generic");
+        EXPECTED.put("deepseek-ai-DeepSeek-R1-Distill-Qwen-32B.jinja", "generic");
+    }
+
+    private Path templates;
+
+    @BeforeEach
+    void locate() {
+        templates = io.edgenode.core.chat.ChatTemplateRealTemplatesTestAccess.llamaSource().resolve("models").resolve("templates");
+        io.edgenode.core.chat.ChatTemplateRealTemplatesTestAccess.require(Files.isDirectory(templates),
+                "no llama.cpp reference templates under " + templates);
+    }
+
+    private ChatTemplate load(Path file) throws IOException {
+        return ChatTemplate.of(Optional.of(Files.readString(file)), "<s>", "</s>");
+    }
+
+    @Test
+    void shouldPickTheFamilyOfEachReferenceTemplate() throws IOException {
+        Map<String, String> actual = new LinkedHashMap<>();
+        for (String file : EXPECTED.keySet()) {
+            Path path = templates.resolve(file);
+            io.edgenode.core.chat.ChatTemplateRealTemplatesTestAccess.require(Files.isRegularFile(path), "missing " + path);
+            actual.put(file, ToolTemplateAnalysis.of(load(path)).format().name());
+        }
+        assertEquals(EXPECTED, actual);
+    }
+
+    @Test
+    void shouldAnalyseEveryReferenceTemplateWithoutThrowing() throws IOException {
+        Map<String, String> table = new TreeMap<>();
+        try (Stream<Path> s = Files.list(templates)) {
+            for (Path file : s.filter(p -> p.toString().endsWith(".jinja")).toList()) {
+                ToolTemplateAnalysis a = ToolTemplateAnalysis.of(load(file));
+                table.put(file.getFileName().toString(), a.format().name() + " (" + a.reason() + ")");
+            }
+        }
+        table.forEach((k, v) -> System.out.println("tool family: " + k + " -> " + v));
+    }
+
+    @Test
+    void shouldAnalyseEachTemplateOnce() {
+        ToolTemplateAnalyses cache = new ToolTemplateAnalyses(2);
+        ChatTemplate t = ChatTemplate.fallback("", "");
+        assertSame(cache.of(t), cache.of(t));
+        assertEquals("generic", cache.of(t).format().name());
+    }
+}
