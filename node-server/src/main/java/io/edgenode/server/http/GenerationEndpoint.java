@@ -1,7 +1,6 @@
 package io.edgenode.server.http;
 
 import io.edgenode.core.chat.ChatMessage;
-import io.edgenode.core.chat.ChatTemplateException;
 import io.edgenode.server.memory.MemoryException;
 import io.edgenode.server.memory.MemoryService;
 import io.edgenode.server.memory.Recollection;
@@ -13,6 +12,8 @@ import io.edgenode.server.openai.ChatCompletionRequest;
 import io.edgenode.server.openai.ChatMemory;
 import io.edgenode.server.openai.MemoryUsage;
 import io.edgenode.server.openai.CompletionRequest;
+import io.edgenode.server.pipeline.ChatOutputPlan;
+import io.edgenode.server.pipeline.ChatOutputs;
 import io.edgenode.server.pipeline.GenerationPlan;
 import io.edgenode.server.pipeline.Planner;
 import io.edgenode.server.session.SessionPrompt;
@@ -28,6 +29,7 @@ final class GenerationEndpoint {
     private final GenerationPipeline pipeline;
     private final SessionTurns sessions; // null: the node keeps no sessions
     private final MemoryService memory;  // null: the node keeps no vector indexes
+    private final ChatOutputs outputs = new ChatOutputs();
 
     GenerationEndpoint(GenerationPipeline pipeline, SessionTurns sessions, MemoryService memory) {
         this.pipeline = pipeline;
@@ -109,16 +111,14 @@ final class GenerationEndpoint {
         return new GenerationPipeline.Call(candidates, planner, api, stream, includeUsage);
     }
 
-    /** A stateless chat prompt on {@code m}: its template, its vocabulary. */
-    private static GenerationPlan chatPlan(LoadedModel m, ChatCompletionRequest req) {
-        String rendered;
-        try {
-            rendered = m.template().render(req.messages(), true);
-        } catch (ChatTemplateException e) {
-            throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
-        }
-        int[] prompt = SessionPrompt.tokenize(m.template(), m.model().vocab(), rendered);
+    /**
+     * A stateless chat prompt on {@code m}: its template (with the request's tools in the model's
+     * own format), its vocabulary, and the grammar and parser of its output.
+     */
+    private GenerationPlan chatPlan(LoadedModel m, ChatCompletionRequest req) {
+        ChatOutputPlan output = outputs.plan(m, req.messages(), req.tools(), req.responseFormat());
+        int[] prompt = SessionPrompt.tokenize(m.template(), m.model().vocab(), output.prompt());
         return GenerationPlan.stateless(prompt, req.maxTokens(), req.sampling(m.spec().sampling()), req.stop(),
-                req.ignoreEos(), req.user());
+                req.ignoreEos(), req.user()).withOutput(output.constraint(), output.parser());
     }
 }

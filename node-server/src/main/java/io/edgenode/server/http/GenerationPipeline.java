@@ -131,9 +131,10 @@ final class GenerationPipeline {
     private void submit(Call call, GenerationPlan plan, LoadedModel m, HttpExchange ex, Submission submission) {
         String id = call.api() == Api.CHAT ? newChatId() : "cmpl-" + randomId();
         long created = System.currentTimeMillis() / 1000;
-        ResponseFormat format = call.api() == Api.CHAT
-                ? ResponseFormats.chat(id, created, m.id(), FINGERPRINT, plan.session(), plan.memory())
-                : ResponseFormats.text(id, created, m.id(), FINGERPRINT);
+        ResponseFormat format = call.api() == Api.TEXT ? ResponseFormats.text(id, created, m.id(), FINGERPRINT)
+                : plan.replyParser() != null ? new ToolCallResponseFormat(id, created, m.id(), FINGERPRINT,
+                        plan.session(), plan.memory(), plan.replyParser().get())
+                : ResponseFormats.chat(id, created, m.id(), FINGERPRINT, plan.session(), plan.memory());
         HttpHeaders headers = headers(plan);
         SseStream sse = call.stream()
                 ? new SseStream(ex, format, call.includeUsage(), headers, m.id(), metrics)

@@ -5,13 +5,14 @@ import io.edgenode.core.engine.Usage;
 
 /**
  * How one endpoint's output is encoded (chat completions or text completions), for the streamed
- * and the whole-response forms. Implementations are immutable: one per request (id, model).
+ * and the whole-response forms. One per request (id, model); most are immutable, and the tool-call
+ * format, which parses as it goes, is confined to the one thread that encodes the response.
  */
 interface ResponseFormat {
     /** SSE events sent before the first text (chat: the role chunk); may be empty. */
     byte[] streamStart();
 
-    /** One SSE event carrying {@code text}. */
+    /** The SSE events carrying {@code text}: usually one, none while a tool-call parser holds it back. */
     byte[] streamDelta(String text);
 
     /** The SSE event with the finish reason. */

@@ -154,8 +154,9 @@ final class SseStream implements ResponseSink {
             r = result;
             f = failure;
         }
-        if (!text.isEmpty()) {
-            channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(format.streamDelta(text))));
+        byte[] events = text.isEmpty() ? null : format.streamDelta(text);
+        if (events != null && events.length > 0) { // a tool-call parser may hold all of it back
+            channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(events)));
         }
         if (f != null) {
             finish(f);

@@ -1,5 +1,7 @@
 package io.edgenode.server.pipeline;
 
+import io.edgenode.core.chat.tools.ToolCallParser;
+import io.edgenode.core.engine.Constraint;
 import io.edgenode.core.engine.GenerationListener;
 import io.edgenode.core.engine.GenerationRequest;
 import io.edgenode.core.engine.KvState;
@@ -11,6 +13,7 @@ import io.edgenode.server.openai.SessionUsage;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 
 /**
  * One generation, planned for one model: everything the submit, stream and record stages need,
@@ -27,6 +30,9 @@ import java.util.Objects;
  * @param session the {@code usage.session} extension, or null for a stateless request
  * @param hook what the plan holds until the generation ends ({@link TurnHook#NONE} for none)
  * @param memory the {@code usage.memory} extension (the vectors retrieved into the prompt), or null
+ * @param constraint the grammar the output must follow (tool calls, structured output), or null
+ * @param replyParser makes the parser that turns the output into content and tool calls, or null
+ *     when the output is plain content
  */
 public record GenerationPlan(
         int[] promptTokens,
@@ -40,7 +46,9 @@ public record GenerationPlan(
         Map<String, String> headers,
         SessionUsage session,
         TurnHook hook,
-        MemoryUsage memory) {
+        MemoryUsage memory,
+        Constraint constraint,
+        Supplier<ToolCallParser> replyParser) {
 
     public GenerationPlan {
         Objects.requireNonNull(promptTokens, "promptTokens");
@@ -53,6 +61,14 @@ public record GenerationPlan(
         }
     }
 
+    /** A plan with plain output (no grammar, no tool calls). */
+    public GenerationPlan(int[] promptTokens, int maxTokens, SamplingParams sampling, List<String> stop,
+            boolean ignoreEos, String tenant, KvState restoreKv, boolean captureKv, Map<String, String> headers,
+            SessionUsage session, TurnHook hook, MemoryUsage memory) {
+        this(promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, restoreKv, captureKv, headers, session, hook,
+                memory, null, null);
+    }
+
     /** A stateless plan: no KV hibernation, no extra headers, nothing held. */
     public static GenerationPlan stateless(int[] promptTokens, int maxTokens, SamplingParams sampling,
             List<String> stop, boolean ignoreEos, String tenant) {
@@ -63,7 +79,13 @@ public record GenerationPlan(
     /** This plan, its usage reporting the vectors retrieved into its prompt. */
     public GenerationPlan withMemory(MemoryUsage used) {
         return new GenerationPlan(promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, restoreKv, captureKv,
-                headers, session, hook, used);
+                headers, session, hook, used, constraint, replyParser);
+    }
+
+    /** This plan with its output shaped: a grammar (or null) and a reply parser (or null). */
+    public GenerationPlan withOutput(Constraint grammar, Supplier<ToolCallParser> parser) {
+        return new GenerationPlan(promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, restoreKv, captureKv,
+                headers, session, hook, memory, grammar, parser);
     }
 
     /**
@@ -76,7 +98,7 @@ public record GenerationPlan(
     public GenerationRequest toRequest(String id, int limit, int defaultMax, GenerationListener listener) {
         int cap = maxTokens(limit, promptTokens.length, maxTokens, defaultMax);
         return new GenerationRequest(id, promptTokens, cap, sampling, stop, ignoreEos, tenant, 0, listener)
-                .withKv(restoreKv, captureKv);
+                .withKv(restoreKv, captureKv).withConstraint(constraint);
     }
 
     /**
