@@ -99,7 +99,9 @@ final class GenerationEndpoint {
             CompletionRequest req = CompletionRequest.parse(body);
             Planner planner = m -> {
                 int[] prompt = m.model().vocab().tokenize(req.prompt(), true, true);
-                return GenerationPlan.stateless(prompt, req.maxTokens(), req.sampling(m.spec().sampling()), req.stop(), req.ignoreEos(), req.user());
+                req.tokens().check(m.model().vocab().size());
+                return GenerationPlan.stateless(prompt, req.maxTokens(), req.sampling(m.spec().sampling()), req.stop(),
+                        req.ignoreEos(), req.user()).withTokens(req.tokens());
             };
             pipeline.run(call(pipeline.router().candidates(req.model()), planner, GenerationPipeline.Api.TEXT,
                     req.stream(), req.includeUsage()), ex);
@@ -116,9 +118,10 @@ final class GenerationEndpoint {
      * own format), its vocabulary, and the grammar and parser of its output.
      */
     private GenerationPlan chatPlan(LoadedModel m, ChatCompletionRequest req) {
+        req.tokens().check(m.model().vocab().size());
         ChatOutputPlan output = outputs.plan(m, req.messages(), req.tools(), req.responseFormat());
         int[] prompt = SessionPrompt.tokenize(m.template(), m.model().vocab(), output.prompt());
         return GenerationPlan.stateless(prompt, req.maxTokens(), req.sampling(m.spec().sampling()), req.stop(),
-                req.ignoreEos(), req.user()).withOutput(output.constraint(), output.parser());
+                req.ignoreEos(), req.user()).withOutput(output.constraint(), output.parser()).withTokens(req.tokens());
     }
 }

@@ -9,6 +9,7 @@ import io.edgenode.server.node.LoadedModel;
 import io.edgenode.server.node.ModelRouter;
 import io.edgenode.server.node.ModelUnavailableException;
 import io.edgenode.server.openai.ApiError;
+import io.edgenode.server.openai.LogprobsEncoder;
 import io.edgenode.server.openai.ApiException;
 import io.edgenode.server.pipeline.GenerationPlan;
 import io.edgenode.server.pipeline.Planner;
@@ -131,10 +132,13 @@ final class GenerationPipeline {
     private void submit(Call call, GenerationPlan plan, LoadedModel m, HttpExchange ex, Submission submission) {
         String id = call.api() == Api.CHAT ? newChatId() : "cmpl-" + randomId();
         long created = System.currentTimeMillis() / 1000;
-        ResponseFormat format = call.api() == Api.TEXT ? ResponseFormats.text(id, created, m.id(), FINGERPRINT)
+        var vocab = m.model().vocab();
+        LogprobsEncoder logprobs = plan.tokens().logprobs()
+                ? new LogprobsEncoder(t -> vocab.pieceBytes(t, false)) : null;
+        ResponseFormat format = call.api() == Api.TEXT ? ResponseFormats.text(id, created, m.id(), FINGERPRINT, logprobs)
                 : plan.replyParser() != null ? new ToolCallResponseFormat(id, created, m.id(), FINGERPRINT,
                         plan.session(), plan.memory(), plan.replyParser().get())
-                : ResponseFormats.chat(id, created, m.id(), FINGERPRINT, plan.session(), plan.memory());
+                : ResponseFormats.chat(id, created, m.id(), FINGERPRINT, plan.session(), plan.memory(), logprobs);
         HttpHeaders headers = headers(plan);
         SseStream sse = call.stream()
                 ? new SseStream(ex, format, call.includeUsage(), headers, m.id(), metrics)

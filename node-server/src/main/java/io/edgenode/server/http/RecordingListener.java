@@ -46,6 +46,17 @@ final class RecordingListener implements GenerationListener {
     }
 
     @Override
+    public void onLogprobs(io.edgenode.core.engine.TokenLogprobs logprobs) {
+        try {
+            sink.onLogprobs(logprobs);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Error e) {
+            throw new IllegalStateException("response sink failed: " + e, e);
+        }
+    }
+
+    @Override
     public void onText(String delta) {
         try {
             if (text != null) {

@@ -6,6 +6,7 @@ import io.edgenode.core.engine.GenerationResult;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.OpenAiEncoder;
+import io.edgenode.core.engine.TokenLogprobs;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -18,6 +19,8 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -43,6 +46,7 @@ final class SseStream implements ResponseSink {
     private final ServerMetrics metrics;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final StringBuilder pending = new StringBuilder();
+    private final List<TokenLogprobs> pendingLogprobs = new ArrayList<>(); // guarded by this
     private GenerationResult result;          // guarded by this
     private ApiError failure;                 // guarded by this; ends the stream instead of result
     private volatile GenerationHandle handle;
@@ -77,6 +81,13 @@ final class SseStream implements ResponseSink {
             metrics.recordInterTokenLatency(modelId, now - lastTokenNanos);
         }
         lastTokenNanos = now;
+    }
+
+    @Override
+    public void onLogprobs(TokenLogprobs logprobs) {
+        synchronized (this) {
+            pendingLogprobs.add(logprobs); // goes out with the text that follows
+        }
     }
 
     @Override
@@ -146,6 +157,7 @@ final class SseStream implements ResponseSink {
             return; // channelWritabilityChanged calls drain() again
         }
         String text;
+        List<TokenLogprobs> logprobs;
         GenerationResult r;
         ApiError f;
         synchronized (this) {
@@ -153,8 +165,15 @@ final class SseStream implements ResponseSink {
             pending.setLength(0);
             r = result;
             f = failure;
+            // Log probabilities go with their text; the last ones also when no text follows them.
+            boolean send = !pendingLogprobs.isEmpty() && (!text.isEmpty() || r != null);
+            logprobs = send ? List.copyOf(pendingLogprobs) : List.of();
+            if (send) {
+                pendingLogprobs.clear();
+            }
         }
-        byte[] events = text.isEmpty() ? null : format.streamDelta(text);
+        byte[] events = text.isEmpty() && logprobs.isEmpty() ? null
+                : logprobs.isEmpty() ? format.streamDelta(text) : format.streamDelta(text, logprobs);
         if (events != null && events.length > 0) { // a tool-call parser may hold all of it back
             channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(events)));
         }

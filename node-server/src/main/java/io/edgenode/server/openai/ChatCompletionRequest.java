@@ -19,8 +19,8 @@ import java.util.StringJoiner;
  *   <li>Fields we do not know are ignored, as llama-server does; fields we know but do not
  *       implement are refused with 400 when they would change the answer ({@code n} other than 1,
  *       the deprecated {@code functions}/{@code function_call} and {@code function} messages,
- *       {@code logprobs: true}, {@code top_logprobs}, a non-empty {@code logit_bias}, content parts
- *       other than text, a {@code response_format} other than text together with callable tools),
+ *       content parts other than text, a {@code response_format} other than text or
+ *       {@code logprobs} together with callable tools),
  *       so that no client gets a silently different answer.</li>
  *   <li>{@code tools}, {@code tool_choice} and {@code parallel_tool_calls} are read by
  *       {@link ToolUse}, {@code response_format} by {@link OutputFormat}.</li>
@@ -39,6 +39,7 @@ import java.util.StringJoiner;
  * @param memory       our extension {@code memory} (retrieval from a vector index), or null
  * @param tools        the tools offered, or null when none are
  * @param responseFormat {@code response_format} ({@link OutputFormat#TEXT} when absent)
+ * @param tokens       {@code logit_bias}, {@code logprobs} and {@code top_logprobs}
  */
 public record ChatCompletionRequest(
         String model,
@@ -54,7 +55,8 @@ public record ChatCompletionRequest(
         Set<String> samplingGiven,
         ChatMemory memory,
         ToolUse tools,
-        OutputFormat responseFormat) {
+        OutputFormat responseFormat,
+        TokenControls tokens) {
 
     /** The roles we take, in OpenAI's order of its error message. */
     private static final List<String> ROLES = List.of("system", "assistant", "user", "tool", "developer");
@@ -75,6 +77,7 @@ public record ChatCompletionRequest(
             throw new IllegalArgumentException("include_usage without stream");
         }
         responseFormat = responseFormat == null ? OutputFormat.TEXT : responseFormat;
+        tokens = tokens == null ? TokenControls.NONE : tokens;
     }
 
     /**
@@ -112,8 +115,13 @@ public record ChatCompletionRequest(
                     + " together with callable 'tools' is not supported: use one or the other, or tool_choice 'none'.");
         }
         refuseUnimplemented(r);
+        TokenControls tokens = new TokenControls(GenerationFields.logitBias(r), topLogprobs(r));
+        if (tokens.logprobs() && tools != null && tools.callsAllowed()) {
+            throw ParamReader.unsupportedParameter("logprobs", "Log probabilities of tool calls are not supported:"
+                    + " ask without 'logprobs', or with tool_choice 'none'.");
+        }
         return new ChatCompletionRequest(model, messages, stream, includeUsage, maxTokens, sampling, stop, user,
-                ignoreEos, sessionId, GenerationFields.samplingGiven(r), memory, tools, format);
+                ignoreEos, sessionId, GenerationFields.samplingGiven(r), memory, tools, format, tokens);
     }
 
     /** {@code messages}: a non-empty array of message objects. */
@@ -221,7 +229,21 @@ public record ChatCompletionRequest(
     /** The same request with {@code messages} in place of its own (a prompt with retrieved memory). */
     public ChatCompletionRequest withMessages(List<ChatMessage> replaced) {
         return new ChatCompletionRequest(model, replaced, stream, includeUsage, maxTokens, sampling, stop, user,
-                ignoreEos, sessionId, samplingGiven, memory, tools, responseFormat);
+                ignoreEos, sessionId, samplingGiven, memory, tools, responseFormat, tokens);
+    }
+
+    /**
+     * {@code logprobs} (boolean) and {@code top_logprobs} (0..20, only with logprobs): how many
+     * alternatives each token lists, or -1 for no log probabilities.
+     */
+    private static int topLogprobs(ParamReader r) {
+        boolean on = r.bool("logprobs", false);
+        int top = (int) r.integer("top_logprobs", 0, 0, 20);
+        if (!on && r.get("top_logprobs") != null) {
+            throw new ApiException(ApiError.invalidRequest("top_logprobs", "invalid_value",
+                    "Invalid value for 'top_logprobs': 'logprobs' must be true when 'top_logprobs' is set."));
+        }
+        return on ? top : -1;
     }
 
     /** Known OpenAI fields that would change the answer and that we do not implement. */
@@ -230,16 +252,5 @@ public record ChatCompletionRequest(
             throw ParamReader.unsupportedParameter(r.get("functions") != null ? "functions" : "function_call",
                     "The deprecated 'functions' and 'function_call' are not supported: use 'tools' and 'tool_choice'.");
         }
-        if (r.bool("logprobs", false)) {
-            throw ParamReader.unsupportedValue("logprobs", "true", "Log probabilities are not supported yet.");
-        }
-        if (r.get("top_logprobs") != null) {
-            long k = r.integer("top_logprobs", 0, 0, 20);
-            if (k != 0) {
-                throw ParamReader.unsupportedValue("top_logprobs", Long.toString(k),
-                        "Log probabilities are not supported yet.");
-            }
-        }
-        GenerationFields.noLogitBias(r);
     }
 }

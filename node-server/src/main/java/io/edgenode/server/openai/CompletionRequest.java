@@ -11,8 +11,9 @@ import java.util.Set;
  *
  * <p>Differences from OpenAI, on purpose: {@code prompt} is one string (or an array holding
  * exactly one string); several prompts and token-id prompts are refused, as are {@code n} other
- * than 1, {@code best_of} above 1, {@code echo: true}, a non-empty {@code suffix}, {@code logprobs}
- * and a non-empty {@code logit_bias}. {@code max_tokens} absent is -1 (the server's limit), not
+ * than 1, {@code best_of} above 1, {@code echo: true} and a non-empty {@code suffix}.
+ * {@code logprobs} (0..5 alternatives) and {@code logit_bias} are read into {@link TokenControls}.
+ * {@code max_tokens} absent is -1 (the server's limit), not
  * OpenAI's 16, as in llama-server. Unknown fields are ignored. Sampling fields, defaults and
  * extensions are those of {@link GenerationFields}.
  *
@@ -29,7 +30,8 @@ public record CompletionRequest(
         List<String> stop,
         String user,
         boolean ignoreEos,
-        Set<String> samplingGiven) {
+        Set<String> samplingGiven,
+        TokenControls tokens) {
 
     public CompletionRequest {
         samplingGiven = Set.copyOf(samplingGiven);
@@ -37,6 +39,7 @@ public record CompletionRequest(
         Objects.requireNonNull(prompt, "prompt");
         Objects.requireNonNull(sampling, "sampling");
         stop = stop == null ? List.of() : List.copyOf(stop);
+        tokens = tokens == null ? TokenControls.NONE : tokens;
         if (maxTokens != -1 && maxTokens < 1) {
             throw new IllegalArgumentException("max tokens must be -1 (absent) or >= 1, got " + maxTokens);
         }
@@ -71,8 +74,9 @@ public record CompletionRequest(
         String user = r.string("user");                                               // user
         boolean ignoreEos = r.bool("ignore_eos", false);                               // llama.cpp extension
         refuseUnimplemented(r);
+        int logprobs = r.get("logprobs") == null ? -1 : (int) r.integer("logprobs", 0, 0, 5);
         return new CompletionRequest(model, prompt, stream, includeUsage, maxTokens, sampling, stop, user, ignoreEos,
-                GenerationFields.samplingGiven(r));
+                GenerationFields.samplingGiven(r), new TokenControls(GenerationFields.logitBias(r), logprobs));
     }
 
     /** {@code prompt}: a string, or an array of exactly one string. */
@@ -116,11 +120,5 @@ public record CompletionRequest(
         if (suffix != null && !suffix.isEmpty()) {
             throw ParamReader.unsupportedParameter("suffix", "Insertion (suffix) is not supported yet.");
         }
-        if (r.get("logprobs") != null) {
-            long k = r.integer("logprobs", 0, 0, 5);
-            throw ParamReader.unsupportedValue("logprobs", Long.toString(k),
-                    "Log probabilities are not supported yet.");
-        }
-        GenerationFields.noLogitBias(r);
     }
 }

@@ -3,7 +3,9 @@ package io.edgenode.server.openai;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.edgenode.core.llama.SamplingParams;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The fields that chat and text completions share: model, streaming, limits, sampling, stop.
@@ -180,17 +182,50 @@ final class GenerationFields {
         return List.copyOf(stops);
     }
 
-    /** {@code logit_bias}: an object; a non-empty one is refused (not implemented). */
-    static void noLogitBias(ParamReader r) {
+    /**
+     * {@code logit_bias}: an object from token ids (as strings, OpenAI's form) to a bias from -100 to
+     * 100 added to that token's logit; absent or empty: none. Whether the ids exist in a model's
+     * vocabulary is checked when the model is known ({@link TokenControls#check}).
+     */
+    static Map<Integer, Float> logitBias(ParamReader r) {
         JsonNode n = r.get("logit_bias");
         if (n == null) {
-            return;
+            return Map.of();
         }
         if (!n.isObject()) {
             throw ParamReader.invalidType("logit_bias", "an object", n);
         }
-        if (!n.isEmpty()) {
-            throw ParamReader.unsupportedParameter("logit_bias", "Logit bias is not supported yet.");
+        if (n.size() > MAX_LOGIT_BIAS_ENTRIES) {
+            throw new ApiException(ApiError.invalidRequest("logit_bias", "invalid_value", "Invalid 'logit_bias': at most "
+                    + MAX_LOGIT_BIAS_ENTRIES + " tokens may be biased, got " + n.size() + "."));
         }
+        Map<Integer, Float> out = new LinkedHashMap<>();
+        for (var it = n.fields(); it.hasNext(); ) {
+            var e = it.next();
+            int token;
+            try {
+                token = Integer.parseInt(e.getKey());
+            } catch (NumberFormatException ex) {
+                token = -1;
+            }
+            if (token < 0 || !e.getKey().equals(Integer.toString(token))) {
+                throw new ApiException(ApiError.invalidRequest("logit_bias", "invalid_value", "Invalid key in"
+                        + " 'logit_bias': '" + ParamReader.echo(e.getKey()) + "' is not a token id."));
+            }
+            JsonNode v = e.getValue();
+            if (!v.isNumber()) {
+                throw ParamReader.invalidType("logit_bias." + e.getKey(), "a number", v);
+            }
+            double bias = v.doubleValue();
+            if (!(bias >= -100 && bias <= 100)) {
+                throw new ApiException(ApiError.invalidRequest("logit_bias", "invalid_value", "Invalid 'logit_bias'"
+                        + " for token " + token + ": a bias must be from -100 to 100, got " + v + "."));
+            }
+            out.put(token, (float) bias);
+        }
+        return out;
     }
+
+    /** OpenAI's limit on {@code logit_bias} entries. */
+    static final int MAX_LOGIT_BIAS_ENTRIES = 300;
 }

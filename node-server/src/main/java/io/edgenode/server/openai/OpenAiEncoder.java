@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.edgenode.core.chat.ToolCall;
 import io.edgenode.core.engine.FinishReason;
+import io.edgenode.core.engine.TokenLogprobs;
 import io.edgenode.core.engine.Usage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -101,6 +102,14 @@ public final class OpenAiEncoder {
      */
     public byte[] chatCompletion(String id, long created, String model, String fingerprint, String content,
             List<ToolCall> calls, FinishReason finish, Usage usage, SessionUsage session, MemoryUsage memory) {
+        return chatCompletion(id, created, model, fingerprint, content, calls, finish, usage, session, memory, null,
+                null);
+    }
+
+    /** As above, with the choice's {@code logprobs} ({@code logprobs} null: {@code "logprobs":null}). */
+    public byte[] chatCompletion(String id, long created, String model, String fingerprint, String content,
+            List<ToolCall> calls, FinishReason finish, Usage usage, SessionUsage session, MemoryUsage memory,
+            LogprobsEncoder encoder, List<TokenLogprobs> logprobs) {
         Objects.requireNonNull(calls, "calls");
         Objects.requireNonNull(usage, "usage");
         if (content == null && calls.isEmpty()) {
@@ -131,7 +140,7 @@ public final class OpenAiEncoder {
                 g.writeEndArray();
             }
             g.writeEndObject();
-            g.writeNullField("logprobs");
+            logprobs(g, encoder, logprobs);
             g.writeStringField("finish_reason", reason);
             g.writeEndObject();
             g.writeEndArray();
@@ -151,6 +160,13 @@ public final class OpenAiEncoder {
     /** A content chunk: {@code "delta":{"content":...}}. For every token, prefer {@link #chatContentChunks}. */
     public byte[] chatChunkContent(String id, long created, String model, String fingerprint, String delta) {
         return chatChunk(id, created, model, fingerprint, null, Objects.requireNonNull(delta, "delta"), null);
+    }
+
+    /** A content chunk with the log probabilities of its tokens. */
+    public byte[] chatChunkContent(String id, long created, String model, String fingerprint, String delta,
+            LogprobsEncoder encoder, List<TokenLogprobs> logprobs) {
+        return chatChunk(id, created, model, fingerprint, null, Objects.requireNonNull(delta, "delta"), null, encoder,
+                Objects.requireNonNull(logprobs, "logprobs"));
     }
 
     /** The last choice chunk: {@code "delta":{}} and the finish reason. */
@@ -248,6 +264,11 @@ public final class OpenAiEncoder {
 
     private byte[] chatChunk(String id, long created, String model, String fingerprint, String role, String content,
             String finishReason) {
+        return chatChunk(id, created, model, fingerprint, role, content, finishReason, null, null);
+    }
+
+    private byte[] chatChunk(String id, long created, String model, String fingerprint, String role, String content,
+            String finishReason, LogprobsEncoder encoder, List<TokenLogprobs> logprobs) {
         ByteArrayBuilder out = new ByteArrayBuilder(256 + (content == null ? 0 : content.length()));
         try (JsonGenerator g = factory.createGenerator(out)) {
             head(g, id, CHAT_CHUNK, created, model, fingerprint);
@@ -262,7 +283,7 @@ public final class OpenAiEncoder {
                 g.writeStringField("content", content);
             }
             g.writeEndObject();
-            g.writeNullField("logprobs");
+            logprobs(g, encoder, logprobs);
             g.writeStringField("finish_reason", finishReason);
             g.writeEndObject();
             g.writeEndArray();
@@ -278,9 +299,15 @@ public final class OpenAiEncoder {
     /** A non-streamed {@code text_completion}. */
     public byte[] textCompletion(String id, long created, String model, String fingerprint, String text,
             FinishReason finish, Usage usage) {
+        return textCompletion(id, created, model, fingerprint, text, finish, usage, null, null);
+    }
+
+    /** A non-streamed {@code text_completion} with the choice's {@code logprobs} (null: none asked). */
+    public byte[] textCompletion(String id, long created, String model, String fingerprint, String text,
+            FinishReason finish, Usage usage, LogprobsEncoder encoder, List<TokenLogprobs> logprobs) {
         Objects.requireNonNull(text, "text");
         Objects.requireNonNull(usage, "usage");
-        return textObject(id, created, model, fingerprint, text, finishReason(finish), usage);
+        return textObject(id, created, model, fingerprint, text, finishReason(finish), usage, encoder, logprobs, 0);
     }
 
     /**
@@ -292,7 +319,14 @@ public final class OpenAiEncoder {
             FinishReason finishOrNull) {
         Objects.requireNonNull(delta, "delta");
         return textObject(id, created, model, fingerprint, delta,
-                finishOrNull == null ? null : finishReason(finishOrNull), null);
+                finishOrNull == null ? null : finishReason(finishOrNull), null, null, null, 0);
+    }
+
+    /** A streamed text chunk with the log probabilities of its tokens, which start at {@code offset}. */
+    public byte[] textChunk(String id, long created, String model, String fingerprint, String delta,
+            LogprobsEncoder encoder, List<TokenLogprobs> logprobs, int offset) {
+        return textObject(id, created, model, fingerprint, Objects.requireNonNull(delta, "delta"), null, null,
+                encoder, Objects.requireNonNull(logprobs, "logprobs"), offset);
     }
 
     /** The usage chunk of a text stream: {@code "choices":[]} and {@code usage}. */
@@ -307,7 +341,7 @@ public final class OpenAiEncoder {
     }
 
     private byte[] textObject(String id, long created, String model, String fingerprint, String text,
-            String finishReason, Usage usage) {
+            String finishReason, Usage usage, LogprobsEncoder encoder, List<TokenLogprobs> logprobs, int offset) {
         ByteArrayBuilder out = new ByteArrayBuilder(256 + text.length());
         try (JsonGenerator g = factory.createGenerator(out)) {
             head(g, id, TEXT, created, model, fingerprint);
@@ -315,7 +349,11 @@ public final class OpenAiEncoder {
             g.writeStartObject();
             g.writeStringField("text", text);
             g.writeNumberField("index", 0);
-            g.writeNullField("logprobs");
+            if (logprobs == null) {
+                g.writeNullField("logprobs");
+            } else {
+                encoder.text(g, logprobs, offset);
+            }
             g.writeStringField("finish_reason", finishReason);
             g.writeEndObject();
             g.writeEndArray();
@@ -416,6 +454,16 @@ public final class OpenAiEncoder {
     }
 
     // ---- shared parts ----------------------------------------------------------------------
+
+    /** A chat choice's {@code logprobs}: null, or the tokens' entries. */
+    private static void logprobs(JsonGenerator g, LogprobsEncoder encoder, List<TokenLogprobs> logprobs)
+            throws IOException {
+        if (logprobs == null) {
+            g.writeNullField("logprobs");
+        } else {
+            encoder.chat(g, logprobs);
+        }
+    }
 
     private byte[] usageChunk(String id, String object, long created, String model, String fingerprint, Usage usage,
             SessionUsage session) {

@@ -10,6 +10,7 @@ import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.ApiException;
 import io.edgenode.server.openai.MemoryUsage;
 import io.edgenode.server.openai.SessionUsage;
+import io.edgenode.server.openai.TokenControls;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -33,6 +34,7 @@ import java.util.function.Supplier;
  * @param constraint the grammar the output must follow (tool calls, structured output), or null
  * @param replyParser makes the parser that turns the output into content and tool calls, or null
  *     when the output is plain content
+ * @param tokens the request's logit bias and log probabilities ({@link TokenControls#NONE}: none)
  */
 public record GenerationPlan(
         int[] promptTokens,
@@ -48,7 +50,8 @@ public record GenerationPlan(
         TurnHook hook,
         MemoryUsage memory,
         Constraint constraint,
-        Supplier<ToolCallParser> replyParser) {
+        Supplier<ToolCallParser> replyParser,
+        TokenControls tokens) {
 
     public GenerationPlan {
         Objects.requireNonNull(promptTokens, "promptTokens");
@@ -56,6 +59,7 @@ public record GenerationPlan(
         stop = stop == null ? List.of() : List.copyOf(stop);
         headers = headers == null ? Map.of() : headers;
         hook = hook == null ? TurnHook.NONE : hook;
+        tokens = tokens == null ? TokenControls.NONE : tokens;
         if (maxTokens != -1 && maxTokens < 1) {
             throw new IllegalArgumentException("max tokens must be -1 (absent) or >= 1, got " + maxTokens);
         }
@@ -66,7 +70,7 @@ public record GenerationPlan(
             boolean ignoreEos, String tenant, KvState restoreKv, boolean captureKv, Map<String, String> headers,
             SessionUsage session, TurnHook hook, MemoryUsage memory) {
         this(promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, restoreKv, captureKv, headers, session, hook,
-                memory, null, null);
+                memory, null, null, TokenControls.NONE);
     }
 
     /** A stateless plan: no KV hibernation, no extra headers, nothing held. */
@@ -79,13 +83,19 @@ public record GenerationPlan(
     /** This plan, its usage reporting the vectors retrieved into its prompt. */
     public GenerationPlan withMemory(MemoryUsage used) {
         return new GenerationPlan(promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, restoreKv, captureKv,
-                headers, session, hook, used, constraint, replyParser);
+                headers, session, hook, used, constraint, replyParser, tokens);
     }
 
     /** This plan with its output shaped: a grammar (or null) and a reply parser (or null). */
     public GenerationPlan withOutput(Constraint grammar, Supplier<ToolCallParser> parser) {
         return new GenerationPlan(promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, restoreKv, captureKv,
-                headers, session, hook, memory, grammar, parser);
+                headers, session, hook, memory, grammar, parser, tokens);
+    }
+
+    /** This plan with the request's logit bias and log probabilities. */
+    public GenerationPlan withTokens(TokenControls controls) {
+        return new GenerationPlan(promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, restoreKv, captureKv,
+                headers, session, hook, memory, constraint, replyParser, controls);
     }
 
     /**
@@ -98,7 +108,8 @@ public record GenerationPlan(
     public GenerationRequest toRequest(String id, int limit, int defaultMax, GenerationListener listener) {
         int cap = maxTokens(limit, promptTokens.length, maxTokens, defaultMax);
         return new GenerationRequest(id, promptTokens, cap, sampling, stop, ignoreEos, tenant, 0, listener)
-                .withKv(restoreKv, captureKv).withConstraint(constraint);
+                .withKv(restoreKv, captureKv).withConstraint(constraint).withLogitBias(tokens.logitBias())
+                .withTopLogprobs(tokens.topLogprobs());
     }
 
     /**

@@ -277,15 +277,20 @@ class ChatCompletionRequestTest {
                 bad(with("'session_id':{}"), "session_id", "invalid_type", "expected a string, but got an object"),
                 // known but not implemented
                 bad(with("'functions':[{'name':'f'}]"), "functions", "unsupported_parameter", "use 'tools'"),
-                bad(with("'logprobs':true"), "logprobs", "unsupported_value",
-                        "Unsupported value: 'logprobs' does not support true with this model."),
                 bad(with("'logprobs':'yes'"), "logprobs", "invalid_type", "expected a boolean"),
-                bad(with("'top_logprobs':3"), "top_logprobs", "unsupported_value", "does not support 3"),
-                bad(with("'top_logprobs':21"), "top_logprobs", "integer_above_max_value", "<= 20"),
+                bad(with("'top_logprobs':3"), "top_logprobs", "invalid_value", "'logprobs' must be true"),
+                bad(with("'logprobs':true,'top_logprobs':21"), "top_logprobs", "integer_above_max_value", "<= 20"),
+                bad(with("'logprobs':true,'top_logprobs':-1"), "top_logprobs", "integer_below_min_value", ">= 0"),
+                bad(with("'logprobs':true,'tools':[{'type':'function','function':{'name':'f'}}]"), "logprobs",
+                        "unsupported_parameter", "tool calls"),
                 bad(with("'response_format':'json'"), "response_format", "invalid_type", "expected an object"),
                 bad(with("'response_format':{}"), "response_format.type", "missing_required_parameter",
                         "Missing required parameter: 'response_format.type'."),
-                bad(with("'logit_bias':{'15':10}"), "logit_bias", "unsupported_parameter", "Logit bias"),
+                bad(with("'logit_bias':{'x':10}"), "logit_bias", "invalid_value", "'x' is not a token id"),
+                bad(with("'logit_bias':{'-3':10}"), "logit_bias", "invalid_value", "'-3' is not a token id"),
+                bad(with("'logit_bias':{'007':10}"), "logit_bias", "invalid_value", "'007' is not a token id"),
+                bad(with("'logit_bias':{'15':101}"), "logit_bias", "invalid_value", "from -100 to 100, got 101"),
+                bad(with("'logit_bias':{'15':'high'}"), "logit_bias.15", "invalid_type", "expected a number"),
                 bad(with("'logit_bias':[1]"), "logit_bias", "invalid_type", "expected an object"));
     }
 

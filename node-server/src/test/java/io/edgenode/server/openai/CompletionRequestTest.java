@@ -94,9 +94,9 @@ class CompletionRequestTest {
                 bad(with("'echo':1"), "echo", "invalid_type", "expected a boolean"),
                 bad(with("'best_of':2"), "best_of", "unsupported_value", "does not support 2"),
                 bad(with("'suffix':'end'"), "suffix", "unsupported_parameter", "Unsupported parameter: 'suffix'"),
-                bad(with("'logprobs':1"), "logprobs", "unsupported_value", "Log probabilities"),
                 bad(with("'logprobs':9"), "logprobs", "integer_above_max_value", "<= 5"),
-                bad(with("'logit_bias':{'1':-100}"), "logit_bias", "unsupported_parameter", "Logit bias"));
+                bad(with("'logprobs':true"), "logprobs", "invalid_type", "expected an integer"),
+                bad(with("'logit_bias':{'1':-100.5}"), "logit_bias", "invalid_value", "from -100 to 100"));
     }
 
     static Arguments bad(byte[] body, String param, String code, String messagePart) {
