@@ -119,8 +119,8 @@ final class GenerationEndpoint {
      */
     private GenerationPlan chatPlan(LoadedModel m, ChatCompletionRequest req) {
         req.tokens().check(m.model().vocab().size());
-        ChatOutputPlan output = outputs.plan(m, req.messages(), req.tools(), req.responseFormat());
-        int[] prompt = SessionPrompt.tokenize(m.template(), m.model().vocab(), output.prompt());
+        ChatOutputPlan output = outputs.plan(m, req.tools(), req.responseFormat());
+        int[] prompt = SessionPrompt.tokenize(m.template(), m.model().vocab(), ChatOutputs.prompt(output, req.messages()));
         return GenerationPlan.stateless(prompt, req.maxTokens(), req.sampling(m.spec().sampling()), req.stop(),
                 req.ignoreEos(), req.user()).withOutput(output.constraint(), output.parser()).withTokens(req.tokens());
     }

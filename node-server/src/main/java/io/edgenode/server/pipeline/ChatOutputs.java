@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The plan stage's output shaping for chat: renders the prompt with the request's tools in the
+ * The plan stage's output shaping for chat: renders prompts with the request's tools in the
  * model's own format, builds the grammar for its tool calls or its {@code response_format}, checks
  * that llama.cpp accepts that grammar (so a bad one is a 400 before anything is submitted, never a
  * failure inside the engine), and names the parser that reads the calls back.
@@ -43,28 +43,23 @@ public final class ChatOutputs {
     private record GrammarKey(String model, String templateSource, String what) {}
 
     /**
-     * The output plan of {@code messages} (the request's, memories included) on model {@code m}.
+     * The output plan of a request's tools and {@code response_format} on model {@code m}.
      *
-     * @throws ApiException 400 for a template that refuses the conversation, a schema the
-     *     converter cannot honour ({@code param} names the tool or the response format), or a
-     *     grammar llama.cpp refuses
+     * @throws ApiException 400 for a schema the converter cannot honour ({@code param} names the
+     *     tool or the response format), or a grammar llama.cpp refuses
      */
-    public ChatOutputPlan plan(LoadedModel m, List<ChatMessage> messages, ToolUse tools, OutputFormat format) {
+    public ChatOutputPlan plan(LoadedModel m, ToolUse tools, OutputFormat format) {
         ChatTemplate template = m.template();
         ToolCallFormat calls = tools == null ? null : analyses.of(template).format();
-        String prompt;
-        try {
-            prompt = calls == null ? template.render(messages, true)
-                    : calls.prompt(template, messages, tools.tools(), true);
-        } catch (ChatTemplateException e) {
-            throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
-        }
+        ChatOutputPlan.Renderer renderer = calls == null ? template::render
+                : (messages, addGenerationPrompt) -> calls.prompt(template, messages, tools.tools(),
+                        addGenerationPrompt);
         if (tools != null && tools.callsAllowed()) {
             Constraint c = cached(new GrammarKey(m.id(), template.source(), "tools:" + calls.name() + ":"
                     + tools.choice() + ":" + tools.parallel() + ":" + toolsKey(tools.tools())),
                     () -> toolGrammar(calls, tools), "tools", m);
             List<ToolSpec> offered = tools.tools();
-            return new ChatOutputPlan(prompt, c, () -> calls.newParser(offered));
+            return new ChatOutputPlan(renderer, c, () -> calls.newParser(offered));
         }
         Constraint c = switch (format) {
             case OutputFormat.Text t -> null;
@@ -73,7 +68,16 @@ public final class ChatOutputs {
             case OutputFormat.JsonSchema s -> cached(new GrammarKey(m.id(), "", "schema:" + s.schema()),
                     () -> Constraint.of(schemaGrammar(s.schema())), "response_format.json_schema.schema", m);
         };
-        return new ChatOutputPlan(prompt, c, null);
+        return new ChatOutputPlan(renderer, c, null);
+    }
+
+    /** The prompt text of {@code messages} under {@code plan}. */
+    public static String prompt(ChatOutputPlan plan, List<ChatMessage> messages) {
+        try {
+            return plan.renderer().render(messages, true);
+        } catch (ChatTemplateException e) {
+            throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
+        }
     }
 
     /**
