@@ -31,6 +31,15 @@ public final class GrammarSampler implements AutoCloseable {
     /** Nesting of {@code ( )} groups the binding lets the recursive C++ parser see. */
     public static final int MAX_NESTING = 64;
 
+    /**
+     * The most one grammar step over the whole vocabulary may cost when a grammar is validated.
+     * Ambiguous grammars ({@code ([a-z]* [a-z]*)+}-like: several nullable repetitions in a row)
+     * make llama.cpp track a number of parse stacks that grows exponentially with a piece's
+     * length; on a 32000-token vocabulary one step of such a grammar can run for minutes, in
+     * native code nothing can interrupt, on the engine thread.
+     */
+    public static final long MAX_STEP_NANOS = 1_000_000_000L;
+
     private static final int NONE = Integer.MIN_VALUE;
 
     private final Vocab vocab;
@@ -72,9 +81,46 @@ public final class GrammarSampler implements AutoCloseable {
         return new GrammarSampler(vocab, s);
     }
 
-    /** Parses and frees: lets a caller answer a bad grammar before submitting it. Thread-safe. */
+    /**
+     * Parses, probes the cost of one step (see {@link #MAX_STEP_NANOS}) and frees: lets a caller
+     * answer a bad grammar before submitting it. Thread-safe (a grammar of its own; the vocabulary
+     * is shared read-only). Takes about one grammar step over the vocabulary (milliseconds).
+     *
+     * @throws GrammarException when the grammar does not parse or one step would be too slow
+     */
     public static void validate(Vocab vocab, String grammar, String root) {
-        create(vocab, grammar, root).close();
+        try (GrammarSampler g = create(vocab, grammar, root)) {
+            g.probeStepCost();
+        }
+    }
+
+    /**
+     * Applies the grammar to the whole vocabulary once, short pieces first, timing as it goes:
+     * as the cost explodes with piece length, a grammar too expensive is caught a length or two
+     * after it crosses the limit, long before the long pieces would have hung the thread. Returns
+     * the nanoseconds one full step took.
+     */
+    long probeStepCost() {
+        int[][] groups = vocab.tokensByGrammarPieceLength();
+        try (TokenDataArray probe = new TokenDataArray(vocab.size())) {
+            long spent = 0;
+            for (int length = 0; length < groups.length; length++) {
+                if (groups[length].length == 0) {
+                    continue;
+                }
+                probe.fill(groups[length]);
+                long t0 = System.nanoTime();
+                apply(probe);
+                spent += System.nanoTime() - t0;
+                if (spent > MAX_STEP_NANOS) {
+                    throw new GrammarException("grammar too expensive for this vocabulary: one step over "
+                            + "tokens of up to " + length + " bytes took " + spent / 1_000_000 + " ms (limit "
+                            + MAX_STEP_NANOS / 1_000_000 + " ms); ambiguous repetitions such as ([a-z]* [a-z]*)+ "
+                            + "multiply llama.cpp's parse stacks");
+                }
+            }
+            return spent;
+        }
     }
 
     /**
