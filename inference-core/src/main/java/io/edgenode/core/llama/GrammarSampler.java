@@ -154,6 +154,8 @@ public final class GrammarSampler implements AutoCloseable {
                 while (i < grammar.length() && grammar.charAt(i) != '\n' && grammar.charAt(i) != '\r') {
                     i++;
                 }
+            } else if (c == '{') {
+                checkRepetition(grammar, i);
             } else if (c == '(') {
                 max = Math.max(max, ++depth);
             } else if (c == ')') {
@@ -163,6 +165,58 @@ public final class GrammarSampler implements AutoCloseable {
         if (max > MAX_NESTING) {
             throw new GrammarException("grammar nests groups " + max + " deep; the limit is " + MAX_NESTING);
         }
+    }
+
+    /**
+     * {@code {m,n}} with {@code n < m}: llama.cpp computes the optional copies as the unsigned
+     * {@code n - m}, which wraps around, and then generates rules until memory runs out (a hang,
+     * then {@code std::bad_alloc} through the C boundary). Whitespace and comments between the
+     * parts are skipped as the parser's {@code parse_space} does; anything else malformed is left
+     * to the parser, which refuses it.
+     */
+    private static void checkRepetition(String g, int open) {
+        int i = skipSpace(g, open + 1);
+        int minEnd = digitsEnd(g, i);
+        if (minEnd == i || minEnd - i > 18) {
+            return;
+        }
+        long min = Long.parseLong(g.substring(i, minEnd));
+        i = skipSpace(g, minEnd);
+        if (i >= g.length() || g.charAt(i) != ',') {
+            return;
+        }
+        i = skipSpace(g, i + 1);
+        int maxEnd = digitsEnd(g, i);
+        if (maxEnd == i) {
+            return; // {m,}: no upper bound
+        }
+        if (maxEnd - i <= 18 && Long.parseLong(g.substring(i, maxEnd)) < min) {
+            throw new GrammarException("repetition " + g.substring(open, Math.min(g.length(), maxEnd + 1))
+                    + " has a maximum below its minimum");
+        }
+    }
+
+    private static int skipSpace(String g, int i) {
+        while (i < g.length()) {
+            char c = g.charAt(i);
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                i++;
+            } else if (c == '#') {
+                while (i < g.length() && g.charAt(i) != '\n' && g.charAt(i) != '\r') {
+                    i++;
+                }
+            } else {
+                break;
+            }
+        }
+        return i;
+    }
+
+    private static int digitsEnd(String g, int i) {
+        while (i < g.length() && g.charAt(i) >= '0' && g.charAt(i) <= '9') {
+            i++;
+        }
+        return i;
     }
 
     /**

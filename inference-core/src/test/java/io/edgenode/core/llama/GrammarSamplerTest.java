@@ -73,6 +73,19 @@ class GrammarSamplerTest {
         assertThrows(GrammarException.class, () -> GrammarSampler.validate(vocab, huge, "root"));
     }
 
+    /** llama.cpp would loop generating rules until memory runs out ({@code n - m} wraps). */
+    @ParameterizedTest
+    @ValueSource(strings = {"root ::= \"a\"{2,1}", "root ::= [a-z]{ 10 , 3 }", "root ::= (\"a\"){5,# c\n4}"})
+    void shouldRefuseARepetitionWhoseMaximumIsBelowItsMinimum(String grammar) {
+        GrammarException e = assertThrows(GrammarException.class, () -> GrammarSampler.validate(vocab, grammar, "root"));
+        assertTrue(e.getMessage().contains("maximum below its minimum"), e.getMessage());
+    }
+
+    @Test
+    void shouldKeepValidRepetitions() {
+        GrammarSampler.validate(vocab, "root ::= \"a\"{2,2} \"b\"{0,} \"c\"{3} \"{2,1}\" [{]", "root");
+    }
+
     @Test
     void shouldCountNestingOutsideLiteralsAndClasses() {
         GrammarSampler.validate(vocab, "root ::= \"((((\" [(] # ((((\n", "root");
