@@ -307,6 +307,39 @@ class ConstrainedGenerationTest {
         return -1;
     }
 
+    /** Submitters parse grammars on their own threads while the engine thread samples under others. */
+    @ParameterizedTest
+    @MethodSource("models")
+    void shouldValidateGrammarsOnManyThreadsWhileTheEngineRuns(String which) throws Exception {
+        try (LlamaModel model = load(which); Engine engine = engine(model)) {
+            int[] prompt = prompt(model.vocab());
+            List<Thread> threads = new ArrayList<>();
+            java.util.concurrent.ConcurrentLinkedQueue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.ConcurrentLinkedQueue<GenerationHandle> handles = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            for (int t = 0; t < 4; t++) {
+                int id = t;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < 6; i++) {
+                            assertThrows(GrammarException.class, () -> Constraint.of("root ::= \"a").validate(model.vocab()));
+                            handles.add(engine.submit(request("v" + id + "-" + i, prompt, 32, hot(id * 10 + i),
+                                    new Recorder()).withConstraint(Constraint.of(LIST_GRAMMAR))));
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertTrue(failures.isEmpty(), String.valueOf(failures));
+            for (GenerationHandle h : handles) {
+                assertEquals(FinishReason.STOP, await(h).finishReason());
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("models")
     void shouldRunConstrainedAndFreeSequencesInOneBatch(String which) throws Exception {
