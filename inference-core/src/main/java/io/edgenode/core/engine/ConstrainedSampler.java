@@ -115,7 +115,14 @@ final class ConstrainedSampler implements AutoCloseable {
         for (int t : specials.hidden) {
             candidates.refuse(t);
         }
+        long t0 = System.nanoTime();
         grammar.apply(candidates);
+        long took = System.nanoTime() - t0;
+        if (took > 2 * GrammarSampler.MAX_STEP_NANOS) {
+            // Its stacks grew past what submit probed: stop before the next step takes longer still.
+            throw new io.edgenode.core.llama.GrammarException("grammar step took " + took / 1_000_000
+                    + " ms; the grammar is too expensive for this vocabulary");
+        }
         int allowed = 0;
         for (int i = 0, n = candidates.size(); i < n; i++) {
             if (candidates.logitAt(i) != Float.NEGATIVE_INFINITY) {

@@ -33,6 +33,16 @@ public record Constraint(String grammar, String root, List<String> triggers) {
         return new Constraint(grammar, "root", List.of());
     }
 
+    /**
+     * Parses the grammar for {@code vocab} and probes its cost, on the caller's thread (what
+     * {@link Engine#submit} does too): lets the HTTP layer answer 400 before submitting.
+     *
+     * @throws io.edgenode.core.llama.GrammarException when llama.cpp cannot use the grammar
+     */
+    public void validate(io.edgenode.core.llama.Vocab vocab) {
+        io.edgenode.core.llama.GrammarSampler.validate(vocab, grammar, root);
+    }
+
     /** Whether the grammar waits for a trigger word. */
     public boolean isLazy() {
         return !triggers.isEmpty();

@@ -31,6 +31,15 @@ public final class GrammarSampler implements AutoCloseable {
     /** Nesting of {@code ( )} groups the binding lets the recursive C++ parser see. */
     public static final int MAX_NESTING = 64;
 
+    /**
+     * The most one grammar step over the whole vocabulary may cost when a grammar is validated.
+     * Ambiguous grammars ({@code ([a-z]* [a-z]*)+}-like: several nullable repetitions in a row)
+     * make llama.cpp track a number of parse stacks that grows exponentially with a piece's
+     * length; on a 32000-token vocabulary one step of such a grammar can run for minutes, in
+     * native code nothing can interrupt, on the engine thread.
+     */
+    public static final long MAX_STEP_NANOS = 1_000_000_000L;
+
     private static final int NONE = Integer.MIN_VALUE;
 
     private final Vocab vocab;
@@ -72,9 +81,46 @@ public final class GrammarSampler implements AutoCloseable {
         return new GrammarSampler(vocab, s);
     }
 
-    /** Parses and frees: lets a caller answer a bad grammar before submitting it. Thread-safe. */
+    /**
+     * Parses, probes the cost of one step (see {@link #MAX_STEP_NANOS}) and frees: lets a caller
+     * answer a bad grammar before submitting it. Thread-safe (a grammar of its own; the vocabulary
+     * is shared read-only). Takes about one grammar step over the vocabulary (milliseconds).
+     *
+     * @throws GrammarException when the grammar does not parse or one step would be too slow
+     */
     public static void validate(Vocab vocab, String grammar, String root) {
-        create(vocab, grammar, root).close();
+        try (GrammarSampler g = create(vocab, grammar, root)) {
+            g.probeStepCost();
+        }
+    }
+
+    /**
+     * Applies the grammar to the whole vocabulary once, short pieces first, timing as it goes:
+     * as the cost explodes with piece length, a grammar too expensive is caught a length or two
+     * after it crosses the limit, long before the long pieces would have hung the thread. Returns
+     * the nanoseconds one full step took.
+     */
+    long probeStepCost() {
+        int[][] groups = vocab.tokensByGrammarPieceLength();
+        try (TokenDataArray probe = new TokenDataArray(vocab.size())) {
+            long spent = 0;
+            for (int length = 0; length < groups.length; length++) {
+                if (groups[length].length == 0) {
+                    continue;
+                }
+                probe.fill(groups[length]);
+                long t0 = System.nanoTime();
+                apply(probe);
+                spent += System.nanoTime() - t0;
+                if (spent > MAX_STEP_NANOS) {
+                    throw new GrammarException("grammar too expensive for this vocabulary: one step over "
+                            + "tokens of up to " + length + " bytes took " + spent / 1_000_000 + " ms (limit "
+                            + MAX_STEP_NANOS / 1_000_000 + " ms); ambiguous repetitions such as ([a-z]* [a-z]*)+ "
+                            + "multiply llama.cpp's parse stacks");
+                }
+            }
+            return spent;
+        }
     }
 
     /**
@@ -108,6 +154,8 @@ public final class GrammarSampler implements AutoCloseable {
                 while (i < grammar.length() && grammar.charAt(i) != '\n' && grammar.charAt(i) != '\r') {
                     i++;
                 }
+            } else if (c == '{') {
+                checkRepetition(grammar, i);
             } else if (c == '(') {
                 max = Math.max(max, ++depth);
             } else if (c == ')') {
@@ -117,6 +165,58 @@ public final class GrammarSampler implements AutoCloseable {
         if (max > MAX_NESTING) {
             throw new GrammarException("grammar nests groups " + max + " deep; the limit is " + MAX_NESTING);
         }
+    }
+
+    /**
+     * {@code {m,n}} with {@code n < m}: llama.cpp computes the optional copies as the unsigned
+     * {@code n - m}, which wraps around, and then generates rules until memory runs out (a hang,
+     * then {@code std::bad_alloc} through the C boundary). Whitespace and comments between the
+     * parts are skipped as the parser's {@code parse_space} does; anything else malformed is left
+     * to the parser, which refuses it.
+     */
+    private static void checkRepetition(String g, int open) {
+        int i = skipSpace(g, open + 1);
+        int minEnd = digitsEnd(g, i);
+        if (minEnd == i || minEnd - i > 18) {
+            return;
+        }
+        long min = Long.parseLong(g.substring(i, minEnd));
+        i = skipSpace(g, minEnd);
+        if (i >= g.length() || g.charAt(i) != ',') {
+            return;
+        }
+        i = skipSpace(g, i + 1);
+        int maxEnd = digitsEnd(g, i);
+        if (maxEnd == i) {
+            return; // {m,}: no upper bound
+        }
+        if (maxEnd - i <= 18 && Long.parseLong(g.substring(i, maxEnd)) < min) {
+            throw new GrammarException("repetition " + g.substring(open, Math.min(g.length(), maxEnd + 1))
+                    + " has a maximum below its minimum");
+        }
+    }
+
+    private static int skipSpace(String g, int i) {
+        while (i < g.length()) {
+            char c = g.charAt(i);
+            if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+                i++;
+            } else if (c == '#') {
+                while (i < g.length() && g.charAt(i) != '\n' && g.charAt(i) != '\r') {
+                    i++;
+                }
+            } else {
+                break;
+            }
+        }
+        return i;
+    }
+
+    private static int digitsEnd(String g, int i) {
+        while (i < g.length() && g.charAt(i) >= '0' && g.charAt(i) <= '9') {
+            i++;
+        }
+        return i;
     }
 
     /**

@@ -65,6 +65,21 @@ public final class TokenDataArray implements AutoCloseable {
         reset(n);
     }
 
+    /** Candidates {@code tokens} (logit 0), for probing a grammar on part of the vocabulary. */
+    public void fill(int[] tokens) {
+        check();
+        if (tokens.length > capacity) {
+            throw new IllegalArgumentException(tokens.length + " tokens exceed capacity " + capacity);
+        }
+        for (int i = 0; i < tokens.length; i++) {
+            long at = i * ENTRY;
+            entries.set(JAVA_INT, at + ID, tokens[i]);
+            entries.set(JAVA_FLOAT, at + LOGIT, 0f);
+            entries.set(JAVA_FLOAT, at + P, 0f);
+        }
+        reset(tokens.length);
+    }
+
     /** One candidate, for a grammar's yes/no on a single token. */
     public void single(int token) {
         check();

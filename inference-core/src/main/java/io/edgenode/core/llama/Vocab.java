@@ -18,6 +18,8 @@ public final class Vocab {
     private final LlamaModel model;
     private final MemorySegment vocab;
     private final int size;
+    /** {@link #tokensByGrammarPieceLength}, computed on first use. */
+    private volatile int[][] byPieceLength;
 
     Vocab(LlamaModel model, MemorySegment vocab) {
         this.model = model;
@@ -92,6 +94,43 @@ public final class Vocab {
         } catch (Throwable t) {
             throw LlamaNative.rethrow(t);
         }
+    }
+
+    /**
+     * Token ids grouped by the byte length of the piece llama.cpp's grammar matches (rendered
+     * with {@code special = true}): entry {@code L} holds the tokens of length {@code L}. One
+     * pass over the vocabulary on first use, then cached. Used to probe a grammar's cost from
+     * the short pieces up (its cost can grow exponentially with piece length).
+     */
+    public int[][] tokensByGrammarPieceLength() {
+        int[][] groups = byPieceLength;
+        if (groups != null) {
+            return groups;
+        }
+        int[] lengths = new int[size];
+        int longest = 0;
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(256);
+            for (int t = 0; t < size; t++) {
+                int n = tokenToPiece(t, buf, true);
+                lengths[t] = n < 0 ? -n : n;
+                longest = Math.max(longest, lengths[t]);
+            }
+        }
+        int[] counts = new int[longest + 1];
+        for (int n : lengths) {
+            counts[n]++;
+        }
+        groups = new int[longest + 1][];
+        for (int n = 0; n <= longest; n++) {
+            groups[n] = new int[counts[n]];
+            counts[n] = 0;
+        }
+        for (int t = 0; t < size; t++) {
+            groups[lengths[t]][counts[lengths[t]]++] = t;
+        }
+        byPieceLength = groups; // racing threads compute the same value
+        return groups;
     }
 
     /** The token's text as stored in the vocabulary (e.g. {@code <0x41>}, {@code ▁the}). */

@@ -253,6 +253,48 @@ class ConstrainedGenerationTest {
     }
 
     /** Byte offset where the earliest-ending trigger word ends, or -1. */
+    /**
+     * Six tokens that would run past the trigger word, pushed with +100 each: the first pick and
+     * four resamples are all refused, then the fallback masks every overrunning token at once.
+     */
+    @ParameterizedTest
+    @MethodSource("models")
+    void shouldFallBackToMaskingEveryOverrunningToken(String which) throws Exception {
+        try (LlamaModel model = load(which); Engine engine = engine(model)) {
+            Vocab vocab = model.vocab();
+            java.util.Map<Integer, Float> bias = new java.util.HashMap<>();
+            for (int t = 0; t < vocab.size() && bias.size() < 6; t++) {
+                String piece = new String(vocab.pieceBytes(t, false), StandardCharsets.UTF_8);
+                int at = piece.indexOf('e');
+                if (at >= 0 && at < piece.length() - 1 && !vocab.isEndOfGeneration(t)) {
+                    bias.put(t, 100f);
+                }
+            }
+            assertEquals(6, bias.size());
+            for (int i = 0; i < 8; i++) {
+                Recorder rec = new Recorder();
+                GenerationResult r = await(engine.submit(request("fb" + i, prompt(vocab), 24, hot(70 + i), rec)
+                        .withIgnoreEos(true).withLogitBias(bias)
+                        .withConstraint(new Constraint(JSON_GRAMMAR, "root", List.of("e")))));
+                ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+                List<Integer> boundaries = new ArrayList<>();
+                for (int t : rec.tokens) {
+                    bytes.writeBytes(vocab.pieceBytes(t, false));
+                    boundaries.add(bytes.size());
+                }
+                byte[] all = bytes.toByteArray();
+                int end = firstTriggerEnd(all, List.of("e"));
+                if (end >= 0) {
+                    assertTrue(boundaries.contains(end), "trigger ends inside a token");
+                }
+                int before = end < 0 ? rec.tokens.size() : boundaries.indexOf(end) + 1;
+                assertTrue(rec.tokens.subList(0, before).stream().noneMatch(bias::containsKey),
+                        "an overrunning token was taken: " + rec.tokens);
+                assertTrue(r.finishReason() == FinishReason.STOP || r.finishReason() == FinishReason.LENGTH);
+            }
+        }
+    }
+
     private static int firstTriggerEnd(byte[] text, List<String> triggers) {
         for (int end = 1; end <= text.length; end++) {
             for (String t : triggers) {
@@ -263,6 +305,39 @@ class ConstrainedGenerationTest {
             }
         }
         return -1;
+    }
+
+    /** Submitters parse grammars on their own threads while the engine thread samples under others. */
+    @ParameterizedTest
+    @MethodSource("models")
+    void shouldValidateGrammarsOnManyThreadsWhileTheEngineRuns(String which) throws Exception {
+        try (LlamaModel model = load(which); Engine engine = engine(model)) {
+            int[] prompt = prompt(model.vocab());
+            List<Thread> threads = new ArrayList<>();
+            java.util.concurrent.ConcurrentLinkedQueue<Throwable> failures = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            java.util.concurrent.ConcurrentLinkedQueue<GenerationHandle> handles = new java.util.concurrent.ConcurrentLinkedQueue<>();
+            for (int t = 0; t < 4; t++) {
+                int id = t;
+                threads.add(Thread.ofPlatform().start(() -> {
+                    try {
+                        for (int i = 0; i < 6; i++) {
+                            assertThrows(GrammarException.class, () -> Constraint.of("root ::= \"a").validate(model.vocab()));
+                            handles.add(engine.submit(request("v" + id + "-" + i, prompt, 32, hot(id * 10 + i),
+                                    new Recorder()).withConstraint(Constraint.of(LIST_GRAMMAR))));
+                        }
+                    } catch (Throwable e) {
+                        failures.add(e);
+                    }
+                }));
+            }
+            for (Thread t : threads) {
+                t.join();
+            }
+            assertTrue(failures.isEmpty(), String.valueOf(failures));
+            for (GenerationHandle h : handles) {
+                assertEquals(FinishReason.STOP, await(h).finishReason());
+            }
+        }
     }
 
     @ParameterizedTest

@@ -73,6 +73,19 @@ class GrammarSamplerTest {
         assertThrows(GrammarException.class, () -> GrammarSampler.validate(vocab, huge, "root"));
     }
 
+    /** llama.cpp would loop generating rules until memory runs out ({@code n - m} wraps). */
+    @ParameterizedTest
+    @ValueSource(strings = {"root ::= \"a\"{2,1}", "root ::= [a-z]{ 10 , 3 }", "root ::= (\"a\"){5,# c\n4}"})
+    void shouldRefuseARepetitionWhoseMaximumIsBelowItsMinimum(String grammar) {
+        GrammarException e = assertThrows(GrammarException.class, () -> GrammarSampler.validate(vocab, grammar, "root"));
+        assertTrue(e.getMessage().contains("maximum below its minimum"), e.getMessage());
+    }
+
+    @Test
+    void shouldKeepValidRepetitions() {
+        GrammarSampler.validate(vocab, "root ::= \"a\"{2,2} \"b\"{0,} \"c\"{3} \"{2,1}\" [{]", "root");
+    }
+
     @Test
     void shouldCountNestingOutsideLiteralsAndClasses() {
         GrammarSampler.validate(vocab, "root ::= \"((((\" [(] # ((((\n", "root");
@@ -103,6 +116,30 @@ class GrammarSamplerTest {
         t.start();
         t.join();
         assertNull(failure.get());
+    }
+
+    /**
+     * Several nullable repetitions in a row multiply llama.cpp's parse stacks with each character
+     * of a piece: on the 32000-token Llama 2 vocabulary one step of this grammar runs for minutes
+     * in native code. validate() probes short pieces first and refuses it within about a second.
+     */
+    @Test
+    @Timeout(60)
+    void shouldRefuseAGrammarWhoseStepCostExplodesWithoutRunningAFullStep() {
+        var shared = TestModels.sharedTinyRandom();
+        org.junit.jupiter.api.Assumptions.assumeTrue(shared.isPresent(), "needs ../shared/models/llama-2-tiny-random.gguf");
+        try (LlamaModel real = LlamaModel.load(LlamaLibrary.load(), shared.get(), ModelParams.defaults())) {
+            long t0 = System.nanoTime();
+            GrammarException e = assertThrows(GrammarException.class, () -> GrammarSampler.validate(real.vocab(),
+                    "root ::= ([a-z]* [a-z]* [a-z]* [a-z]*)+", "root"));
+            assertTrue(e.getMessage().contains("too expensive"), e.getMessage());
+            assertTrue(System.nanoTime() - t0 < 20_000_000_000L, "refused in time");
+            GrammarSampler.validate(real.vocab(), "root ::= [a-z]*", "root"); // a plain repetition is fine
+            try (GrammarSampler g = GrammarSampler.create(real.vocab(), "root ::= \"{\" [0-9]+ \"}\"", "root")) {
+                long nanos = g.probeStepCost();
+                System.out.println("one full step of a small grammar on Llama 2's vocabulary: " + nanos / 1000 + " us");
+            }
+        }
     }
 
     @Test
