@@ -21,7 +21,8 @@ import java.lang.foreign.ValueLayout;
  * token passes only where the grammar is complete; with {@code ignore_eos} it is masked while any
  * other token is allowed, so a complete grammar that allows nothing else still ends the sequence.
  * Tokens the grammar would read as text the client never sees ({@link SpecialTokens#hidden}:
- * {@code <s>} rendered for the grammar, nothing for the client) are refused under a grammar.
+ * {@code <s>} rendered for the grammar, nothing for the client) are refused under a grammar, and
+ * so are tokens that would make the text ill-formed UTF-8 ({@link Utf8Guard}).
  *
  * <p><b>Lazy triggers in Java.</b> llama.cpp's {@code llama_sampler_init_grammar_lazy_patterns} is
  * not used: when its pattern matches it replays the buffered tokens' text from the match on into
@@ -56,6 +57,7 @@ final class ConstrainedSampler implements AutoCloseable {
     private byte[] piece = new byte[128];
     private int pieceLength;
     private String deadEndReason;
+    private final Utf8Guard utf8 = new Utf8Guard();
     /** Tokens that needed the full-array path (tests, metrics). */
     long resamples;
 
@@ -97,7 +99,9 @@ final class ConstrainedSampler implements AutoCloseable {
         }
         if (active()) {
             boolean eogToIgnore = ignoreEos && vocab.isEndOfGeneration(token);
-            if (!eogToIgnore && !specials.isHidden(token) && grammar.allows(token)) {
+            byte[] bytes = specials.pieces[token];
+            if (!eogToIgnore && !specials.isHidden(token) && utf8.allows(bytes, bytes.length)
+                    && grammar.allows(token)) {
                 return take(chain, token);
             }
             resamples++;
@@ -114,6 +118,12 @@ final class ConstrainedSampler implements AutoCloseable {
         candidates.fill(logits);
         for (int t : specials.hidden) {
             candidates.refuse(t);
+        }
+        byte[][] pieces = specials.pieces;
+        for (int t = 0; t < pieces.length; t++) {
+            if (!utf8.allows(pieces[t], pieces[t].length)) {
+                candidates.refuse(t);
+            }
         }
         long t0 = System.nanoTime();
         grammar.apply(candidates);
@@ -144,7 +154,7 @@ final class ConstrainedSampler implements AutoCloseable {
             }
         }
         int token = chain.apply(candidates);
-        if (token < 0 || !grammar.allows(token)) {
+        if (token < 0 || !utf8.allows(pieces[token], pieces[token].length) || !grammar.allows(token)) {
             // Cannot happen with llama.cpp's samplers (-inf stays -inf); never accept a refused token.
             return deadEnd("the sampler chain selected no token the grammar allows");
         }
@@ -189,6 +199,7 @@ final class ConstrainedSampler implements AutoCloseable {
         if (active()) {
             if (!vocab.isEndOfGeneration(token)) {
                 grammar.accept(token); // re-checks unless allows() just approved this token
+                utf8.advance(specials.pieces[token], specials.pieces[token].length);
             }
         } else {
             piece(token);

@@ -18,12 +18,14 @@ import java.util.Arrays;
 final class SpecialTokens {
     final int[] eog;
     final int[] hidden;
+    final byte[][] pieces;
     private final boolean[] isHidden;
 
-    private SpecialTokens(int[] eog, int[] hidden, boolean[] isHidden) {
+    private SpecialTokens(int[] eog, int[] hidden, boolean[] isHidden, byte[][] pieces) {
         this.eog = eog;
         this.hidden = hidden;
         this.isHidden = isHidden;
+        this.pieces = pieces;
     }
 
     static SpecialTokens of(Vocab vocab) {
@@ -33,10 +35,12 @@ final class SpecialTokens {
         int[] hidden = new int[8];
         int ne = 0;
         int nh = 0;
+        byte[][] pieces = new byte[n][];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment a = arena.allocate(256);
             MemorySegment b = arena.allocate(256);
             for (int t = 0; t < n; t++) {
+                pieces[t] = vocab.pieceBytes(t, false);
                 if (vocab.isEndOfGeneration(t)) {
                     if (ne == eog.length) {
                         eog = Arrays.copyOf(eog, ne * 2);
@@ -59,7 +63,7 @@ final class SpecialTokens {
                 }
             }
         }
-        return new SpecialTokens(Arrays.copyOf(eog, ne), Arrays.copyOf(hidden, nh), isHidden);
+        return new SpecialTokens(Arrays.copyOf(eog, ne), Arrays.copyOf(hidden, nh), isHidden, pieces);
     }
 
     boolean isHidden(int token) {
