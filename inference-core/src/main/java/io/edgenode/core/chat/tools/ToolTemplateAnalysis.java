@@ -80,7 +80,19 @@ public record ToolTemplateAnalysis(ToolCallFormat format, ToolCapabilities capab
                 && withCall.charAt(withCall.length() - 1 - suffix) == withContent.charAt(withContent.length() - 1 - suffix)) {
             suffix++;
         }
-        return withCall.substring(prefix, withCall.length() - suffix);
+        int end = withCall.length() - suffix;
+        // The common ends may cut a special token in two (<|START_ of <|START_THINKING|> and
+        // <|START_RESPONSE|>): widen the call text to whole <...> tokens.
+        int open = withCall.lastIndexOf('<', prefix - 1);
+        if (open >= 0 && withCall.indexOf('>', open) >= prefix) {
+            prefix = open;
+        }
+        int close = withCall.indexOf('>', end);
+        int nextOpen = withCall.indexOf('<', end);
+        if (close >= 0 && (nextOpen < 0 || close < nextOpen) && withCall.lastIndexOf('<', end - 1) > withCall.lastIndexOf('>', end - 1)) {
+            end = close + 1;
+        }
+        return withCall.substring(prefix, end);
     }
 
     /**

@@ -88,6 +88,36 @@ class ToolTemplateAnalysisTest {
     }
 
     @Test
+    void shouldParseBackTheCallEachRecognisedTemplateWrites() throws IOException {
+        // The template's own rendering of a call, fed to the family's parser, must come back as that call.
+        java.util.List<String> failures = new java.util.ArrayList<>();
+        int checked = 0;
+        try (Stream<Path> s = Files.list(templates)) {
+            for (Path file : s.filter(p -> p.toString().endsWith(".jinja")).sorted().toList()) {
+                ToolTemplateAnalysis a = ToolTemplateAnalysis.of(load(file));
+                if (a.format() instanceof GenericFormat || a.callText().isEmpty()) {
+                    continue;
+                }
+                checked++;
+                ToolCallParser parser = a.format().newParser(java.util.List.of(ToolTemplateAnalysis.tool()));
+                parser.feed(a.callText());
+                parser.finish();
+                ParsedMessage m = parser.result();
+                boolean ok = m.toolCalls().size() == 1 && m.toolCalls().get(0).name().equals(ToolTemplateAnalysis.TOOL_NAME)
+                        && new com.fasterxml.jackson.databind.ObjectMapper().readTree(m.toolCalls().get(0).arguments())
+                                .path(ToolTemplateAnalysis.ARGUMENT_KEY).asText().equals("print('Hello, World!')")
+                        // Special tokens around the call (end of message, empty thinking) may remain as content.
+                        && (m.content() == null || m.content().matches("\\s*(<\\|[A-Za-z_]+\\|>\\s*)*"));
+                if (!ok) {
+                    failures.add(file.getFileName() + " (" + a.format().name() + "): " + a.callText() + " -> " + m);
+                }
+            }
+        }
+        assertEquals(true, checked > 15, "checked " + checked);
+        assertEquals(java.util.List.of(), failures);
+    }
+
+    @Test
     void shouldAnalyseEachTemplateOnce() {
         ToolTemplateAnalyses cache = new ToolTemplateAnalyses(2);
         ChatTemplate t = ChatTemplate.fallback("", "");
