@@ -31,8 +31,10 @@ record CallSyntax(List<Start> starts, List<String> dropped, String nameEnd, Stri
      *                    bare {@code {"name": ...}}) rather than text before it
      * @param atStartOnly whether it opens a region only at the start of the output (whitespace aside):
      *                    a bare-JSON format would otherwise take any JSON in an answer for a call
+     * @param pythonTag   whether, when no JSON follows, the rest of the output is one call read by
+     *                    {@link PythonTagCall} (Llama 3.1's built-in tools and code interpreter)
      */
-    record Start(String marker, boolean inJson, boolean atStartOnly) {
+    record Start(String marker, boolean inJson, boolean atStartOnly, boolean pythonTag) {
         Start {
             if (marker.isEmpty()) {
                 throw new IllegalArgumentException("empty start marker");
@@ -40,7 +42,12 @@ record CallSyntax(List<Start> starts, List<String> dropped, String nameEnd, Stri
         }
 
         static Start anywhere(String marker) {
-            return new Start(marker, false, false);
+            return new Start(marker, false, false, false);
+        }
+
+        /** A marker that opens JSON at the very start of the output (and only there). */
+        static Start bareJson() {
+            return new Start("{", true, true, false);
         }
     }
 

@@ -29,7 +29,7 @@ import java.util.function.Supplier;
 public final class GenericFormat implements ToolCallFormat {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final CallSyntax SYNTAX = new CallSyntax(List.of(new Start("{", true, true)), List.of(), null, "",
+    private static final CallSyntax SYNTAX = new CallSyntax(List.of(Start.bareJson()), List.of(), null, "",
             new CallBody.GenericEnvelope(), "", false);
 
     @Override

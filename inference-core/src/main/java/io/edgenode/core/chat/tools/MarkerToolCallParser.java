@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  */
 final class MarkerToolCallParser implements ToolCallParser {
 
-    private enum Phase { CONTENT, NAME, BEFORE_JSON, JSON, END }
+    private enum Phase { CONTENT, NAME, BEFORE_JSON, JSON, END, PYTHON }
 
     /** A name past this is not a function name: give the region up rather than buffer on. */
     private static final int MAX_NAME = 256;
@@ -48,6 +48,7 @@ final class MarkerToolCallParser implements ToolCallParser {
     private final StringBuilder name = new StringBuilder();
     private final StringBuilder json = new StringBuilder();
     private JsonExtent extent;
+    private Start opened;
     private int literalPos;
     private int regionAtJsonEnd;
 
@@ -84,6 +85,8 @@ final class MarkerToolCallParser implements ToolCallParser {
         out = new ArrayList<>();
         if (phase == Phase.END && syntax.endOptional()) {
             process(completeBeforeEnd(""));
+        } else if (phase == Phase.PYTHON) {
+            completePython();
         } else if (phase != Phase.CONTENT) {
             fail("output ended inside a tool call", "");
         }
@@ -174,6 +177,7 @@ final class MarkerToolCallParser implements ToolCallParser {
         name.setLength(0);
         json.setLength(0);
         region.append(start.marker());
+        opened = start;
         extent = new JsonExtent(syntax.body().objectOnly());
         literalPos = 0;
         phase = syntax.nameEnd() != null ? Phase.NAME : syntax.beforeJson().isEmpty() ? Phase.JSON : Phase.BEFORE_JSON;
@@ -218,6 +222,10 @@ final class MarkerToolCallParser implements ToolCallParser {
                     json.append(c);
                     switch (extent.accept(c)) {
                         case FAIL -> {
+                            if (opened.pythonTag()) {
+                                phase = Phase.PYTHON; // the rest of the output is the call
+                                continue;
+                            }
                             return fail("no JSON where the call's JSON belongs", text.substring(i + 1));
                         }
                         case DONE -> {
@@ -246,6 +254,7 @@ final class MarkerToolCallParser implements ToolCallParser {
                         return fail("expected " + end + " after the call", text.substring(i + 1));
                     }
                 }
+                case PYTHON -> json.append(c);
                 case CONTENT -> throw new IllegalStateException("region read in content phase");
             }
         }
@@ -266,6 +275,11 @@ final class MarkerToolCallParser implements ToolCallParser {
         } catch (BodyException | IOException e) {
             return fail("malformed tool call: " + e.getMessage(), rest);
         }
+        return accept(decoded, rest);
+    }
+
+    /** Takes a decoded region's calls (or gives the region up if one names an unknown function). */
+    private String accept(Decoded decoded, String rest) {
         for (RawCall call : decoded.calls()) {
             if (!toolNames.isEmpty() && !toolNames.contains(call.name())) {
                 return fail("call of unknown function '" + call.name() + "'", rest);
@@ -285,6 +299,17 @@ final class MarkerToolCallParser implements ToolCallParser {
         }
         outputStarted = true;
         return rest;
+    }
+
+    private void completePython() {
+        RawCall call;
+        try {
+            call = PythonTagCall.read(json.toString(), toolNames);
+        } catch (BodyException e) {
+            fail("malformed <|python_tag|> call: " + e.getMessage(), "");
+            return;
+        }
+        accept(new Decoded(List.of(call), null), "");
     }
 
     /** Gives a region up: its text is content, as written. */

@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class ToolCallParserTest {
 
-    static final List<ToolSpec> TOOLS = List.of(ToolFixtures.tool("get_weather"), ToolFixtures.tool("get_time"));
+    static final List<ToolSpec> TOOLS = List.of(ToolFixtures.tool("get_weather"), ToolFixtures.tool("get_time"),
+            ToolFixtures.tool("brave_search"), ToolFixtures.tool("python"));
 
     /** One model output and what it must parse to (content null when none; failed: some region kept as content). */
     record Fixture(String label, ToolCallFormat format, String output, String content, List<ToolCall> calls, boolean failed) {
@@ -75,6 +76,12 @@ class ToolCallParserTest {
                         null, List.of(call(0, "get_time", "{}")), false),
                 new Fixture("content before a call", llama, "Checking. <|python_tag|>{\"name\": \"get_weather\", \"arguments\": " + PARIS + "}",
                         "Checking.", List.of(call(0, "get_weather", PARIS)), false),
+                new Fixture("built-in tool call", llama, "<|python_tag|>brave_search.call(query=\"Paris \\\"weather\\\"\", n=3, safe=True)",
+                        null, List.of(call(0, "brave_search", "{\"query\":\"Paris \\\"weather\\\"\",\"n\":3,\"safe\":true}")), false),
+                new Fixture("code interpreter", llama, "Running it. <|python_tag|>print(1 + 1)\n", "Running it.",
+                        List.of(call(0, "python", "{\"code\":\"print(1 + 1)\"}")), false),
+                new Fixture("built-in call of an unknown tool", llama, "<|python_tag|>wolfram_alpha.call(query=\"x\")",
+                        "<|python_tag|>wolfram_alpha.call(query=\"x\")", List.of(), true),
                 new Fixture("JSON that is no call", llama, "{\"a\": [1, 2]}", "{\"a\": [1, 2]}", List.of(), true),
 
                 new Fixture("content only", nemo, "Bonjour [TOOL", "Bonjour [TOOL", List.of(), false),
