@@ -19,9 +19,19 @@ import java.util.Objects;
  * @param body        what the JSON holds
  * @param end         the literal that closes the region, after optional whitespace ("" for none)
  * @param endOptional whether the region may end without {@code end} (Mistral's array needs none)
+ * @param contentName a "name" that opens plain content instead of a call (Functionary v3.2's
+ *                    {@code >>>all\n}); null for none
+ * @param prefill     a start marker the prompt already ends with, read as if generated (Functionary
+ *                    v3.2's generation prompt ends with {@code >>>}); null for none
  */
 record CallSyntax(List<Start> starts, List<String> dropped, String nameEnd, String beforeJson, CallBody body,
-        String end, boolean endOptional) {
+        String end, boolean endOptional, String contentName, String prefill) {
+
+    /** A syntax without content names or prefill. */
+    CallSyntax(List<Start> starts, List<String> dropped, String nameEnd, String beforeJson, CallBody body, String end,
+            boolean endOptional) {
+        this(starts, dropped, nameEnd, beforeJson, body, end, endOptional, null, null);
+    }
 
     /**
      * One way a region opens.

@@ -49,6 +49,9 @@ final class MarkerToolCallParser implements ToolCallParser {
     private final StringBuilder json = new StringBuilder();
     private JsonExtent extent;
     private Start opened;
+    /** Whether the region's marker came from the prompt (so it is not the model's text to hand back). */
+    private boolean openedByPrefill;
+    private boolean prefilling;
     private int literalPos;
     private int regionAtJsonEnd;
 
@@ -70,6 +73,11 @@ final class MarkerToolCallParser implements ToolCallParser {
             longest = Math.max(longest, d.length());
         }
         this.longestMarker = longest;
+        if (syntax.prefill() != null) {
+            prefilling = true;
+            process(syntax.prefill());
+            prefilling = false;
+        }
     }
 
     @Override
@@ -178,6 +186,7 @@ final class MarkerToolCallParser implements ToolCallParser {
         json.setLength(0);
         region.append(start.marker());
         opened = start;
+        openedByPrefill = prefilling;
         extent = new JsonExtent(syntax.body().objectOnly());
         literalPos = 0;
         phase = syntax.nameEnd() != null ? Phase.NAME : syntax.beforeJson().isEmpty() ? Phase.JSON : Phase.BEFORE_JSON;
@@ -200,6 +209,11 @@ final class MarkerToolCallParser implements ToolCallParser {
                     String nameEnd = syntax.nameEnd();
                     if (endsWith(name, nameEnd)) {
                         name.setLength(name.length() - nameEnd.length());
+                        if (name.toString().strip().equals(syntax.contentName())) {
+                            phase = Phase.CONTENT; // ">>>all\n": the marker is layout, content follows
+                            region.setLength(0);
+                            return text.substring(i + 1);
+                        }
                         phase = syntax.beforeJson().isEmpty() ? Phase.JSON : Phase.BEFORE_JSON;
                     } else if (name.length() > MAX_NAME) {
                         return fail("no end of the function name (" + nameEnd + ")", text.substring(i + 1));
@@ -316,7 +330,7 @@ final class MarkerToolCallParser implements ToolCallParser {
     private String fail(String reason, String rest) {
         failures.add(reason);
         phase = Phase.CONTENT;
-        String text = region.toString();
+        String text = openedByPrefill ? region.substring(opened.marker().length()) : region.toString();
         region.setLength(0);
         emitContent(text);
         outputStarted = true;

@@ -124,6 +124,10 @@ public record ToolTemplateAnalysis(ToolCallFormat format, ToolCapabilities capab
         if (find(text, "<function=" + name + ">\\s*\\{")) {
             return NamedArgumentsFormat.FUNCTIONARY_V3_1;
         }
+        // The diff starts after the ">>>" the content turn shares (">>>all\n" vs ">>>NAME\n").
+        if (find(text, "(^|>>>)" + name + "\\n\\s*\\{")) {
+            return new FunctionaryV32Format();
+        }
         if (find(text, " functools\\[\\s*\\{\\s*\"name\"\\s*:\\s*\"" + name)) {
             return CallArrayFormat.FIREFUNCTION_V2;
         }

@@ -62,6 +62,7 @@ class ToolCallGrammarTest {
         return Stream.of(new Family(new HermesFormat(), "<tool_call>"), new Family(new Llama3Format(), "\\\"parameters\\\""),
                 new Family(new MistralNemoFormat(), "[TOOL_CALLS]"), new Family(NamedArgumentsFormat.MISTRAL_ARGS, "[ARGS]"),
                 new Family(NamedArgumentsFormat.FUNCTIONARY_V3_1, "<function="),
+                new Family(new FunctionaryV32Format(), "get.time\\n"),
                 new Family(NamedArgumentsFormat.DEEPSEEK_R1, "<｜tool▁call▁begin｜>"),
                 new Family(CallArrayFormat.COMMAND_R7B, "<|START_ACTION|>"), new Family(CallArrayFormat.GRANITE, "<|tool_call|>"),
                 new Family(CallArrayFormat.FIREFUNCTION_V2, " functools"), new Family(new GenericFormat(), "\\\"tool_calls\\\""));
