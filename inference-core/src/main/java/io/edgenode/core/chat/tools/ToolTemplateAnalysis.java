@@ -55,17 +55,31 @@ public record ToolTemplateAnalysis(ToolCallFormat format, ToolCapabilities capab
             if (family != null) {
                 return new ToolTemplateAnalysis(family, caps, callText, "markers found in the tools prompt");
             }
-            return new ToolTemplateAnalysis(new GenericFormat(), caps, callText,
-                    callText.isEmpty() ? "the template renders no tool calls" : "call syntax not implemented");
+            if (callText.isEmpty()) {
+                return new ToolTemplateAnalysis(new GenericFormat(), caps, callText, "the template renders no tool calls");
+            }
+            DerivedFormat derived = DerivedFormat.derive(callText, twoCallText(template));
+            if (derived != null) {
+                return new ToolTemplateAnalysis(derived, caps, callText, "layout derived from the rendered call");
+            }
+            return new ToolTemplateAnalysis(new GenericFormat(), caps, callText, "call syntax not implemented");
         }
         return new ToolTemplateAnalysis(family, caps, callText, "markers found in the rendered call");
     }
 
     /** The text the template writes for one call: where the call render and the content render differ. */
     static String callText(ChatTemplate template) {
-        String withCall = render(template, List.of(new ChatMessage("user", "Hey"),
-                ChatMessage.assistantCalls(null, List.of(new ToolCall(CALL_ID, TOOL_NAME,
-                        "{\"" + ARGUMENT_KEY + "\": \"print('Hello, World!')\"}")))));
+        return callText(template, List.of(new ToolCall(CALL_ID, TOOL_NAME, "{\"" + ARGUMENT_KEY + "\": \"print('Hello, World!')\"}")));
+    }
+
+    /** Two calls in one turn, to see how a template separates them. */
+    static String twoCallText(ChatTemplate template) {
+        return callText(template, List.of(new ToolCall(CALL_ID, TOOL_NAME, "{\"" + ARGUMENT_KEY + "\": \"one\"}"),
+                new ToolCall("call00002", TOOL_NAME, "{\"" + ARGUMENT_KEY + "\": \"two\"}")));
+    }
+
+    private static String callText(ChatTemplate template, List<ToolCall> calls) {
+        String withCall = render(template, List.of(new ChatMessage("user", "Hey"), ChatMessage.assistantCalls(null, calls)));
         String withContent = render(template, List.of(new ChatMessage("user", "Hey"), new ChatMessage("assistant", CONTENT)));
         if (withCall.isEmpty() || withContent.isEmpty()) {
             return "";

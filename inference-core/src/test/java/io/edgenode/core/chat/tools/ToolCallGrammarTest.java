@@ -65,7 +65,8 @@ class ToolCallGrammarTest {
                 new Family(new FunctionaryV32Format(), "get.time\\n"),
                 new Family(NamedArgumentsFormat.DEEPSEEK_R1, "<｜tool▁call▁begin｜>"),
                 new Family(CallArrayFormat.COMMAND_R7B, "<|START_ACTION|>"), new Family(CallArrayFormat.GRANITE, "<|tool_call|>"),
-                new Family(CallArrayFormat.FIREFUNCTION_V2, " functools"), new Family(new GenericFormat(), "\\\"tool_calls\\\""));
+                new Family(CallArrayFormat.FIREFUNCTION_V2, " functools"), new Family(new GenericFormat(), "\\\"tool_calls\\\""),
+                new Family(ToolFixtures.derivedArray(), "<tool_calls>"), new Family(ToolFixtures.derivedNamed(), "<|tool_call_argument_begin|>"));
     }
 
     static List<ToolChoice> choices() {

@@ -49,6 +49,8 @@ class ToolCallParserTest {
         ToolCallFormat commandR = CallArrayFormat.COMMAND_R7B;
         ToolCallFormat granite = CallArrayFormat.GRANITE;
         ToolCallFormat v32 = new FunctionaryV32Format();
+        ToolCallFormat derivedArray = ToolFixtures.derivedArray();
+        ToolCallFormat derivedNamed = ToolFixtures.derivedNamed();
         String ds = "<｜tool▁call▁begin｜>function<｜tool▁sep｜>";
         return Stream.of(
                 new Fixture("content only", hermes, "Hello <tool there, no tools. <tool_cal", "Hello <tool there, no tools. <tool_cal", List.of(), false),
@@ -126,6 +128,14 @@ class ToolCallParserTest {
                 new Fixture("content before a call", v32, "all\nChecking.\n>>>get_time\n{}", "Checking.",
                         List.of(call(0, "get_time", "{}")), false),
                 new Fixture("malformed", v32, "get_weather\nnot json", "get_weather\nnot json", List.of(), true),
+
+                new Fixture("content only", derivedArray, "Nothing <tool_c to call.", "Nothing <tool_c to call.", List.of(), false),
+                new Fixture("parallel calls", derivedArray, "<tool_calls>[{\"name\": \"get_weather\", \"arguments\": " + PARIS
+                        + "}, {\"name\": \"get_time\", \"arguments\": {}}]</tool_calls>", null,
+                        List.of(call(0, "get_weather", PARIS), call(1, "get_time", "{}")), false),
+                new Fixture("one call", derivedNamed, "Sure.<|tool_calls_section_begin|><|tool_call_begin|>functions.get_time:0"
+                        + "<|tool_call_argument_begin|>{}<|tool_call_end|><|tool_calls_section_end|>", "Sure.",
+                        List.of(call(0, "get_time", "{}")), false),
 
                 new Fixture("parallel calls", deepseek, "<｜tool▁calls▁begin｜>" + ds + "get_weather\n```json\n" + PARIS
                         + "\n```<｜tool▁call▁end｜>\n" + ds + "get_time\n```json\n{}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>", null,
