@@ -121,6 +121,31 @@ class ToolTemplateAnalysisTest {
     }
 
     @Test
+    void shouldRenderEachReferenceTemplatesPromptThroughItsFormat() throws IOException {
+        // Whatever the family, its prompt side renders a history with a call and its result.
+        java.util.List<io.edgenode.core.chat.ChatMessage> history = io.edgenode.core.chat.ChatTemplateToolsTestAccess.history();
+        java.util.List<io.edgenode.core.chat.ToolSpec> tools = java.util.List.of(ToolFixtures.tool("get_weather"));
+        java.util.List<String> failures = new java.util.ArrayList<>();
+        try (Stream<Path> s = Files.list(templates)) {
+            for (Path file : s.filter(p -> p.toString().endsWith(".jinja")).sorted().toList()) {
+                if (io.edgenode.core.chat.ChatTemplateToolsTestAccess.jinjavaGaps().contains(file.getFileName().toString())) {
+                    continue;
+                }
+                ChatTemplate t = load(file);
+                try {
+                    String prompt = ToolTemplateAnalysis.of(t).format().prompt(t, history, tools, true);
+                    if (!prompt.contains("get_weather") || !prompt.contains("Paris")) {
+                        failures.add(file.getFileName() + ": call missing");
+                    }
+                } catch (io.edgenode.core.chat.ChatTemplateException e) {
+                    failures.add(file.getFileName() + ": " + e.getMessage());
+                }
+            }
+        }
+        assertEquals(java.util.List.of(), failures);
+    }
+
+    @Test
     void shouldAnalyseEachTemplateOnce() {
         ToolTemplateAnalyses cache = new ToolTemplateAnalyses(2);
         ChatTemplate t = ChatTemplate.fallback("", "");
