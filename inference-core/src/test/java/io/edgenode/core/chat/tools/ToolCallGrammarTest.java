@@ -110,6 +110,8 @@ class ToolCallGrammarTest {
     void shouldRefuseANamedToolThatIsNotOffered(Family f) {
         assertThrows(IllegalArgumentException.class,
                 () -> f.format().constraint(TOOLS, new ToolChoice.Named("nope"), false, new RecordingRules()));
+        assertThrows(IllegalArgumentException.class,
+                () -> f.format().constraint(List.of(), ToolChoice.AUTO, false, new RecordingRules()));
     }
 
     /** Every rule body lexes (literals closed, classes closed, parentheses balanced) and names only defined rules. */
