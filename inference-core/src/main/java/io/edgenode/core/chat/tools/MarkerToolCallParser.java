@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  */
 final class MarkerToolCallParser implements ToolCallParser {
 
-    private enum Phase { CONTENT, NAME, BEFORE_JSON, JSON, END, PYTHON }
+    private enum Phase { CONTENT, NAME, BEFORE_JSON, JSON, END, PYTHON, RAW }
 
     /** A name past this is not a function name: give the region up rather than buffer on. */
     private static final int MAX_NAME = 256;
@@ -189,7 +189,8 @@ final class MarkerToolCallParser implements ToolCallParser {
         openedByPrefill = prefilling;
         extent = new JsonExtent(syntax.body().objectOnly());
         literalPos = 0;
-        phase = syntax.nameEnd() != null ? Phase.NAME : syntax.beforeJson().isEmpty() ? Phase.JSON : Phase.BEFORE_JSON;
+        phase = syntax.body().raw() ? Phase.RAW
+                : syntax.nameEnd() != null ? Phase.NAME : syntax.beforeJson().isEmpty() ? Phase.JSON : Phase.BEFORE_JSON;
         if (start.inJson()) {
             for (int i = 0; i < start.marker().length(); i++) {
                 json.append(start.marker().charAt(i));
@@ -269,6 +270,13 @@ final class MarkerToolCallParser implements ToolCallParser {
                     }
                 }
                 case PYTHON -> json.append(c);
+                case RAW -> {
+                    json.append(c);
+                    if (endsWith(json, syntax.end())) {
+                        json.setLength(json.length() - syntax.end().length());
+                        return complete(text.substring(i + 1));
+                    }
+                }
                 case CONTENT -> throw new IllegalStateException("region read in content phase");
             }
         }

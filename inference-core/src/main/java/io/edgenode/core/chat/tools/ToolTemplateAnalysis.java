@@ -132,6 +132,11 @@ public record ToolTemplateAnalysis(ToolCallFormat format, ToolCapabilities capab
         if (find(text, "<\\|tool_call\\|>\\s*\\[\\s*\\{\\s*\"name\"\\s*:\\s*\"" + name)) {
             return CallArrayFormat.GRANITE;
         }
+        java.util.regex.Matcher xml = Pattern.compile("(<[^<>\\s]*tool_call>)\\s*<function=" + name + ">\\s*<parameter=" + ARGUMENT_KEY
+                + ">.*</parameter>\\s*</function>\\s*(</[^<>\\s]*tool_call>)", Pattern.DOTALL).matcher(text);
+        if (xml.find()) {
+            return new XmlParametersFormat(xml.group(1), xml.group(2));
+        }
         if (find(text, "<tool_call>\\s*\\{\\s*\"name\"\\s*:\\s*\"" + name + "\"\\s*,\\s*\"arguments\"\\s*:\\s*\\{")) {
             return new HermesFormat();
         }

@@ -49,6 +49,9 @@ class ToolCallParserTest {
         ToolCallFormat commandR = CallArrayFormat.COMMAND_R7B;
         ToolCallFormat granite = CallArrayFormat.GRANITE;
         ToolCallFormat v32 = new FunctionaryV32Format();
+        ToolCallFormat xml = new XmlParametersFormat("<tool_call>", "</tool_call>");
+        String xmlCall = "<tool_call>\n<function=get_weather>\n<parameter=location>\nParis\n</parameter>\n"
+                + "<parameter=days>\n3\n</parameter>\n</function>\n</tool_call>";
         ToolCallFormat derivedArray = ToolFixtures.derivedArray();
         ToolCallFormat derivedNamed = ToolFixtures.derivedNamed();
         String ds = "<｜tool▁call▁begin｜>function<｜tool▁sep｜>";
@@ -136,6 +139,15 @@ class ToolCallParserTest {
                 new Fixture("one call", derivedNamed, "Sure.<|tool_calls_section_begin|><|tool_call_begin|>functions.get_time:0"
                         + "<|tool_call_argument_begin|>{}<|tool_call_end|><|tool_calls_section_end|>", "Sure.",
                         List.of(call(0, "get_time", "{}")), false),
+
+                new Fixture("content only", xml, "See <tool_c and <function=x>.", "See <tool_c and <function=x>.", List.of(), false),
+                new Fixture("one call", xml, xmlCall, null, List.of(call(0, "get_weather", "{\"location\":\"Paris\",\"days\":3}")), false),
+                new Fixture("parallel calls", xml, xmlCall + "\n<tool_call>\n<function=get_time>\n</function>\n</tool_call>", null,
+                        List.of(call(0, "get_weather", "{\"location\":\"Paris\",\"days\":3}"), call(1, "get_time", "{}")), false),
+                new Fixture("content before a call", xml, "Checking.\n\n" + xmlCall, "Checking.",
+                        List.of(call(0, "get_weather", "{\"location\":\"Paris\",\"days\":3}")), false),
+                new Fixture("malformed", xml, "<tool_call>\n<function=get_time>\noops</tool_call>",
+                        "<tool_call>\n<function=get_time>\noops</tool_call>", List.of(), true),
 
                 new Fixture("parallel calls", deepseek, "<｜tool▁calls▁begin｜>" + ds + "get_weather\n```json\n" + PARIS
                         + "\n```<｜tool▁call▁end｜>\n" + ds + "get_time\n```json\n{}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>", null,

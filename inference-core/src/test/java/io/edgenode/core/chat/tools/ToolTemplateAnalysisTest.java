@@ -41,10 +41,12 @@ class ToolTemplateAnalysisTest {
         EXPECTED.put("fireworks-ai-llama-3-firefunction-v2.jinja", "generic");
         EXPECTED.put("mistralai-Ministral-3-14B-Reasoning-2512.jinja", "mistral-args");
         EXPECTED.put("ibm-granite-granite-4.0.jinja", "hermes");
-        // XML inside the call markers: not implemented, so generic rather than a wrong family.
-        EXPECTED.put("Qwen3-Coder.jinja", "generic");
+        EXPECTED.put("Qwen3-Coder.jinja", "xml-parameters");
+        EXPECTED.put("Qwen3.5-4B.jinja", "xml-parameters");
+        EXPECTED.put("NVIDIA-Nemotron-3-Nano-30B-A3B-BF16.jinja", "xml-parameters");
+        EXPECTED.put("ByteDance-Seed-OSS.jinja", "xml-parameters");
+        // GLM's <arg_key>/<arg_value> XML is not implemented: generic rather than a wrong family.
         EXPECTED.put("GLM-4.6.jinja", "generic");
-        EXPECTED.put("ByteDance-Seed-OSS.jinja", "generic");
         EXPECTED.put("meetkai-functionary-medium-v3.2.jinja", "functionary-v3.2");
         EXPECTED.put("google-gemma-2-2b-it.jinja", "generic");
         EXPECTED.put("microsoft-Phi-3.5-mini-instruct.jinja", "generic");
@@ -109,8 +111,9 @@ class ToolTemplateAnalysisTest {
                 boolean ok = m.toolCalls().size() == 1 && m.toolCalls().get(0).name().equals(ToolTemplateAnalysis.TOOL_NAME)
                         && new com.fasterxml.jackson.databind.ObjectMapper().readTree(m.toolCalls().get(0).arguments())
                                 .path(ToolTemplateAnalysis.ARGUMENT_KEY).asText().equals("print('Hello, World!')")
-                        // Special tokens around the call (end of message, empty thinking) may remain as content.
-                        && (m.content() == null || m.content().matches("\\s*(<\\|[A-Za-z_]+\\|>\\s*)*"));
+                        // Special tokens around the call (end of message, empty thinking) may remain as content,
+                        // and the probe's user text where a template renders that turn differently before a call.
+                        && (m.content() == null || m.content().matches("\\s*(<\\|[A-Za-z_]+\\|>\\s*)*(Hey)?"));
                 if (!ok) {
                     failures.add(file.getFileName() + " (" + a.format().name() + "): " + a.callText() + " -> " + m);
                 }
