@@ -170,13 +170,20 @@ sealed interface CallBody {
      * {@code string} is read as JSON when it parses (numbers, booleans, objects), as llama.cpp does.
      * The arguments are therefore JSON this class writes, not the model's own text.
      *
+     * <p>With {@code argKeyValue}, GLM 4.6/4.7's dialect instead: {@code NAME} then
+     * {@code <arg_key>KEY</arg_key><arg_value>VALUE</arg_value>} per argument.
+     *
      * @param stringParameters per tool, the parameters whose schema type is {@code string}
      */
-    record XmlParameters(java.util.Map<String, java.util.Set<String>> stringParameters) implements CallBody {
+    record XmlParameters(java.util.Map<String, java.util.Set<String>> stringParameters, boolean argKeyValue) implements CallBody {
         private static final java.util.regex.Pattern FUNCTION =
                 java.util.regex.Pattern.compile("\\s*<function=([^>\\s]+)>(.*)</function>\\s*", java.util.regex.Pattern.DOTALL);
         private static final java.util.regex.Pattern PARAMETER =
                 java.util.regex.Pattern.compile("<parameter=([^>\\s]+)>\\n?(.*?)\\n?</parameter>", java.util.regex.Pattern.DOTALL);
+        private static final java.util.regex.Pattern NAMED =
+                java.util.regex.Pattern.compile("\\s*([^<>\\s]+)(.*)", java.util.regex.Pattern.DOTALL);
+        private static final java.util.regex.Pattern KEY_VALUE = java.util.regex.Pattern.compile(
+                "<arg_key>([^<]*)</arg_key>\\s*<arg_value>(.*?)</arg_value>", java.util.regex.Pattern.DOTALL);
         private static final ObjectMapper MAPPER = new ObjectMapper();
 
         @Override
@@ -191,22 +198,22 @@ sealed interface CallBody {
 
         @Override
         public Decoded decode(String text, String ignored) throws BodyException {
-            java.util.regex.Matcher f = FUNCTION.matcher(text);
+            java.util.regex.Matcher f = (argKeyValue ? NAMED : FUNCTION).matcher(text);
             if (!f.matches()) {
-                throw new BodyException("no <function=...>...</function>");
+                throw new BodyException(argKeyValue ? "no function name" : "no <function=...>...</function>");
             }
             String name = f.group(1);
             String body = f.group(2);
             java.util.Set<String> strings = stringParameters.getOrDefault(name, java.util.Set.of());
             com.fasterxml.jackson.databind.node.ObjectNode args = MAPPER.createObjectNode();
-            java.util.regex.Matcher p = PARAMETER.matcher(body);
+            java.util.regex.Matcher p = (argKeyValue ? KEY_VALUE : PARAMETER).matcher(body);
             int at = 0;
             while (p.find()) {
                 if (!body.substring(at, p.start()).isBlank()) {
                     throw new BodyException("text between parameters");
                 }
                 at = p.end();
-                String key = p.group(1);
+                String key = p.group(1).strip();
                 String value = p.group(2);
                 args.set(key, strings.contains(key) ? MAPPER.getNodeFactory().textNode(value) : jsonOrText(value));
             }

@@ -137,6 +137,9 @@ public record ToolTemplateAnalysis(ToolCallFormat format, ToolCapabilities capab
         if (xml.find()) {
             return new XmlParametersFormat(xml.group(1), xml.group(2));
         }
+        if (find(text, "<tool_call>" + name + "\\s*<arg_key>" + ARGUMENT_KEY + "</arg_key>\\s*<arg_value>.*</arg_value>\\s*</tool_call>")) {
+            return new XmlParametersFormat("<tool_call>", "</tool_call>", true);
+        }
         if (find(text, "<tool_call>\\s*\\{\\s*\"name\"\\s*:\\s*\"" + name + "\"\\s*,\\s*\"arguments\"\\s*:\\s*\\{")) {
             return new HermesFormat();
         }

@@ -29,7 +29,9 @@ import java.util.function.Supplier;
  * END
  * </pre>
  *
- * with START/END {@code <tool_call>}/{@code </tool_call>} (or {@code <seed:tool_call>}...).
+ * with START/END {@code <tool_call>}/{@code </tool_call>} (or {@code <seed:tool_call>}...); or GLM
+ * 4.6/4.7's dialect {@code <tool_call>NAME<arg_key>KEY</arg_key><arg_value>VALUE</arg_value>...</tool_call>}
+ * (also Ling 3, Laguna, Spark 2.5).
  * String values are free text in the grammar (it cannot contain {@code </}); other values follow
  * their property's schema as JSON. Arguments reach the client as JSON written from the XML
  * ({@link CallBody.XmlParameters}). Immutable.
@@ -38,11 +40,20 @@ public final class XmlParametersFormat implements ToolCallFormat {
 
     private final String start;
     private final String end;
+    private final boolean argKeyValue;
 
-    /** The format with these wrapper markers (as the template's rendering shows them). */
+    /** The {@code <function=...><parameter=...>} dialect with these wrapper markers (as the template renders them). */
     public XmlParametersFormat(String start, String end) {
+        this(start, end, false);
+    }
+
+    /**
+     * @param argKeyValue GLM's dialect: {@code <tool_call>NAME<arg_key>K</arg_key><arg_value>V</arg_value>...</tool_call>}
+     */
+    public XmlParametersFormat(String start, String end, boolean argKeyValue) {
         this.start = Objects.requireNonNull(start, "start");
         this.end = Objects.requireNonNull(end, "end");
+        this.argKeyValue = argKeyValue;
         if (start.isEmpty() || end.isEmpty()) {
             throw new IllegalArgumentException("XML calls need start and end markers");
         }
@@ -50,7 +61,7 @@ public final class XmlParametersFormat implements ToolCallFormat {
 
     @Override
     public String name() {
-        return "xml-parameters";
+        return argKeyValue ? "xml-arg-key-value" : "xml-parameters";
     }
 
     @Override
@@ -80,12 +91,17 @@ public final class XmlParametersFormat implements ToolCallFormat {
                 Map.Entry<String, JsonNode> p = it.next();
                 String value = "string".equals(p.getValue().path("type").asText())
                         ? text : g.schema(stem + "-" + GrammarWriter.ruleName(p.getKey()), p.getValue());
-                parameters.add(GrammarWriter.literal("<parameter=" + p.getKey() + ">\n") + " " + value + " "
-                        + GrammarWriter.literal("\n</parameter>") + " " + w);
+                parameters.add(argKeyValue
+                        ? GrammarWriter.literal("<arg_key>" + p.getKey() + "</arg_key>") + " " + w + " "
+                                + GrammarWriter.literal("<arg_value>") + " " + value + " " + GrammarWriter.literal("</arg_value>") + " " + w
+                        : GrammarWriter.literal("<parameter=" + p.getKey() + ">\n") + " " + value + " "
+                                + GrammarWriter.literal("\n</parameter>") + " " + w);
             }
             String params = parameters.isEmpty() ? "" : " (" + String.join(" | ", parameters) + ")*";
-            calls.add(g.rule(stem + "-call", GrammarWriter.literal("<function=" + tool.name() + ">") + " " + w + params + " "
-                    + GrammarWriter.literal("</function>")));
+            calls.add(g.rule(stem + "-call", argKeyValue
+                    ? GrammarWriter.literal(tool.name()) + " " + w + params
+                    : GrammarWriter.literal("<function=" + tool.name() + ">") + " " + w + params + " "
+                            + GrammarWriter.literal("</function>")));
         }
         String region = g.rule("tool-call-region", w + " (" + String.join(" | ", calls) + ") " + w + " " + GrammarWriter.literal(end));
         return g.markedCalls(choice, parallel, start, region);
@@ -104,7 +120,7 @@ public final class XmlParametersFormat implements ToolCallFormat {
             strings.put(tool.name(), Set.copyOf(names));
         }
         CallSyntax syntax = new CallSyntax(List.of(Start.anywhere(start)), List.of(), null, "",
-                new CallBody.XmlParameters(Map.copyOf(strings)), end, false);
+                new CallBody.XmlParameters(Map.copyOf(strings), argKeyValue), end, false);
         return new MarkerToolCallParser(syntax, ToolCallFormat.names(tools), ids);
     }
 }

@@ -19,7 +19,7 @@
  * {@link io.edgenode.core.chat.tools.NamedArgumentsFormat} (Mistral {@code [ARGS]}, Functionary v3.1,
  * DeepSeek R1), {@link io.edgenode.core.chat.tools.FunctionaryV32Format},
  * {@link io.edgenode.core.chat.tools.CallArrayFormat} (Granite 3, Command R7B, FireFunction v2),
- * {@link io.edgenode.core.chat.tools.XmlParametersFormat} (Qwen3-Coder, Qwen 3.5, Nemotron 3, Seed-OSS),
+ * {@link io.edgenode.core.chat.tools.XmlParametersFormat} (Qwen3-Coder, Qwen 3.5, Nemotron 3, Seed-OSS; GLM 4.6/4.7),
  * {@link io.edgenode.core.chat.tools.DerivedFormat} (simple JSON layouts read off the template) and
  * {@link io.edgenode.core.chat.tools.GenericFormat} (templates without tools). Everything but the
  * parsers is immutable; a parser is confined to the thread that feeds it.

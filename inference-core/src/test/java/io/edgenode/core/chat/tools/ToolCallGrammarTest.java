@@ -64,6 +64,7 @@ class ToolCallGrammarTest {
                 new Family(NamedArgumentsFormat.FUNCTIONARY_V3_1, "<function="),
                 new Family(new FunctionaryV32Format(), "get.time\\n"),
                 new Family(new XmlParametersFormat("<tool_call>", "</tool_call>"), "<function="),
+                new Family(new XmlParametersFormat("<tool_call>", "</tool_call>", true), "<arg_value>"),
                 new Family(NamedArgumentsFormat.DEEPSEEK_R1, "<｜tool▁call▁begin｜>"),
                 new Family(CallArrayFormat.COMMAND_R7B, "<|START_ACTION|>"), new Family(CallArrayFormat.GRANITE, "<|tool_call|>"),
                 new Family(CallArrayFormat.FIREFUNCTION_V2, " functools"), new Family(new GenericFormat(), "\\\"tool_calls\\\""),

@@ -50,6 +50,7 @@ class ToolCallParserTest {
         ToolCallFormat granite = CallArrayFormat.GRANITE;
         ToolCallFormat v32 = new FunctionaryV32Format();
         ToolCallFormat xml = new XmlParametersFormat("<tool_call>", "</tool_call>");
+        ToolCallFormat glm = new XmlParametersFormat("<tool_call>", "</tool_call>", true);
         String xmlCall = "<tool_call>\n<function=get_weather>\n<parameter=location>\nParis\n</parameter>\n"
                 + "<parameter=days>\n3\n</parameter>\n</function>\n</tool_call>";
         ToolCallFormat derivedArray = ToolFixtures.derivedArray();
@@ -148,6 +149,13 @@ class ToolCallParserTest {
                         List.of(call(0, "get_weather", "{\"location\":\"Paris\",\"days\":3}")), false),
                 new Fixture("malformed", xml, "<tool_call>\n<function=get_time>\noops</tool_call>",
                         "<tool_call>\n<function=get_time>\noops</tool_call>", List.of(), true),
+
+                new Fixture("one call", glm, "<tool_call>get_weather\n<arg_key>location</arg_key>\n<arg_value>Paris</arg_value>\n"
+                        + "<arg_key>days</arg_key><arg_value>[1, 2]</arg_value></tool_call>", null,
+                        List.of(call(0, "get_weather", "{\"location\":\"Paris\",\"days\":[1,2]}")), false),
+                new Fixture("content before a call", glm, "Ok <tool_call>get_time</tool_call>", "Ok", List.of(call(0, "get_time", "{}")), false),
+                new Fixture("malformed", glm, "<tool_call>get_time <arg_key>x</arg_key></tool_call>",
+                        "<tool_call>get_time <arg_key>x</arg_key></tool_call>", List.of(), true),
 
                 new Fixture("parallel calls", deepseek, "<｜tool▁calls▁begin｜>" + ds + "get_weather\n```json\n" + PARIS
                         + "\n```<｜tool▁call▁end｜>\n" + ds + "get_time\n```json\n{}\n```<｜tool▁call▁end｜><｜tool▁calls▁end｜>", null,

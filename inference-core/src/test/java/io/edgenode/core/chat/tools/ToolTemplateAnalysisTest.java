@@ -45,8 +45,10 @@ class ToolTemplateAnalysisTest {
         EXPECTED.put("Qwen3.5-4B.jinja", "xml-parameters");
         EXPECTED.put("NVIDIA-Nemotron-3-Nano-30B-A3B-BF16.jinja", "xml-parameters");
         EXPECTED.put("ByteDance-Seed-OSS.jinja", "xml-parameters");
-        // GLM's <arg_key>/<arg_value> XML is not implemented: generic rather than a wrong family.
-        EXPECTED.put("GLM-4.6.jinja", "generic");
+        EXPECTED.put("GLM-4.6.jinja", "xml-arg-key-value");
+        EXPECTED.put("GLM-4.7-Flash.jinja", "xml-arg-key-value");
+        // Not implemented (Kimi K2's numbered ids, LFM2's Python-call list): generic or derived, never a wrong family.
+        EXPECTED.put("LFM2.5-8B-A1B.jinja", "generic");
         EXPECTED.put("meetkai-functionary-medium-v3.2.jinja", "functionary-v3.2");
         EXPECTED.put("google-gemma-2-2b-it.jinja", "generic");
         EXPECTED.put("microsoft-Phi-3.5-mini-instruct.jinja", "generic");
