@@ -37,6 +37,14 @@ sealed interface CallBody {
     boolean objectOnly();
 
     /**
+     * Whether the region is not JSON but text up to the syntax's {@code end} marker, which
+     * {@link #decode} then reads whole ({@link XmlParameters}).
+     */
+    default boolean raw() {
+        return false;
+    }
+
+    /**
      * Decodes one complete JSON value.
      *
      * @param name the name taken from the marker, or null when the name is inside the JSON
@@ -152,6 +160,74 @@ sealed interface CallBody {
                     throw new BodyException("neither tool_call(s) nor response");
                 }
                 return new Decoded(calls, content);
+            }
+        }
+    }
+
+    /**
+     * Qwen3-Coder's XML: {@code <function=NAME>} then {@code <parameter=KEY>\nVALUE\n</parameter>}
+     * per argument, then {@code </function>}. Values are text; a parameter whose schema type is not
+     * {@code string} is read as JSON when it parses (numbers, booleans, objects), as llama.cpp does.
+     * The arguments are therefore JSON this class writes, not the model's own text.
+     *
+     * <p>With {@code argKeyValue}, GLM 4.6/4.7's dialect instead: {@code NAME} then
+     * {@code <arg_key>KEY</arg_key><arg_value>VALUE</arg_value>} per argument.
+     *
+     * @param stringParameters per tool, the parameters whose schema type is {@code string}
+     */
+    record XmlParameters(java.util.Map<String, java.util.Set<String>> stringParameters, boolean argKeyValue) implements CallBody {
+        private static final java.util.regex.Pattern FUNCTION =
+                java.util.regex.Pattern.compile("\\s*<function=([^>\\s]+)>(.*)</function>\\s*", java.util.regex.Pattern.DOTALL);
+        private static final java.util.regex.Pattern PARAMETER =
+                java.util.regex.Pattern.compile("<parameter=([^>\\s]+)>\\n?(.*?)\\n?</parameter>", java.util.regex.Pattern.DOTALL);
+        private static final java.util.regex.Pattern NAMED =
+                java.util.regex.Pattern.compile("\\s*([^<>\\s]+)(.*)", java.util.regex.Pattern.DOTALL);
+        private static final java.util.regex.Pattern KEY_VALUE = java.util.regex.Pattern.compile(
+                "<arg_key>([^<]*)</arg_key>\\s*<arg_value>(.*?)</arg_value>", java.util.regex.Pattern.DOTALL);
+        private static final ObjectMapper MAPPER = new ObjectMapper();
+
+        @Override
+        public boolean objectOnly() {
+            return true;
+        }
+
+        @Override
+        public boolean raw() {
+            return true;
+        }
+
+        @Override
+        public Decoded decode(String text, String ignored) throws BodyException {
+            java.util.regex.Matcher f = (argKeyValue ? NAMED : FUNCTION).matcher(text);
+            if (!f.matches()) {
+                throw new BodyException(argKeyValue ? "no function name" : "no <function=...>...</function>");
+            }
+            String name = f.group(1);
+            String body = f.group(2);
+            java.util.Set<String> strings = stringParameters.getOrDefault(name, java.util.Set.of());
+            com.fasterxml.jackson.databind.node.ObjectNode args = MAPPER.createObjectNode();
+            java.util.regex.Matcher p = (argKeyValue ? KEY_VALUE : PARAMETER).matcher(body);
+            int at = 0;
+            while (p.find()) {
+                if (!body.substring(at, p.start()).isBlank()) {
+                    throw new BodyException("text between parameters");
+                }
+                at = p.end();
+                String key = p.group(1).strip();
+                String value = p.group(2);
+                args.set(key, strings.contains(key) ? MAPPER.getNodeFactory().textNode(value) : jsonOrText(value));
+            }
+            if (!body.substring(at).isBlank()) {
+                throw new BodyException("text after the parameters");
+            }
+            return new Decoded(List.of(new RawCall(name, args.toString())), null);
+        }
+
+        private static com.fasterxml.jackson.databind.JsonNode jsonOrText(String value) {
+            try {
+                return MAPPER.readTree(value.strip());
+            } catch (IOException e) {
+                return MAPPER.getNodeFactory().textNode(value);
             }
         }
     }

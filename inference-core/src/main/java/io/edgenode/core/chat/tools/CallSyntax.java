@@ -19,9 +19,19 @@ import java.util.Objects;
  * @param body        what the JSON holds
  * @param end         the literal that closes the region, after optional whitespace ("" for none)
  * @param endOptional whether the region may end without {@code end} (Mistral's array needs none)
+ * @param contentName a "name" that opens plain content instead of a call (Functionary v3.2's
+ *                    {@code >>>all\n}); null for none
+ * @param prefill     a start marker the prompt already ends with, read as if generated (Functionary
+ *                    v3.2's generation prompt ends with {@code >>>}); null for none
  */
 record CallSyntax(List<Start> starts, List<String> dropped, String nameEnd, String beforeJson, CallBody body,
-        String end, boolean endOptional) {
+        String end, boolean endOptional, String contentName, String prefill) {
+
+    /** A syntax without content names or prefill. */
+    CallSyntax(List<Start> starts, List<String> dropped, String nameEnd, String beforeJson, CallBody body, String end,
+            boolean endOptional) {
+        this(starts, dropped, nameEnd, beforeJson, body, end, endOptional, null, null);
+    }
 
     /**
      * One way a region opens.
@@ -31,8 +41,10 @@ record CallSyntax(List<Start> starts, List<String> dropped, String nameEnd, Stri
      *                    bare {@code {"name": ...}}) rather than text before it
      * @param atStartOnly whether it opens a region only at the start of the output (whitespace aside):
      *                    a bare-JSON format would otherwise take any JSON in an answer for a call
+     * @param pythonTag   whether, when no JSON follows, the rest of the output is one call read by
+     *                    {@link PythonTagCall} (Llama 3.1's built-in tools and code interpreter)
      */
-    record Start(String marker, boolean inJson, boolean atStartOnly) {
+    record Start(String marker, boolean inJson, boolean atStartOnly, boolean pythonTag) {
         Start {
             if (marker.isEmpty()) {
                 throw new IllegalArgumentException("empty start marker");
@@ -40,7 +52,12 @@ record CallSyntax(List<Start> starts, List<String> dropped, String nameEnd, Stri
         }
 
         static Start anywhere(String marker) {
-            return new Start(marker, false, false);
+            return new Start(marker, false, false, false);
+        }
+
+        /** A marker that opens JSON at the very start of the output (and only there). */
+        static Start bareJson() {
+            return new Start("{", true, true, false);
         }
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.edgenode.core.chat.ChatMessage;
 import io.edgenode.core.chat.ChatTemplate;
+import io.edgenode.core.chat.ChatTemplateException;
 import io.edgenode.core.chat.ToolCall;
 import io.edgenode.core.chat.ToolSpec;
 import io.edgenode.core.chat.tools.CallSyntax.Start;
@@ -29,7 +30,7 @@ import java.util.function.Supplier;
 public final class GenericFormat implements ToolCallFormat {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final CallSyntax SYNTAX = new CallSyntax(List.of(new Start("{", true, true)), List.of(), null, "",
+    private static final CallSyntax SYNTAX = new CallSyntax(List.of(Start.bareJson()), List.of(), null, "",
             new CallBody.GenericEnvelope(), "", false);
 
     @Override
@@ -42,10 +43,30 @@ public final class GenericFormat implements ToolCallFormat {
         return List.of();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The instructions go in a system message; a template that refuses one (Gemma 2) gets them at
+     * the head of the first user message instead, as llama.cpp's polyfill does.
+     */
     @Override
     public String prompt(ChatTemplate template, List<ChatMessage> messages, List<ToolSpec> tools, boolean addGenerationPrompt) {
+        List<ChatMessage> shown = shown(messages, instructions(tools));
+        try {
+            return template.render(shown, addGenerationPrompt, List.of());
+        } catch (ChatTemplateException e) {
+            if (!shown.get(0).role().equals("system") || shown.size() < 2 || !shown.get(1).role().equals("user")) {
+                throw e;
+            }
+            List<ChatMessage> folded = new ArrayList<>(shown.subList(1, shown.size()));
+            folded.set(0, new ChatMessage("user", shown.get(0).text() + "\n\n" + shown.get(1).text()));
+            return template.render(folded, addGenerationPrompt, List.of());
+        }
+    }
+
+    /** The conversation as the template sees it: instructions first, calls and results as JSON text. */
+    private static List<ChatMessage> shown(List<ChatMessage> messages, String instructions) {
         List<ChatMessage> shown = new ArrayList<>(messages.size() + 1);
-        String instructions = instructions(tools);
         int from = 0;
         if (!messages.isEmpty() && messages.get(0).role().equals("system")) {
             shown.add(new ChatMessage("system", messages.get(0).text() + "\n\n" + instructions));
@@ -68,7 +89,7 @@ public final class GenericFormat implements ToolCallFormat {
                 shown.add(m);
             }
         }
-        return template.render(shown, addGenerationPrompt, List.of());
+        return shown;
     }
 
     /** The system text: the tools, and the JSON to answer with. */

@@ -100,8 +100,11 @@ final class GrammarWriter {
         return new Constraint(text.toString(), root, triggers);
     }
 
-    /** The tools a choice allows: all, or the named one. */
+    /** The tools a choice allows: all, or the named one (a grammar needs at least one). */
     static List<ToolSpec> allowed(List<ToolSpec> tools, ToolChoice choice) {
+        if (tools.isEmpty()) {
+            throw new IllegalArgumentException("a tool-call grammar needs at least one tool");
+        }
         if (choice instanceof ToolChoice.Named(String name)) {
             List<ToolSpec> named = tools.stream().filter(t -> t.name().equals(name)).toList();
             if (named.isEmpty()) {

@@ -14,8 +14,9 @@ import java.util.function.Supplier;
  * (3.2 also writes {@code "arguments"}), or the same JSON after {@code <|python_tag|>}. One call per
  * turn: the templates have no parallel form, so {@code parallel} is ignored. Immutable.
  *
- * <p>Not handled (known gap): the built-in tools' {@code <|python_tag|>name.call(key=value)} syntax
- * and raw code after {@code <|python_tag|>}; such output stays content.
+ * <p>After {@code <|python_tag|>}, text that is not JSON is a built-in tool call or code
+ * ({@link PythonTagCall}); it runs to the end of the output ({@code <|eom_id|>} stops it), so it is
+ * decided at {@code finish()}. The grammar forces only the JSON form.
  */
 public final class Llama3Format implements ToolCallFormat {
 
@@ -23,7 +24,7 @@ public final class Llama3Format implements ToolCallFormat {
     /** The trigger words for Auto: how a bare call begins (the grammar takes over after them). */
     static final List<String> JSON_TRIGGERS = List.of("{\"name\"", "{ \"name\"");
     private static final CallSyntax SYNTAX = new CallSyntax(
-            List.of(new Start("{", true, true), Start.anywhere(PYTHON_TAG)), List.of(), null, "",
+            List.of(Start.bareJson(), new Start(PYTHON_TAG, false, false, true)), List.of(), null, "",
             new CallBody.CallObject(List.of("name"), List.of("parameters", "arguments")), "", false);
 
     @Override

@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  */
 final class MarkerToolCallParser implements ToolCallParser {
 
-    private enum Phase { CONTENT, NAME, BEFORE_JSON, JSON, END }
+    private enum Phase { CONTENT, NAME, BEFORE_JSON, JSON, END, PYTHON, RAW }
 
     /** A name past this is not a function name: give the region up rather than buffer on. */
     private static final int MAX_NAME = 256;
@@ -48,6 +48,10 @@ final class MarkerToolCallParser implements ToolCallParser {
     private final StringBuilder name = new StringBuilder();
     private final StringBuilder json = new StringBuilder();
     private JsonExtent extent;
+    private Start opened;
+    /** Whether the region's marker came from the prompt (so it is not the model's text to hand back). */
+    private boolean openedByPrefill;
+    private boolean prefilling;
     private int literalPos;
     private int regionAtJsonEnd;
 
@@ -69,6 +73,11 @@ final class MarkerToolCallParser implements ToolCallParser {
             longest = Math.max(longest, d.length());
         }
         this.longestMarker = longest;
+        if (syntax.prefill() != null) {
+            prefilling = true;
+            process(syntax.prefill());
+            prefilling = false;
+        }
     }
 
     @Override
@@ -84,6 +93,8 @@ final class MarkerToolCallParser implements ToolCallParser {
         out = new ArrayList<>();
         if (phase == Phase.END && syntax.endOptional()) {
             process(completeBeforeEnd(""));
+        } else if (phase == Phase.PYTHON) {
+            completePython();
         } else if (phase != Phase.CONTENT) {
             fail("output ended inside a tool call", "");
         }
@@ -174,9 +185,12 @@ final class MarkerToolCallParser implements ToolCallParser {
         name.setLength(0);
         json.setLength(0);
         region.append(start.marker());
+        opened = start;
+        openedByPrefill = prefilling;
         extent = new JsonExtent(syntax.body().objectOnly());
         literalPos = 0;
-        phase = syntax.nameEnd() != null ? Phase.NAME : syntax.beforeJson().isEmpty() ? Phase.JSON : Phase.BEFORE_JSON;
+        phase = syntax.body().raw() ? Phase.RAW
+                : syntax.nameEnd() != null ? Phase.NAME : syntax.beforeJson().isEmpty() ? Phase.JSON : Phase.BEFORE_JSON;
         if (start.inJson()) {
             for (int i = 0; i < start.marker().length(); i++) {
                 json.append(start.marker().charAt(i));
@@ -196,6 +210,11 @@ final class MarkerToolCallParser implements ToolCallParser {
                     String nameEnd = syntax.nameEnd();
                     if (endsWith(name, nameEnd)) {
                         name.setLength(name.length() - nameEnd.length());
+                        if (name.toString().strip().equals(syntax.contentName())) {
+                            phase = Phase.CONTENT; // ">>>all\n": the marker is layout, content follows
+                            region.setLength(0);
+                            return text.substring(i + 1);
+                        }
                         phase = syntax.beforeJson().isEmpty() ? Phase.JSON : Phase.BEFORE_JSON;
                     } else if (name.length() > MAX_NAME) {
                         return fail("no end of the function name (" + nameEnd + ")", text.substring(i + 1));
@@ -218,6 +237,10 @@ final class MarkerToolCallParser implements ToolCallParser {
                     json.append(c);
                     switch (extent.accept(c)) {
                         case FAIL -> {
+                            if (opened.pythonTag()) {
+                                phase = Phase.PYTHON; // the rest of the output is the call
+                                continue;
+                            }
                             return fail("no JSON where the call's JSON belongs", text.substring(i + 1));
                         }
                         case DONE -> {
@@ -246,6 +269,14 @@ final class MarkerToolCallParser implements ToolCallParser {
                         return fail("expected " + end + " after the call", text.substring(i + 1));
                     }
                 }
+                case PYTHON -> json.append(c);
+                case RAW -> {
+                    json.append(c);
+                    if (endsWith(json, syntax.end())) {
+                        json.setLength(json.length() - syntax.end().length());
+                        return complete(text.substring(i + 1));
+                    }
+                }
                 case CONTENT -> throw new IllegalStateException("region read in content phase");
             }
         }
@@ -266,6 +297,11 @@ final class MarkerToolCallParser implements ToolCallParser {
         } catch (BodyException | IOException e) {
             return fail("malformed tool call: " + e.getMessage(), rest);
         }
+        return accept(decoded, rest);
+    }
+
+    /** Takes a decoded region's calls (or gives the region up if one names an unknown function). */
+    private String accept(Decoded decoded, String rest) {
         for (RawCall call : decoded.calls()) {
             if (!toolNames.isEmpty() && !toolNames.contains(call.name())) {
                 return fail("call of unknown function '" + call.name() + "'", rest);
@@ -287,11 +323,22 @@ final class MarkerToolCallParser implements ToolCallParser {
         return rest;
     }
 
+    private void completePython() {
+        RawCall call;
+        try {
+            call = PythonTagCall.read(json.toString(), toolNames);
+        } catch (BodyException e) {
+            fail("malformed <|python_tag|> call: " + e.getMessage(), "");
+            return;
+        }
+        accept(new Decoded(List.of(call), null), "");
+    }
+
     /** Gives a region up: its text is content, as written. */
     private String fail(String reason, String rest) {
         failures.add(reason);
         phase = Phase.CONTENT;
-        String text = region.toString();
+        String text = openedByPrefill ? region.substring(opened.marker().length()) : region.toString();
         region.setLength(0);
         emitContent(text);
         outputStarted = true;

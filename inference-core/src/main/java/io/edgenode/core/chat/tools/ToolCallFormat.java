@@ -44,7 +44,8 @@ public interface ToolCallFormat {
      * @param parallel whether several calls may follow one another (else exactly one)
      * @param rules    where the rules go (see {@link GrammarWriter} for what the returned text holds)
      * @return the constraint, or null for {@code None}
-     * @throws IllegalArgumentException if {@code Named} names no tool in {@code tools}
+     * @throws IllegalArgumentException if {@code tools} is empty (and the choice is not None), or
+     *     {@code Named} names no tool in {@code tools}
      */
     Constraint constraint(List<ToolSpec> tools, ToolChoice choice, boolean parallel, GrammarRules rules);
 

@@ -55,17 +55,31 @@ public record ToolTemplateAnalysis(ToolCallFormat format, ToolCapabilities capab
             if (family != null) {
                 return new ToolTemplateAnalysis(family, caps, callText, "markers found in the tools prompt");
             }
-            return new ToolTemplateAnalysis(new GenericFormat(), caps, callText,
-                    callText.isEmpty() ? "the template renders no tool calls" : "call syntax not implemented");
+            if (callText.isEmpty()) {
+                return new ToolTemplateAnalysis(new GenericFormat(), caps, callText, "the template renders no tool calls");
+            }
+            DerivedFormat derived = DerivedFormat.derive(callText, twoCallText(template));
+            if (derived != null) {
+                return new ToolTemplateAnalysis(derived, caps, callText, "layout derived from the rendered call");
+            }
+            return new ToolTemplateAnalysis(new GenericFormat(), caps, callText, "call syntax not implemented");
         }
         return new ToolTemplateAnalysis(family, caps, callText, "markers found in the rendered call");
     }
 
     /** The text the template writes for one call: where the call render and the content render differ. */
     static String callText(ChatTemplate template) {
-        String withCall = render(template, List.of(new ChatMessage("user", "Hey"),
-                ChatMessage.assistantCalls(null, List.of(new ToolCall(CALL_ID, TOOL_NAME,
-                        "{\"" + ARGUMENT_KEY + "\": \"print('Hello, World!')\"}")))));
+        return callText(template, List.of(new ToolCall(CALL_ID, TOOL_NAME, "{\"" + ARGUMENT_KEY + "\": \"print('Hello, World!')\"}")));
+    }
+
+    /** Two calls in one turn, to see how a template separates them. */
+    static String twoCallText(ChatTemplate template) {
+        return callText(template, List.of(new ToolCall(CALL_ID, TOOL_NAME, "{\"" + ARGUMENT_KEY + "\": \"one\"}"),
+                new ToolCall("call00002", TOOL_NAME, "{\"" + ARGUMENT_KEY + "\": \"two\"}")));
+    }
+
+    private static String callText(ChatTemplate template, List<ToolCall> calls) {
+        String withCall = render(template, List.of(new ChatMessage("user", "Hey"), ChatMessage.assistantCalls(null, calls)));
         String withContent = render(template, List.of(new ChatMessage("user", "Hey"), new ChatMessage("assistant", CONTENT)));
         if (withCall.isEmpty() || withContent.isEmpty()) {
             return "";
@@ -80,7 +94,19 @@ public record ToolTemplateAnalysis(ToolCallFormat format, ToolCapabilities capab
                 && withCall.charAt(withCall.length() - 1 - suffix) == withContent.charAt(withContent.length() - 1 - suffix)) {
             suffix++;
         }
-        return withCall.substring(prefix, withCall.length() - suffix);
+        int end = withCall.length() - suffix;
+        // The common ends may cut a special token in two (<|START_ of <|START_THINKING|> and
+        // <|START_RESPONSE|>): widen the call text to whole <...> tokens.
+        int open = withCall.lastIndexOf('<', prefix - 1);
+        if (open >= 0 && withCall.indexOf('>', open) >= prefix) {
+            prefix = open;
+        }
+        int close = withCall.indexOf('>', end);
+        int nextOpen = withCall.indexOf('<', end);
+        if (close >= 0 && (nextOpen < 0 || close < nextOpen) && withCall.lastIndexOf('<', end - 1) > withCall.lastIndexOf('>', end - 1)) {
+            end = close + 1;
+        }
+        return withCall.substring(prefix, end);
     }
 
     /**
@@ -106,11 +132,23 @@ public record ToolTemplateAnalysis(ToolCallFormat format, ToolCapabilities capab
         if (find(text, "<\\|tool_call\\|>\\s*\\[\\s*\\{\\s*\"name\"\\s*:\\s*\"" + name)) {
             return CallArrayFormat.GRANITE;
         }
+        java.util.regex.Matcher xml = Pattern.compile("(<[^<>\\s]*tool_call>)\\s*<function=" + name + ">\\s*<parameter=" + ARGUMENT_KEY
+                + ">.*</parameter>\\s*</function>\\s*(</[^<>\\s]*tool_call>)", Pattern.DOTALL).matcher(text);
+        if (xml.find()) {
+            return new XmlParametersFormat(xml.group(1), xml.group(2));
+        }
+        if (find(text, "<tool_call>" + name + "\\s*<arg_key>" + ARGUMENT_KEY + "</arg_key>\\s*<arg_value>.*</arg_value>\\s*</tool_call>")) {
+            return new XmlParametersFormat("<tool_call>", "</tool_call>", true);
+        }
         if (find(text, "<tool_call>\\s*\\{\\s*\"name\"\\s*:\\s*\"" + name + "\"\\s*,\\s*\"arguments\"\\s*:\\s*\\{")) {
             return new HermesFormat();
         }
         if (find(text, "<function=" + name + ">\\s*\\{")) {
             return NamedArgumentsFormat.FUNCTIONARY_V3_1;
+        }
+        // The diff starts after the ">>>" the content turn shares (">>>all\n" vs ">>>NAME\n").
+        if (find(text, "(^|>>>)" + name + "\\n\\s*\\{")) {
+            return new FunctionaryV32Format();
         }
         if (find(text, " functools\\[\\s*\\{\\s*\"name\"\\s*:\\s*\"" + name)) {
             return CallArrayFormat.FIREFUNCTION_V2;

@@ -62,9 +62,13 @@ class ToolCallGrammarTest {
         return Stream.of(new Family(new HermesFormat(), "<tool_call>"), new Family(new Llama3Format(), "\\\"parameters\\\""),
                 new Family(new MistralNemoFormat(), "[TOOL_CALLS]"), new Family(NamedArgumentsFormat.MISTRAL_ARGS, "[ARGS]"),
                 new Family(NamedArgumentsFormat.FUNCTIONARY_V3_1, "<function="),
+                new Family(new FunctionaryV32Format(), "get.time\\n"),
+                new Family(new XmlParametersFormat("<tool_call>", "</tool_call>"), "<function="),
+                new Family(new XmlParametersFormat("<tool_call>", "</tool_call>", true), "<arg_value>"),
                 new Family(NamedArgumentsFormat.DEEPSEEK_R1, "<｜tool▁call▁begin｜>"),
                 new Family(CallArrayFormat.COMMAND_R7B, "<|START_ACTION|>"), new Family(CallArrayFormat.GRANITE, "<|tool_call|>"),
-                new Family(CallArrayFormat.FIREFUNCTION_V2, " functools"), new Family(new GenericFormat(), "\\\"tool_calls\\\""));
+                new Family(CallArrayFormat.FIREFUNCTION_V2, " functools"), new Family(new GenericFormat(), "\\\"tool_calls\\\""),
+                new Family(ToolFixtures.derivedArray(), "<tool_calls>"), new Family(ToolFixtures.derivedNamed(), "<|tool_call_argument_begin|>"));
     }
 
     static List<ToolChoice> choices() {
@@ -108,6 +112,8 @@ class ToolCallGrammarTest {
     void shouldRefuseANamedToolThatIsNotOffered(Family f) {
         assertThrows(IllegalArgumentException.class,
                 () -> f.format().constraint(TOOLS, new ToolChoice.Named("nope"), false, new RecordingRules()));
+        assertThrows(IllegalArgumentException.class,
+                () -> f.format().constraint(List.of(), ToolChoice.AUTO, false, new RecordingRules()));
     }
 
     /** Every rule body lexes (literals closed, classes closed, parentheses balanced) and names only defined rules. */
