@@ -86,9 +86,11 @@ class ToolCallingHttpTest {
     @Test
     void shouldForceValidCallsUnderRequiredAtTemperatureOne() throws Exception {
         for (int seed = 1; seed <= 12; seed++) {
+            // Parallel calls: random weights may go on calling until max_tokens cuts the last call off
+            // (it then stays content); every call that came out is valid.
             JsonNode b = post(body(false, ",\"tool_choice\":\"required\",\"temperature\":1.0,\"seed\":" + seed));
             JsonNode choice = b.at("/choices/0");
-            assertEquals("tool_calls", choice.get("finish_reason").asText(), b.toString());
+            assertTrue(Set.of("tool_calls", "length").contains(choice.get("finish_reason").asText()), b.toString());
             assertValidCalls(choice.at("/message/tool_calls"));
         }
     }
