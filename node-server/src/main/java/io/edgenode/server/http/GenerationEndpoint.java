@@ -29,11 +29,12 @@ final class GenerationEndpoint {
     private final GenerationPipeline pipeline;
     private final SessionTurns sessions; // null: the node keeps no sessions
     private final MemoryService memory;  // null: the node keeps no vector indexes
-    private final ChatOutputs outputs = new ChatOutputs();
+    private final ChatOutputs outputs;
 
-    GenerationEndpoint(GenerationPipeline pipeline, SessionTurns sessions, MemoryService memory) {
+    GenerationEndpoint(GenerationPipeline pipeline, SessionTurns sessions, ChatOutputs outputs, MemoryService memory) {
         this.pipeline = pipeline;
         this.sessions = sessions;
+        this.outputs = outputs;
         this.memory = memory;
     }
 
@@ -52,7 +53,8 @@ final class GenerationEndpoint {
                 var turn = new SessionTurns.TurnRequest(sessionId, req.messages(),
                         recalled == null ? req.messages() : recalled.into(req.messages()), req.maxTokens(), req.stop(),
                         req.ignoreEos(), req.user(),
-                        recalled == null ? null : new MemoryUsage(recalled.index(), recalled.ids()));
+                        recalled == null ? null : new MemoryUsage(recalled.index(), recalled.ids()), req.tools(),
+                        req.responseFormat(), req.tokens());
                 Planner planner = sessions.planner(turn, m -> req.sampling(m.spec().sampling()), ex::isClosed);
                 pipeline.run(call(router.only(req.model()), planner, GenerationPipeline.Api.CHAT, req.stream(),
                         req.includeUsage()), ex);

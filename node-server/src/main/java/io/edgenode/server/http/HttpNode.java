@@ -106,8 +106,9 @@ public final class HttpNode implements AutoCloseable {
         var router = new io.edgenode.server.node.ModelRouter(host, host.routing(),
                 io.edgenode.server.node.ModelRouter.DEFAULT_LOAD_WAIT);
         GenerationPipeline pipeline = new GenerationPipeline(router, metrics, blocking);
+        var outputs = new io.edgenode.server.pipeline.ChatOutputs();
         GenerationEndpoint generation = new GenerationEndpoint(pipeline,
-                sessions == null ? null : new SessionTurns(sessions, blocking), memory);
+                sessions == null ? null : new SessionTurns(sessions, blocking, outputs), outputs, memory);
         SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory);
         AdminEndpoint admin = new AdminEndpoint(host, blocking);
         IndexesEndpoint indexes = new IndexesEndpoint(memory, blocking);

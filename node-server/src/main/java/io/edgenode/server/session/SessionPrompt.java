@@ -59,7 +59,16 @@ public final class SessionPrompt {
      */
     public static Plan plan(ChatTemplate template, Vocab vocab, String modelId, String systemPrompt, List<Turn> turns,
             List<ChatMessage> newMessages, Continuation continuation, int tokenBudget) {
-        return plan(Steps.of(template, vocab), modelId, systemPrompt, turns, newMessages, continuation, tokenBudget);
+        return plan(template::render, template, vocab, modelId, systemPrompt, turns, newMessages, continuation,
+                tokenBudget);
+    }
+
+    /** As above, rendering with {@code renderer} (the template with a request's tools). */
+    public static Plan plan(io.edgenode.server.pipeline.ChatOutputPlan.Renderer renderer, ChatTemplate template,
+            Vocab vocab, String modelId, String systemPrompt, List<Turn> turns, List<ChatMessage> newMessages,
+            Continuation continuation, int tokenBudget) {
+        return plan(Steps.of(renderer, template, vocab), modelId, systemPrompt, turns, newMessages, continuation,
+                tokenBudget);
     }
 
     /**
@@ -76,10 +85,15 @@ public final class SessionPrompt {
         int[] tokenizeSuffix(String text);
 
         static Steps of(ChatTemplate template, Vocab vocab) {
+            return of(template::render, template, vocab);
+        }
+
+        static Steps of(io.edgenode.server.pipeline.ChatOutputPlan.Renderer renderer, ChatTemplate template,
+                Vocab vocab) {
             return new Steps() {
                 @Override
                 public String render(List<ChatMessage> messages, boolean addGenerationPrompt) {
-                    return template.render(messages, addGenerationPrompt);
+                    return renderer.render(messages, addGenerationPrompt);
                 }
 
                 @Override

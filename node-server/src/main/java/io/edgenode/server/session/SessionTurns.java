@@ -8,7 +8,12 @@ import io.edgenode.server.node.LoadedModel;
 import io.edgenode.server.openai.ApiError;
 import io.edgenode.server.openai.ApiException;
 import io.edgenode.server.openai.MemoryUsage;
+import io.edgenode.server.openai.OutputFormat;
 import io.edgenode.server.openai.SessionUsage;
+import io.edgenode.server.openai.TokenControls;
+import io.edgenode.server.openai.ToolUse;
+import io.edgenode.server.pipeline.ChatOutputPlan;
+import io.edgenode.server.pipeline.ChatOutputs;
 import io.edgenode.server.pipeline.GenerationPlan;
 import io.edgenode.server.pipeline.Planner;
 import java.nio.file.Path;
@@ -37,30 +42,39 @@ public final class SessionTurns {
 
     private final SessionService sessions;
     private final Executor blocking;
+    private final ChatOutputs outputs;
 
-    public SessionTurns(SessionService sessions, Executor blocking) {
+    /** {@code outputs}: the node's output shaping (tools and structured output), shared with stateless chat. */
+    public SessionTurns(SessionService sessions, Executor blocking, ChatOutputs outputs) {
         this.sessions = Objects.requireNonNull(sessions, "sessions");
         this.blocking = Objects.requireNonNull(blocking, "blocking");
+        this.outputs = Objects.requireNonNull(outputs, "outputs");
     }
 
     /**
      * What a turn asks for, as parsed from the chat request. {@code promptMessages} are the new
      * messages as the model sees them this turn ({@code messages} with retrieved memories put in
      * front, see {@code Recollection.into}); only {@code messages} are stored in the history: a
-     * memory is context for the turn it was retrieved for, not part of the conversation.
+     * memory is context for the turn it was retrieved for, not part of the conversation. A turn may
+     * offer {@code tools} (null: none) or ask for a {@code responseFormat}; the whole history is then
+     * rendered with those tools, and the reply is stored as the model wrote it (its calls in its own
+     * syntax, which is what the next turn's prompt must show it).
      */
     public record TurnRequest(String sessionId, List<ChatMessage> messages, List<ChatMessage> promptMessages,
-            int maxTokens, List<String> stop, boolean ignoreEos, String tenant, MemoryUsage memory) {
+            int maxTokens, List<String> stop, boolean ignoreEos, String tenant, MemoryUsage memory, ToolUse tools,
+            OutputFormat responseFormat, TokenControls tokens) {
         public TurnRequest {
             Objects.requireNonNull(sessionId, "sessionId");
             messages = List.copyOf(messages);
             promptMessages = List.copyOf(promptMessages);
+            responseFormat = responseFormat == null ? OutputFormat.TEXT : responseFormat;
+            tokens = tokens == null ? TokenControls.NONE : tokens;
         }
 
-        /** A turn without retrieved memories. */
+        /** A turn without retrieved memories, tools or output controls. */
         public TurnRequest(String sessionId, List<ChatMessage> messages, int maxTokens, List<String> stop,
                 boolean ignoreEos, String tenant) {
-            this(sessionId, messages, messages, maxTokens, stop, ignoreEos, tenant, null);
+            this(sessionId, messages, messages, maxTokens, stop, ignoreEos, tenant, null, null, null, null);
         }
     }
 
@@ -95,10 +109,12 @@ public final class SessionTurns {
             Continuation continuation = SessionErrors.call(() -> store.continuation(sessionId)).orElse(null);
             int limit = m.engine().config().maxSequenceTokens();
             int reserve = req.maxTokens() > 0 ? req.maxTokens() : Math.min(DEFAULT_REPLY_RESERVE, limit / 4);
+            req.tokens().check(m.model().vocab().size());
+            ChatOutputPlan output = outputs.plan(m, req.tools(), req.responseFormat());
             SessionPrompt.Plan prompt;
             try {
-                prompt = SessionPrompt.plan(m.template(), m.model().vocab(), m.id(), session.systemPrompt(), turns,
-                        req.promptMessages(), continuation, limit - reserve);
+                prompt = SessionPrompt.plan(output.renderer(), m.template(), m.model().vocab(), m.id(),
+                        session.systemPrompt(), turns, req.promptMessages(), continuation, limit - reserve);
             } catch (ChatTemplateException e) {
                 throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
             }
@@ -118,7 +134,8 @@ public final class SessionTurns {
             handedOver = true;
             return new GenerationPlan(prompt.tokens(), req.maxTokens(), sampling, req.stop(), req.ignoreEos(), req.tenant(),
                     restore, kv != null, Map.copyOf(headers), new SessionUsage(sessionId, turnIndex,
-                    prompt.droppedTurns()), recorder, req.memory());
+                    prompt.droppedTurns()), recorder, req.memory())
+                    .withOutput(output.constraint(), output.parser()).withTokens(req.tokens());
         } finally {
             if (!handedOver) {
                 permit.close();
