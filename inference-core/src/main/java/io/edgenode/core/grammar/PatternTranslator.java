@@ -249,6 +249,9 @@ final class PatternTranslator {
                 }
                 char next = body.charAt(i + 1);
                 if (ESCAPED_IN_REGEX_NOT_IN_LITERAL.indexOf(next) >= 0) {
+                    if (quantified(literal, i + 2)) {
+                        break;
+                    }
                     literal.append(next);
                     i += 2;
                 } else {
@@ -256,11 +259,17 @@ final class PatternTranslator {
                     if (n == 0) {
                         throw new Unsupported("unsupported escape: " + body.substring(i, i + 2));
                     }
+                    if (quantified(literal, i + n)) {
+                        break;
+                    }
                     String json = jsonEscape(decodeEscape(body, i, n));
                     literal.append(json != null ? json : body.substring(i, i + n));
                     i += n;
                 }
             } else if (c == '"') {
+                if (quantified(literal, i + 1)) {
+                    break;
+                }
                 literal.append(jsonEscape('"')); // llama.cpp writes a raw quote here: not JSON
                 i++;
             } else {
@@ -282,6 +291,16 @@ final class PatternTranslator {
             throw new Unsupported("unsupported character: " + first);
         }
         return new Piece(literal.toString(), true);
+    }
+
+    /**
+     * Whether the character ending at {@code after} is quantified while the literal already holds
+     * text: then it must start a literal of its own, or the quantifier would repeat the whole
+     * literal. llama.cpp checks this for plain characters only, so its {@code a\\.{2}} repeats
+     * {@code a.}; ours repeats the dot.
+     */
+    private boolean quantified(StringBuilder literal, int after) {
+        return !literal.isEmpty() && after < body.length() && "*+?{".indexOf(body.charAt(after)) >= 0;
     }
 
     /**
