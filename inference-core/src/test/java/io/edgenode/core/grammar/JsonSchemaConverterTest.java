@@ -156,6 +156,16 @@ class JsonSchemaConverterTest {
     }
 
     @Test
+    void shouldPointIntoTypeArraysAtTheSchemaItself() {
+        SchemaConversionException e = assertThrows(SchemaConversionException.class, () -> JsonGrammars.fromSchema(json(
+                "{\"properties\": {\"p\": {\"type\": [\"string\", \"null\"], \"pattern\": \"^(x$\"}}}")));
+        assertEquals("#/properties/p/pattern", e.pointer());
+        SchemaConversionException huge = assertThrows(SchemaConversionException.class, () -> JsonGrammars.fromSchema(json(
+                "{\"type\": \"array\", \"maxItems\": 123456789012345678901234567890}")));
+        assertTrue(huge.getMessage().contains("exceeds"), huge.getMessage());
+    }
+
+    @Test
     void shouldRefuseInvalidPatternWithPointer() {
         SchemaConversionException e = assertThrows(SchemaConversionException.class, () -> JsonGrammars.fromSchema(json(
                 "{\"items\": {\"type\": \"string\", \"pattern\": \"^a)$\"}}")));
