@@ -7,7 +7,9 @@ import java.util.TreeMap;
 /**
  * GBNF for a JSON string that is none of some strings: the keys of additional properties, which
  * must not repeat a named property (llama.cpp's {@code _not_strings}). Stateless. Built on a trie
- * of the names as JSON text: {@code ["] ( [a] char+ | [^"a] char* )? ["]} refuses exactly "a".
+ * of the names' characters: {@code ["] ( [a] char+ | [^"a] char* )? ["]} refuses "a". As in
+ * llama.cpp, a proper prefix of a name is refused too (a narrowing), and another spelling of a
+ * name ({@code \u0061} for "a") is not recognised.
  */
 final class NotStrings {
     private NotStrings() {
@@ -15,12 +17,8 @@ final class NotStrings {
 
     /** A JSON string that is none of {@code strings} (keys of additional properties), via a trie. */
     static String rule(List<String> strings, String charRule) {
-        // the trie holds the names as the model writes them, JSON-escaped
         Trie trie = new Trie();
-        for (String s : strings) {
-            String json = JsonText.string(s);
-            trie.insert(json.substring(1, json.length() - 1));
-        }
+        strings.forEach(trie::insert);
         StringBuilder out = new StringBuilder("[\"] ( ");
         notStrings(trie, charRule, out);
         out.append(" )");
@@ -34,13 +32,20 @@ final class NotStrings {
         StringBuilder rejects = new StringBuilder();
         boolean first = true;
         for (Map.Entry<Integer, Trie> e : node.children.entrySet()) {
-            String c = classChar(e.getKey());
-            rejects.append(c);
             if (!first) {
                 out.append(" | ");
             }
             first = false;
-            out.append('[').append(c).append(']');
+            // a character JSON must escape is matched as its escape, a whole unit: a trie over the
+            // escaped text would let the model stop, or branch, in the middle of an escape
+            String escaped = JsonStringText.escape(e.getKey());
+            if (escaped != null) {
+                out.append('"').append(escaped).append('"');
+            } else {
+                String c = classChar(e.getKey());
+                rejects.append(c);
+                out.append('[').append(c).append(']');
+            }
             if (!e.getValue().children.isEmpty()) {
                 out.append(" (");
                 notStrings(e.getValue(), charRule, out);
@@ -51,7 +56,8 @@ final class NotStrings {
         }
         if (!node.children.isEmpty()) {
             // unlike llama.cpp, also refuse what a JSON string cannot hold raw (a lone backslash,
-            // controls), so every key the grammar allows is valid JSON
+            // controls), so every key the grammar allows is valid JSON; a key that starts with an
+            // escape is not offered at all (a narrowing: the grammar stays within the schema)
             out.append(" | [^\"\\\\\\x7F\\x00-\\x1F").append(rejects).append("] ").append(charRule).append('*');
         }
     }

@@ -173,6 +173,41 @@ class GrammarSamplingTest {
         return SchemaRegistry.withDefaultDialect(version).getSchema(schemaText, InputFormat.JSON);
     }
 
+    /** Schemas beyond the corpus: the places where our grammar differs from llama.cpp's, and mixes. */
+    static List<String> extraSchemas() {
+        return List.of(
+                "{\"type\": \"integer\", \"minimum\": 109}",
+                "{\"type\": \"integer\", \"maximum\": -20305}",
+                "{\"type\": \"integer\", \"minimum\": -1009, \"maximum\": 20305}",
+                "{\"type\": \"string\", \"pattern\": \"^[ -~]\\\"\\\\\\\\[^a-c]\\\\n.+$\"}",
+                "{\"type\": \"string\", \"pattern\": \"^a\\\\.{2}(x|\\\"){1,3}$\"}",
+                "{\"properties\": {\"a-b\": {\"type\": \"integer\"}, \"a\\\"]\": {\"type\": \"null\"}, \"\\\\x\": {}},"
+                        + " \"additionalProperties\": {\"type\": \"number\"}}",
+                "{\"type\": [\"array\", \"null\"], \"items\": {\"type\": [\"string\", \"integer\"], \"maxLength\": 3},"
+                        + " \"minItems\": 2, \"maxItems\": 4}",
+                "{\"$ref\": \"#/$defs/node\", \"$defs\": {\"node\": {\"type\": \"object\", \"properties\":"
+                        + " {\"v\": {\"enum\": [1, \"x\", null]}, \"kids\": {\"type\": \"array\", \"items\": {\"$ref\": \"#/$defs/node\"}}},"
+                        + " \"required\": [\"v\"], \"additionalProperties\": false}}}",
+                "{\"anyOf\": [{\"const\": {\"k\": [1.5, \"q\\\"\"]}}, {\"type\": \"string\", \"format\": \"uuid\"},"
+                        + " {\"type\": \"string\", \"format\": \"time\"}]}");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("extraSchemas")
+    void shouldOnlyGenerateDocumentsExtraSchemasAccept(String schemaText) throws Exception {
+        GbnfGenerator generator = new GbnfGenerator(GbnfGrammar.parse(JsonGrammars.fromSchema(LlamaCorpus.JSON.readTree(schemaText))),
+                schemaText.hashCode(), 12, 400);
+        Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(schemaText, InputFormat.JSON);
+        for (int i = 0; i < SAMPLES; i++) {
+            String doc = withoutSurrogateEscapes(generator.generate());
+            STRICT_JSON.readTree(doc);
+            List<Error> errors = schema.validate(VALIDATOR_JSON.readTree(withSmallExponents(doc)));
+            if (!errors.isEmpty()) {
+                fail("sample " + i + " " + doc + " breaks the schema: " + errors);
+            }
+        }
+    }
+
     @Test
     void shouldGenerateJsonFromAnyValueGrammar() {
         GbnfGenerator generator = new GbnfGenerator(GbnfGrammar.parse(JsonGrammars.fromSchema(
