@@ -26,7 +26,8 @@ import java.util.TreeMap;
  * <p>Those fixes: pattern text is written as JSON string text (llama.cpp emits quotes, backslashes
  * and controls raw, and its {@code .} admits them raw); the first character of an
  * additional-property key refuses a raw backslash or control; integer ranges never admit a
- * leading zero ({@code -05}) nor, for a minimum like 109, smaller numbers of its length. Other
+ * leading zero ({@code -05}) nor, for a minimum like 109, smaller numbers of its length; a
+ * top-level property named {@code ""} no longer takes the root rule. Other
  * deliberate differences, on schemas outside the corpus: repetition counts
  * ({@code minItems}, {@code maxItems}, {@code minLength}, {@code maxLength}, regex {@code {m,n}})
  * above {@link #MAX_REPETITIONS} are refused, where llama.cpp emits a grammar its parser rejects
@@ -338,7 +339,10 @@ public final class JsonSchemaConverter implements GrammarRules {
         Map<String, String> kvRules = new HashMap<>();
         List<String> propNames = new ArrayList<>();
         for (SchemaNode.Property p : properties) {
-            String valueRule = visit(p.schema(), prefix + p.name());
+            // a top-level property named "" would get the name "", which means root: llama.cpp then
+            // gives the property's schema the root rule (its grammar for {"": integer} is an integer)
+            String valueName = prefix.isEmpty() && p.name().isEmpty() ? "-" : prefix + p.name();
+            String valueRule = visit(p.schema(), valueName);
             kvRules.put(p.name(), addRule(prefix + p.name() + "-kv",
                     Gbnf.literal(JsonText.string(p.name())) + " space \":\" space " + valueRule));
             (p.required() ? requiredProps : optionalProps).add(p.name());

@@ -19,6 +19,11 @@ final class NotStrings {
     static String rule(List<String> strings, String charRule) {
         Trie trie = new Trie();
         strings.forEach(trie::insert);
+        if (trie.children.isEmpty()) {
+            // the one name is "": any other key is at least one character (llama.cpp writes
+            // ["] (  ) ["] here, which allows exactly the name it must refuse)
+            return "[\"] " + charRule + "+ [\"]";
+        }
         StringBuilder out = new StringBuilder("[\"] ( ");
         notStrings(trie, charRule, out);
         out.append(" )");

@@ -106,6 +106,11 @@ class GrammarSamplingTest {
         return out.toString();
     }
 
+    /** The sample as the validator reads it: huge exponents tamed, numbers as BigDecimal. */
+    static tools.jackson.databind.JsonNode parseForValidator(String doc) {
+        return VALIDATOR_JSON.readTree(withSmallExponents(doc));
+    }
+
     /**
      * Rewrites exponents of four or more digits to {@code 9}. llama.cpp's {@code number} rule allows
      * 16 exponent digits, past what Jackson parses even as BigDecimal; no schema we convert looks
