@@ -6,7 +6,8 @@
 # LLAMA_SRC is a llama.cpp source tree (for instance /work/llama-src, or the pinned one from
 # `scripts/native source DIR`). Builds a small checker from LLAMA_SRC/src/llama-grammar.cpp and
 # scripts/gbnf-native-check.cpp (llama_grammar_init_impl: parse, undefined rules, left recursion,
-# repetition limits), has GrammarDumpTest write the grammars, and runs the checker on each.
+# repetition limits), has GrammarDumpTest and RandomSchemaFuzzTest write the grammars, and runs
+# the checker on each.
 set -euo pipefail
 src=${1:?usage: $0 LLAMA_SRC}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,7 +18,7 @@ g++ -std=c++17 -O1 -ffunction-sections -fdata-sections "${inc[@]}" -c "$src/src/
 g++ -std=c++17 -O1 "${inc[@]}" "$root/scripts/gbnf-native-check.cpp" "$work/grammar.o" -o "$work/check" -Wl,--gc-sections
 cd "$root"
 EDGENODE_GRAMMAR_DUMP="$work/grammars" JAVA_HOME=$(scripts/find-jdk) ./mvnw -B -q -pl inference-core -am test \
-    -Dtest='GrammarDumpTest' -Dsurefire.failIfNoSpecifiedTests=false
+    -Dtest='GrammarDumpTest,RandomSchemaFuzzTest' -Dsurefire.failIfNoSpecifiedTests=false
 "$work/check" "$work"/grammars/*.gbnf > "$work/report.txt" 2> "$work/errors.txt" || true
 grep -c '^OK ' "$work/report.txt" | sed 's/$/ grammars accepted/'
 if grep -q '^FAIL ' "$work/report.txt"; then

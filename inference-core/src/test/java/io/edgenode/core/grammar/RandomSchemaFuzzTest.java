@@ -10,6 +10,8 @@ import com.networknt.schema.InputFormat;
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
@@ -25,14 +27,21 @@ class RandomSchemaFuzzTest {
     private static final String[] PATTERNS = {"^[a-z]{1,4}$", "^(foo|bar)+$", "^\\d?x$".replace("\\d", "[0-9]"), "^[^\"]{0,3}$",
         "^.\\.(a|\"|\\\\)$", "^[ -~]{2}$", "^a{0,2}b?$"};
 
-    private final Random random = new Random(20261202);
+    /** Fixed, so a failure reproduces; {@code EDGENODE_FUZZ_SEED} explores others. */
+    private final Random random = new Random(Long.parseLong(System.getenv().getOrDefault("EDGENODE_FUZZ_SEED", "20261202")));
 
     @Test
     void shouldOnlyGenerateValidDocumentsForRandomSchemas() throws Exception {
+        // the grammars also go to EDGENODE_GRAMMAR_DUMP, if set, for scripts/gbnf-native-check.sh
+        String dumpDir = System.getenv("EDGENODE_GRAMMAR_DUMP");
+        Path dump = dumpDir == null || dumpDir.isBlank() ? null : Files.createDirectories(Path.of(dumpDir));
         for (int n = 0; n < SCHEMAS; n++) {
             JsonNode schemaNode = schema(3);
             String schemaText = schemaNode.toString();
             String grammar = JsonGrammars.fromSchema(schemaNode);
+            if (dump != null) {
+                Files.writeString(dump.resolve(String.format("fuzz-%03d.gbnf", n)), grammar);
+            }
             GbnfGenerator generator = new GbnfGenerator(GbnfGrammar.parse(grammar), n, 10, 300);
             Schema schema = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12).getSchema(schemaText, InputFormat.JSON);
             for (int i = 0; i < SAMPLES; i++) {
