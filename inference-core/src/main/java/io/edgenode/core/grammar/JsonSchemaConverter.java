@@ -293,9 +293,17 @@ public final class JsonSchemaConverter implements GrammarRules {
                 return addRule(ruleName, "(" + String.join(" | ", intersection) + ")");
             }
         }
+        // a property in several components appears once, where first seen, with the last
+        // component's schema (the one llama.cpp's key rule ends up with); llama.cpp lists it once
+        // per component, so a model would write the key twice. The schemas are not intersected.
+        Map<String, SchemaNode> lastSchema = new HashMap<>();
+        properties.forEach(p -> lastSchema.put(p.name(), p.schema()));
         List<SchemaNode.Property> merged = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
         for (SchemaNode.Property p : properties) {
-            merged.add(new SchemaNode.Property(p.name(), p.schema(), required.contains(p.name())));
+            if (seen.add(p.name())) {
+                merged.add(new SchemaNode.Property(p.name(), lastSchema.get(p.name()), required.contains(p.name())));
+            }
         }
         return addRule(ruleName, objectRule(merged, name, null));
     }

@@ -194,6 +194,15 @@ class JsonSchemaConverterTest {
     }
 
     @Test
+    void shouldWriteAPropertyOfSeveralAllOfComponentsOnce() {
+        GbnfMatcher m = matcher("""
+                {"allOf": [{"properties": {"a": {"type": "integer"}}}, {"properties": {"a": {"type": "integer", "maximum": 5}}}]}""");
+        assertTrue(m.matches("{\"a\":5}"));
+        assertFalse(m.matches("{\"a\":6}"), "the last component's schema");
+        assertFalse(m.matches("{\"a\":1,\"a\":2}"), "llama.cpp's grammar wants the key twice");
+    }
+
+    @Test
     void shouldTreatTrueAndEmptySchemaAsAnyValue() {
         assertEquals(JsonGrammars.fromSchema(json("{}")), JsonGrammars.fromSchema(json("true")));
         GbnfMatcher m = matcher("{\"properties\": {\"x\": true}, \"required\": [\"x\"], \"additionalProperties\": false}");

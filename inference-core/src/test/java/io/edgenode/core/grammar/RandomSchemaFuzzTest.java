@@ -36,7 +36,11 @@ class RandomSchemaFuzzTest {
         String dumpDir = System.getenv("EDGENODE_GRAMMAR_DUMP");
         Path dump = dumpDir == null || dumpDir.isBlank() ? null : Files.createDirectories(Path.of(dumpDir));
         for (int n = 0; n < SCHEMAS; n++) {
-            JsonNode schemaNode = schema(3);
+            defs = LlamaCorpus.JSON.createObjectNode();
+            ObjectNode schemaNode = (ObjectNode) schema(3);
+            if (!defs.isEmpty()) {
+                schemaNode.set("$defs", defs); // refs resolve against the root document
+            }
             String schemaText = schemaNode.toString();
             String grammar = JsonGrammars.fromSchema(schemaNode);
             if (dump != null) {
@@ -51,7 +55,17 @@ class RandomSchemaFuzzTest {
                 } catch (Exception e) {
                     fail("schema " + n + " " + schemaText + "\nsample is not JSON: " + doc + "\n" + grammar, e);
                 }
-                List<Error> errors = schema.validate(GrammarSamplingTest.parseForValidator(doc));
+                List<Error> errors;
+                try {
+                    errors = schema.validate(GrammarSamplingTest.parseForValidator(doc));
+                } catch (RuntimeException e) {
+                    // networknt 3.0.9 reads a number beyond the long range as a long for an integer
+                    // bound (asLong() throws): the validator cannot check that sample, so it is skipped
+                    if (String.valueOf(e.getMessage()).contains("cannot convert value")) {
+                        continue;
+                    }
+                    throw e;
+                }
                 if (!errors.isEmpty()) {
                     fail("schema " + n + " " + schemaText + "\nsample " + doc + " breaks it: " + errors + "\n" + grammar);
                 }
@@ -59,9 +73,11 @@ class RandomSchemaFuzzTest {
         }
     }
 
+    private ObjectNode defs;
+
     private JsonNode schema(int depth) {
         ObjectNode s = LlamaCorpus.JSON.createObjectNode();
-        int kind = random.nextInt(depth > 0 ? 12 : 7);
+        int kind = random.nextInt(depth > 0 ? 16 : 7);
         switch (kind) {
             case 0 -> s.put("type", "boolean");
             case 1 -> {
@@ -129,6 +145,36 @@ class RandomSchemaFuzzTest {
                 ArrayNode alts = s.putArray("anyOf");
                 for (int i = 0; i < 1 + random.nextInt(3); i++) {
                     alts.add(schema(depth - 1));
+                }
+            }
+            case 12 -> {
+                // allOf merges object components (llama.cpp): every property of a plain component is required
+                // (distinct names: the same property in two components is not intersected)
+                ArrayNode parts = s.putArray("allOf");
+                int first = random.nextInt(NAMES.length);
+                for (int i = 0; i < 1 + random.nextInt(2); i++) {
+                    ObjectNode part = parts.addObject();
+                    part.putObject("properties").set(NAMES[(first + i) % NAMES.length], schema(depth - 1));
+                }
+            }
+            case 13 -> {
+                s.put("type", "array");
+                ArrayNode items = s.putArray("prefixItems");
+                for (int i = 0; i < 1 + random.nextInt(2); i++) {
+                    items.add(schema(depth - 1));
+                }
+            }
+            case 14 -> {
+                String name = "d" + defs.size();
+                defs.putNull(name); // reserved before the target is built, which may add defs itself
+                defs.set(name, schema(depth - 1));
+                s.put("$ref", "#/$defs/" + name);
+            }
+            case 15 -> {
+                switch (random.nextInt(3)) {
+                    case 0 -> s.put("type", "string").put("format", "uuid");
+                    case 1 -> s.put("type", "integer").put("exclusiveMinimum", -3.5).put("exclusiveMaximum", 77);
+                    default -> s.set("const", LlamaCorpus.JSON.createObjectNode().put("k\"", 1.25).putNull("n"));
                 }
             }
             default -> {
