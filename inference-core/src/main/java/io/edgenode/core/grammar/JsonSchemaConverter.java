@@ -23,12 +23,15 @@ import java.util.TreeMap;
  * text (rules sorted by name) except where we fix a grammar that lets a model write what is not
  * JSON or not in the schema; the tests list those cases and check the rest byte for byte.
  *
- * <p>Those fixes: pattern text is written as JSON string text (llama.cpp emits quotes, backslashes
- * and controls raw, and its {@code .} admits them raw); the first character of an
- * additional-property key refuses a raw backslash or control; integer ranges never admit a
- * leading zero ({@code -05}) nor, for a minimum like 109, smaller numbers of its length; a
- * top-level property named {@code ""} no longer takes the root rule. Other
- * deliberate differences, on schemas outside the corpus: repetition counts
+ * <p>Those fixes (four corpus cases change text, listed in {@code LlamaCorpusVerdictTest}, plus
+ * the additional-key class): pattern text is written as JSON string text (llama.cpp emits quotes,
+ * backslashes and controls raw, and its {@code .} admits them raw), and an escaped character before
+ * a quantifier is repeated alone; additional-property keys refuse a raw backslash or control, match
+ * names with such characters by their escapes, and when the only name is {@code ""} allow other
+ * keys; integer ranges never admit a leading zero ({@code -05}) nor, for a minimum like 109,
+ * smaller numbers of its length; a top-level property named {@code ""} no longer takes the root
+ * rule; a property in several {@code allOf} components is written once. Other deliberate
+ * differences, on schemas outside the corpus: repetition counts
  * ({@code minItems}, {@code maxItems}, {@code minLength}, {@code maxLength}, regex {@code {m,n}})
  * above {@link #MAX_REPETITIONS} are refused, where llama.cpp emits a grammar its parser rejects
  * (min above 2000) or silently unbounds (max above 2000); an integer range with no integer in it
@@ -36,6 +39,12 @@ import java.util.TreeMap;
  * resolved per {@link #addSchema} document, so two documents' {@code #/$defs/x} never share a rule.
  * A pattern llama.cpp cannot translate (valid regex, no GBNF equivalent) becomes "any string" with
  * a {@link #warnings() warning}, as in llama.cpp, unless the converter is built strict.
+ *
+ * <p>Inherited from llama.cpp and kept: {@code oneOf} is read as {@code anyOf} (exclusivity is not
+ * enforced); {@code allOf} merges object properties and intersects enums, nothing else; number
+ * bounds, {@code multipleOf}, {@code uniqueItems}, {@code not}, {@code if/then/else},
+ * {@code dependentRequired} and {@code patternProperties} are ignored; the date rule allows day 31
+ * in every month.
  */
 public final class JsonSchemaConverter implements GrammarRules {
     /**
