@@ -15,7 +15,10 @@ public final class JsonGrammars {
     }
 
     /**
-     * The grammar of JSON documents valid against {@code schema}, root rule {@code root}.
+     * The grammar of JSON documents valid against {@code schema}, root rule {@code root}. As in
+     * llama.cpp, a pattern with no GBNF equivalent is widened to any string; build a
+     * {@link JsonSchemaConverter} to see its {@linkplain JsonSchemaConverter#warnings() warnings}
+     * or to refuse such patterns.
      *
      * @throws SchemaConversionException if the schema cannot be converted
      */

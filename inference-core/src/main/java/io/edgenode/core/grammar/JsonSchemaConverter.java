@@ -23,11 +23,15 @@ import java.util.TreeMap;
  * text (rules sorted by name) except where we fix a grammar that lets a model write what is not
  * JSON or not in the schema; the tests list those cases and check the rest byte for byte.
  *
- * <p>Those fixes: pattern text is written as JSON string text (llama.cpp emits quotes, backslashes
- * and controls raw, and its {@code .} admits them raw); the first character of an
- * additional-property key refuses a raw backslash or control; integer ranges never admit a
- * leading zero ({@code -05}) nor, for a minimum like 109, smaller numbers of its length. Other
- * deliberate differences, on schemas outside the corpus: repetition counts
+ * <p>Those fixes (four corpus cases change text, listed in {@code LlamaCorpusVerdictTest}, plus
+ * the additional-key class): pattern text is written as JSON string text (llama.cpp emits quotes,
+ * backslashes and controls raw, and its {@code .} admits them raw), and an escaped character before
+ * a quantifier is repeated alone; additional-property keys refuse a raw backslash or control, match
+ * names with such characters by their escapes, and when the only name is {@code ""} allow other
+ * keys; integer ranges never admit a leading zero ({@code -05}) nor, for a minimum like 109,
+ * smaller numbers of its length; a top-level property named {@code ""} no longer takes the root
+ * rule; a property in several {@code allOf} components is written once. Other deliberate
+ * differences, on schemas outside the corpus: repetition counts
  * ({@code minItems}, {@code maxItems}, {@code minLength}, {@code maxLength}, regex {@code {m,n}})
  * above {@link #MAX_REPETITIONS} are refused, where llama.cpp emits a grammar its parser rejects
  * (min above 2000) or silently unbounds (max above 2000); an integer range with no integer in it
@@ -35,6 +39,12 @@ import java.util.TreeMap;
  * resolved per {@link #addSchema} document, so two documents' {@code #/$defs/x} never share a rule.
  * A pattern llama.cpp cannot translate (valid regex, no GBNF equivalent) becomes "any string" with
  * a {@link #warnings() warning}, as in llama.cpp, unless the converter is built strict.
+ *
+ * <p>Inherited from llama.cpp and kept: {@code oneOf} is read as {@code anyOf} (exclusivity is not
+ * enforced); {@code allOf} merges object properties and intersects enums, nothing else; number
+ * bounds, {@code multipleOf}, {@code uniqueItems}, {@code not}, {@code if/then/else},
+ * {@code dependentRequired} and {@code patternProperties} are ignored; the date rule allows day 31
+ * in every month.
  */
 public final class JsonSchemaConverter implements GrammarRules {
     /**
@@ -292,9 +302,17 @@ public final class JsonSchemaConverter implements GrammarRules {
                 return addRule(ruleName, "(" + String.join(" | ", intersection) + ")");
             }
         }
+        // a property in several components appears once, where first seen, with the last
+        // component's schema (the one llama.cpp's key rule ends up with); llama.cpp lists it once
+        // per component, so a model would write the key twice. The schemas are not intersected.
+        Map<String, SchemaNode> lastSchema = new HashMap<>();
+        properties.forEach(p -> lastSchema.put(p.name(), p.schema()));
         List<SchemaNode.Property> merged = new ArrayList<>();
+        Set<String> seen = new HashSet<>();
         for (SchemaNode.Property p : properties) {
-            merged.add(new SchemaNode.Property(p.name(), p.schema(), required.contains(p.name())));
+            if (seen.add(p.name())) {
+                merged.add(new SchemaNode.Property(p.name(), lastSchema.get(p.name()), required.contains(p.name())));
+            }
         }
         return addRule(ruleName, objectRule(merged, name, null));
     }
@@ -338,7 +356,10 @@ public final class JsonSchemaConverter implements GrammarRules {
         Map<String, String> kvRules = new HashMap<>();
         List<String> propNames = new ArrayList<>();
         for (SchemaNode.Property p : properties) {
-            String valueRule = visit(p.schema(), prefix + p.name());
+            // a top-level property named "" would get the name "", which means root: llama.cpp then
+            // gives the property's schema the root rule (its grammar for {"": integer} is an integer)
+            String valueName = prefix.isEmpty() && p.name().isEmpty() ? "-" : prefix + p.name();
+            String valueRule = visit(p.schema(), valueName);
             kvRules.put(p.name(), addRule(prefix + p.name() + "-kv",
                     Gbnf.literal(JsonText.string(p.name())) + " space \":\" space " + valueRule));
             (p.required() ? requiredProps : optionalProps).add(p.name());
@@ -347,7 +368,7 @@ public final class JsonSchemaConverter implements GrammarRules {
         if (additional != null) {
             String subName = prefix + "additional";
             String valueRule = additional instanceof SchemaNode.Any ? primitive("value") : visit(additional, subName + "-value");
-            String keyRule = propNames.isEmpty() ? primitive("string") : addRule(subName + "-k", notStrings(propNames));
+            String keyRule = propNames.isEmpty() ? primitive("string") : addRule(subName + "-k", NotStrings.rule(propNames, primitive("char")));
             kvRules.put("*", addRule(subName + "-kv", keyRule + " \":\" space " + valueRule));
             optionalProps.add("*");
         }
@@ -396,78 +417,6 @@ public final class JsonSchemaConverter implements GrammarRules {
             res += " " + addRule(prefix + k + "-rest", optionalChain(keys.subList(1, keys.size()), true, prefix, kvRules));
         }
         return res;
-    }
-
-    /** A JSON string that is none of {@code strings} (keys of additional properties), via a trie. */
-    private String notStrings(List<String> strings) {
-        // the trie holds the names as the model writes them, JSON-escaped
-        Trie trie = new Trie();
-        for (String s : strings) {
-            String json = JsonText.string(s);
-            trie.insert(json.substring(1, json.length() - 1));
-        }
-        String charRule = primitive("char");
-        StringBuilder out = new StringBuilder("[\"] ( ");
-        notStrings(trie, charRule, out);
-        out.append(" )");
-        if (!trie.terminal) {
-            out.append('?');
-        }
-        return out.append(" [\"]").toString();
-    }
-
-    private static void notStrings(Trie node, String charRule, StringBuilder out) {
-        StringBuilder rejects = new StringBuilder();
-        boolean first = true;
-        for (Map.Entry<Integer, Trie> e : node.children.entrySet()) {
-            String c = classChar(e.getKey());
-            rejects.append(c);
-            if (!first) {
-                out.append(" | ");
-            }
-            first = false;
-            out.append('[').append(c).append(']');
-            if (!e.getValue().children.isEmpty()) {
-                out.append(" (");
-                notStrings(e.getValue(), charRule, out);
-                out.append(')');
-            } else {
-                out.append(' ').append(charRule).append('+');
-            }
-        }
-        if (!node.children.isEmpty()) {
-            // unlike llama.cpp, also refuse what a JSON string cannot hold raw (a lone backslash,
-            // controls), so every key the grammar allows is valid JSON
-            out.append(" | [^\"\\\\\\x7F\\x00-\\x1F").append(rejects).append("] ").append(charRule).append('*');
-        }
-    }
-
-    /** A code point as written inside a GBNF character class. */
-    private static String classChar(int cp) {
-        return switch (cp) {
-            case '\\' -> "\\\\";
-            case ']' -> "\\]";
-            case '[' -> "\\[";
-            case '-' -> "\\-";
-            case '"' -> "\\\"";
-            default -> Character.toString(cp);
-        };
-    }
-
-    /** Code-point trie, children in code point order (llama.cpp's {@code common_trie}). */
-    private static final class Trie {
-        final TreeMap<Integer, Trie> children = new TreeMap<>();
-        boolean terminal;
-
-        void insert(String s) {
-            Trie node = this;
-            for (int i = 0; i < s.length(); ) {
-                int cp = s.codePointAt(i);
-                node = node.children.computeIfAbsent(cp, k -> new Trie());
-                i += Character.charCount(cp);
-            }
-            node.terminal = true;
-        }
     }
 
     private static String constant(JsonNode value) {

@@ -65,7 +65,7 @@ final class SchemaReader {
             for (int i = 0; i < type.size(); i++) {
                 ObjectNode alt = ((ObjectNode) schema).deepCopy();
                 alt.set("type", type.get(i));
-                children.add(node(alt, path + "/type/" + i));
+                children.add(node(alt, path)); // the keywords are this schema's: so is the pointer
             }
             return new SchemaNode.AnyOf(children);
         }
@@ -290,11 +290,11 @@ final class SchemaReader {
         if (value == null) {
             return absent;
         }
-        if (!value.isIntegralNumber() || value.asLong(-1) < 0 || !value.canConvertToLong()) {
+        if (!value.isIntegralNumber() || value.bigIntegerValue().signum() < 0) {
             throw fail(path, key + " must be a non-negative integer");
         }
-        if (value.asLong() > JsonSchemaConverter.MAX_REPETITIONS) {
-            throw fail(path, key + " " + value.asLong() + " exceeds " + JsonSchemaConverter.MAX_REPETITIONS
+        if (!value.canConvertToInt() || value.intValue() > JsonSchemaConverter.MAX_REPETITIONS) {
+            throw fail(path, key + " " + value.bigIntegerValue() + " exceeds " + JsonSchemaConverter.MAX_REPETITIONS
                     + ", more repetitions than llama.cpp's grammar parser takes safely");
         }
         return value.intValue();

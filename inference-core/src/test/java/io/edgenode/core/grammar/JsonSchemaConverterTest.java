@@ -156,6 +156,16 @@ class JsonSchemaConverterTest {
     }
 
     @Test
+    void shouldPointIntoTypeArraysAtTheSchemaItself() {
+        SchemaConversionException e = assertThrows(SchemaConversionException.class, () -> JsonGrammars.fromSchema(json(
+                "{\"properties\": {\"p\": {\"type\": [\"string\", \"null\"], \"pattern\": \"^(x$\"}}}")));
+        assertEquals("#/properties/p/pattern", e.pointer());
+        SchemaConversionException huge = assertThrows(SchemaConversionException.class, () -> JsonGrammars.fromSchema(json(
+                "{\"type\": \"array\", \"maxItems\": 123456789012345678901234567890}")));
+        assertTrue(huge.getMessage().contains("exceeds"), huge.getMessage());
+    }
+
+    @Test
     void shouldRefuseInvalidPatternWithPointer() {
         SchemaConversionException e = assertThrows(SchemaConversionException.class, () -> JsonGrammars.fromSchema(json(
                 "{\"items\": {\"type\": \"string\", \"pattern\": \"^a)$\"}}")));
@@ -181,6 +191,15 @@ class JsonSchemaConverterTest {
                            {"properties": {"b": {"type": "boolean"}}}]}""");
         assertTrue(m.matches("{\"a\":1,\"b\":true}"));
         assertFalse(m.matches("{\"a\":1}"), "each allOf component's properties are required");
+    }
+
+    @Test
+    void shouldWriteAPropertyOfSeveralAllOfComponentsOnce() {
+        GbnfMatcher m = matcher("""
+                {"allOf": [{"properties": {"a": {"type": "integer"}}}, {"properties": {"a": {"type": "integer", "maximum": 5}}}]}""");
+        assertTrue(m.matches("{\"a\":5}"));
+        assertFalse(m.matches("{\"a\":6}"), "the last component's schema");
+        assertFalse(m.matches("{\"a\":1,\"a\":2}"), "llama.cpp's grammar wants the key twice");
     }
 
     @Test

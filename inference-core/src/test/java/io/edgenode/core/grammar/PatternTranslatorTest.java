@@ -49,6 +49,16 @@ class PatternTranslatorTest {
         assertFalse(negated.matches("\"\n\""));
     }
 
+    @Test
+    void shouldQuantifyOnlyTheEscapedCharacterBeforeTheQuantifier() {
+        GbnfMatcher dots = new GbnfMatcher(GbnfGrammar.parse(grammarFor("^a\\.{2}$")));
+        assertTrue(dots.matches("\"a..\""));
+        assertFalse(dots.matches("\"a.a.\""));
+        GbnfMatcher quotes = new GbnfMatcher(GbnfGrammar.parse(grammarFor("^a\"+$")));
+        assertTrue(quotes.matches("\"a\\\"\\\"\""));
+        assertFalse(quotes.matches("\"a\\\"a\\\"\""));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"^[ -~]{1,6}$", "^[^a-c]{0,4}x$", "^.{2,5}$", "^\"(?:[a-z]|\\\\\\\\)+\"$", "^[\\\\x00-\\\\x7F]{3}$",
         "^(a|\\\\[|\\\\]){1,3}[\\\\-_]?$", "^[é😀-😂]+$", "^\\\\u00e9\\\\x41$"})
