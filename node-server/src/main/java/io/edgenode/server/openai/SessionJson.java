@@ -93,6 +93,23 @@ public final class SessionJson {
             g.writeStartObject();
             g.writeStringField("role", m.role());
             g.writeStringField("content", m.content());
+            if (!m.toolCalls().isEmpty()) {
+                g.writeArrayFieldStart("tool_calls");
+                for (var c : m.toolCalls()) {
+                    g.writeStartObject();
+                    g.writeStringField("id", c.id());
+                    g.writeStringField("type", "function");
+                    g.writeObjectFieldStart("function");
+                    g.writeStringField("name", c.name());
+                    g.writeStringField("arguments", c.arguments());
+                    g.writeEndObject();
+                    g.writeEndObject();
+                }
+                g.writeEndArray();
+            }
+            if (m.toolCallId() != null) {
+                g.writeStringField("tool_call_id", m.toolCallId());
+            }
             g.writeEndObject();
         }
         g.writeEndArray();

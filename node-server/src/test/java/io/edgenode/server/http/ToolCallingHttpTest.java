@@ -47,7 +47,9 @@ class ToolCallingHttpTest {
     @BeforeAll
     static void start() throws Exception {
         Path template = Path.of("src/test/resources/templates/hermes-tools.jinja").toAbsolutePath();
-        node = new TestNode(TestNode.tinyModel("tiny", 2, 4096, 32) + "    chat_template_file: " + template + "\n");
+        Path data = java.nio.file.Files.createTempDirectory("tool-sessions");
+        node = new TestNode(TestNode.tinyModel("tiny", 2, 4096, 32) + "    chat_template_file: " + template + "\n", "",
+                io.edgenode.server.session.SessionSettings.defaults(data));
     }
 
     @AfterAll
@@ -216,5 +218,28 @@ class ToolCallingHttpTest {
                 + "{\"role\":\"tool\",\"tool_call_id\":\"call_1\",\"content\":\"18C\"}]}");
         assertTrue(b.at("/usage/prompt_tokens").asInt() > 40, b.toString());
         assertTrue(b.at("/choices/0/message").has("content"));
+    }
+
+    @Test
+    void sessionShouldStoreACallAndItsResultAndRenderThemNextTurn() throws Exception {
+        HttpResponse<String> created = node.post("/v1/sessions", "{\"model\":\"tiny\"}");
+        assertEquals(200, created.statusCode(), created.body());
+        String id = JSON.readTree(created.body()).get("id").asText();
+        JsonNode first = post("{\"model\":\"tiny\",\"session_id\":\"" + id + "\",\"max_tokens\":300,"
+                + "\"temperature\":1.0,\"seed\":4,\"tools\":" + TOOLS + ",\"tool_choice\":{\"type\":\"function\","
+                + "\"function\":{\"name\":\"get_time\"}},\"messages\":[{\"role\":\"user\",\"content\":\"Time?\"}]}");
+        JsonNode call = first.at("/choices/0/message/tool_calls/0");
+        assertValidCalls(first.at("/choices/0/message/tool_calls"));
+        assertEquals(id, first.at("/usage/session/id").asText());
+        String callId = call.get("id").asText();
+        JsonNode second = post("{\"model\":\"tiny\",\"session_id\":\"" + id + "\",\"max_tokens\":6,"
+                + "\"temperature\":0,\"tools\":" + TOOLS + ",\"messages\":[{\"role\":\"tool\",\"tool_call_id\":\""
+                + callId + "\",\"content\":\"12:00\"}]}");
+        // the second turn's prompt holds the first (with its call) and the tool result
+        assertTrue(second.at("/usage/prompt_tokens").asInt() > first.at("/usage/prompt_tokens").asInt());
+        JsonNode s = JSON.readTree(node.get("/v1/sessions/" + id).body());
+        assertEquals("tool", s.at("/turns/1/messages/0/role").asText(), s.toString());
+        assertEquals(callId, s.at("/turns/1/messages/0/tool_call_id").asText());
+        assertTrue(s.at("/turns/0/reply/content").asText().contains("<tool_call>"), s.toString());
     }
 }
