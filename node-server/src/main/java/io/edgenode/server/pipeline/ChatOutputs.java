@@ -32,8 +32,13 @@ import java.util.Map;
  * grammars are cached, bounded, least recently used first out: a model's template is analysed once,
  * and the same tool set on the same model (what an agent loop sends every turn) builds and
  * validates its grammar once.
+ *
+ * <p>A {@code pattern} with no GBNF equivalent (unanchored, or a regex feature GBNF lacks) is
+ * refused in a {@code strict} tool or schema, and widened to any string otherwise, as llama.cpp
+ * does, with a logged warning.
  */
 public final class ChatOutputs {
+    private static final System.Logger LOG = System.getLogger(ChatOutputs.class.getName());
     static final int CACHED_GRAMMARS = 256;
 
     private final ToolTemplateAnalyses analyses = new ToolTemplateAnalyses(32);
@@ -65,8 +70,9 @@ public final class ChatOutputs {
             case OutputFormat.Text t -> null;
             case OutputFormat.JsonObject o -> cached(new GrammarKey(m.id(), "", "json_object"),
                     () -> Constraint.of(JsonGrammars.anyJsonObject()), "response_format", m);
-            case OutputFormat.JsonSchema s -> cached(new GrammarKey(m.id(), "", "schema:" + s.schema()),
-                    () -> Constraint.of(schemaGrammar(s.schema())), "response_format.json_schema.schema", m);
+            case OutputFormat.JsonSchema s -> cached(new GrammarKey(m.id(), "", "schema:" + s.strict() + s.schema()),
+                    () -> Constraint.of(schemaGrammar(s.schema(), s.strict())), "response_format.json_schema.schema",
+                    m);
         };
         return new ChatOutputPlan(renderer, c, null);
     }
@@ -88,22 +94,33 @@ public final class ChatOutputs {
         for (int i = 0; i < tools.tools().size(); i++) {
             ToolSpec t = tools.tools().get(i);
             try {
-                new JsonSchemaConverter().addSchema("parameters", t.parameters());
+                // strict: a pattern with no GBNF equivalent is refused, not widened to any string
+                JsonSchemaConverter alone = new JsonSchemaConverter(false, t.strict());
+                alone.addSchema("parameters", t.parameters());
+                for (String w : alone.warnings()) {
+                    LOG.log(System.Logger.Level.WARNING, "tool {0}: {1}", t.name(), w);
+                }
             } catch (SchemaConversionException e) {
                 throw new ApiException(ApiError.invalidRequest("tools[" + i + "].function.parameters",
                         "invalid_function_parameters", "Invalid schema for function '" + t.name() + "': "
                                 + e.getMessage()));
             }
         }
+        // Strict tools passed the strict check above, so widening here only ever touches non-strict ones.
         JsonSchemaConverter rules = new JsonSchemaConverter();
         Constraint c = calls.constraint(tools.tools(), tools.choice(), tools.parallel(), rules);
         // The format wrote its rules into the converter, which holds the whole grammar.
         return new Constraint(rules.format(), c.root(), c.triggers());
     }
 
-    private static String schemaGrammar(JsonNode schema) {
+    private static String schemaGrammar(JsonNode schema, boolean strict) {
         try {
-            return JsonGrammars.fromSchema(schema);
+            JsonSchemaConverter converter = new JsonSchemaConverter(false, strict);
+            converter.addSchema("root", schema);
+            for (String w : converter.warnings()) {
+                LOG.log(System.Logger.Level.WARNING, "response_format: {0}", w);
+            }
+            return converter.format();
         } catch (SchemaConversionException e) {
             throw new ApiException(ApiError.invalidRequest("response_format.json_schema.schema",
                     "invalid_json_schema", "Invalid schema for response_format: " + e.getMessage()));

@@ -210,6 +210,21 @@ class ToolCallingHttpTest {
     }
 
     @Test
+    void shouldRefuseAPatternWithoutGbnfEquivalentOnlyUnderStrict() throws Exception {
+        String tool = "[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"strict\":%s,\"parameters\":"
+                + "{\"type\":\"object\",\"properties\":{\"code\":{\"type\":\"string\",\"pattern\":\"ab+\"}}}}}]";
+        String body = "{\"model\":\"tiny\",\"max_tokens\":4,\"tools\":%s,\"tool_choice\":\"none\","
+                + "\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}";
+        HttpResponse<String> strict = node.post("/v1/chat/completions",
+                body.formatted(tool.formatted("true")).replace("\"none\"", "\"required\""));
+        assertEquals(400, strict.statusCode(), strict.body());
+        assertEquals("tools[0].function.parameters", JSON.readTree(strict.body()).at("/error/param").asText());
+        HttpResponse<String> lenient = node.post("/v1/chat/completions",
+                body.formatted(tool.formatted("false")).replace("\"none\"", "\"required\""));
+        assertEquals(200, lenient.statusCode(), lenient.body());
+    }
+
+    @Test
     void shouldRenderToolCallHistoryAndAnswerAfterAToolResult() throws Exception {
         JsonNode b = post("{\"model\":\"tiny\",\"max_tokens\":8,\"temperature\":0,\"tools\":" + TOOLS
                 + ",\"messages\":[{\"role\":\"user\",\"content\":\"Weather?\"},"
