@@ -257,4 +257,27 @@ class ToolCallingHttpTest {
         assertEquals(callId, s.at("/turns/1/messages/0/tool_call_id").asText());
         assertTrue(s.at("/turns/0/reply/content").asText().contains("<tool_call>"), s.toString());
     }
+
+    @Test
+    void outputPlansShouldBeLazyUnderAutoForcedOtherwiseAndCachedPerToolSet() throws Exception {
+        var model = node.host.loaded("tiny").orElseThrow();
+        var outputs = new io.edgenode.server.pipeline.ChatOutputs();
+        java.util.function.Function<String, io.edgenode.server.openai.ToolUse> tools = choice ->
+                io.edgenode.server.openai.ChatCompletionRequest.parse(("{\"model\":\"tiny\",\"tools\":" + TOOLS + choice
+                        + ",\"messages\":[{\"role\":\"user\",\"content\":\"x\"}]}")
+                        .getBytes(java.nio.charset.StandardCharsets.UTF_8)).tools();
+        var text = io.edgenode.server.openai.OutputFormat.TEXT;
+        var auto = outputs.plan(model, tools.apply(""), text);
+        assertTrue(auto.constraint().isLazy(), auto.constraint().toString());
+        assertTrue(auto.constraint().triggers().contains("<tool_call>"), auto.constraint().triggers().toString());
+        assertNotNull(auto.parser());
+        var required = outputs.plan(model, tools.apply(",\"tool_choice\":\"required\""), text);
+        assertFalse(required.constraint().isLazy());
+        var none = outputs.plan(model, tools.apply(",\"tool_choice\":\"none\""), text);
+        assertTrue(none.constraint() == null && none.parser() == null);
+        assertTrue(none.renderer().render(List.of(new io.edgenode.core.chat.ChatMessage("user", "x")), true)
+                .contains("get_weather"), "the tools are shown even when the model may not call them");
+        // the same tool set again: the grammar built and checked before is reused
+        assertTrue(auto.constraint() == outputs.plan(model, tools.apply(""), text).constraint());
+    }
 }
