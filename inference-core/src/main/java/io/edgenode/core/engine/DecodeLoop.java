@@ -300,7 +300,10 @@ final class DecodeLoop {
             token = s.sampler.sample(context, row);
         } else {
             try {
+                long resamplesBefore = s.constrained.resamples;
                 token = s.constrained.sample(s.sampler, context.logits(row), candidates());
+                counters.constrainedTokens++;
+                counters.grammarResamples += s.constrained.resamples - resamplesBefore;
             } catch (RuntimeException e) {
                 // A refused grammar accept (never native) or a bug: this sequence fails, the batch goes on.
                 LOG.log(System.Logger.Level.ERROR, "constrained sampling failed for " + s.id(), e);
@@ -308,6 +311,7 @@ final class DecodeLoop {
                 return;
             }
             if (token == ConstrainedSampler.DEAD_END) {
+                counters.grammarDeadEnds++;
                 s.deadEnd(s.constrained.deadEndReason());
                 return;
             }

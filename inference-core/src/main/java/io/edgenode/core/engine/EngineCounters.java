@@ -17,12 +17,15 @@ final class EngineCounters {
     volatile long kvRestores;
     volatile long kvRestoreFailures;
     volatile long kvCaptures;
+    volatile long constrainedTokens;
+    volatile long grammarResamples;
+    volatile long grammarDeadEnds;
     /** Batches retried smaller because llama.cpp found no KV room the ledger expected (not exported yet). */
     volatile long kvFullRetries;
 
     EngineMetrics snapshot(int queueDepth) {
         return new EngineMetrics(queueDepth, activeSequences, lastStepBatchTokens, lastStepNanos, kvCellsUsed,
                 prefixReusedTokens, prefilledTokens, generatedTokens, steps, preemptions, kvRestores,
-                kvRestoreFailures, kvCaptures);
+                kvRestoreFailures, kvCaptures, constrainedTokens, grammarResamples, grammarDeadEnds);
     }
 }

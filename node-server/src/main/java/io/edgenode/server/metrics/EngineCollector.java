@@ -54,8 +54,14 @@ final class EngineCollector implements MultiCollector {
             "Session KV snapshots llama.cpp refused (the prompt was prefilled instead).", true);
     private static final Family KV_CAPTURES = new Family("edgenode_kv_snapshot_captures_total",
             "Session KV states captured at the end of a turn, for hibernation.", true);
+    private static final Family CONSTRAINED = new Family("edgenode_constrained_tokens_total",
+            "Tokens sampled under a grammar (tool calls, structured output).", true);
+    private static final Family RESAMPLES = new Family("edgenode_grammar_resamples_total",
+            "Constrained tokens the grammar refused at first, sampled again under its mask (the slow path).", true);
+    private static final Family DEAD_ENDS = new Family("edgenode_grammar_dead_ends_total",
+            "Generations ended because the grammar allowed no token of the vocabulary.", true);
     private static final List<Family> FAMILIES = List.of(QUEUE, ACTIVE, KV_CELLS, BATCH, REUSED, PREEMPTIONS,
-            KV_RESTORES, KV_RESTORE_FAILURES, KV_CAPTURES);
+            KV_RESTORES, KV_RESTORE_FAILURES, KV_CAPTURES, CONSTRAINED, RESAMPLES, DEAD_ENDS);
 
     /** Sorted, so that a scrape lists models in a stable order. */
     private final Map<String, Supplier<EngineMetrics>> engines = new ConcurrentSkipListMap<>();
@@ -96,7 +102,10 @@ final class EngineCollector implements MultiCollector {
                 counter(PREEMPTIONS, labels, values, EngineMetrics::preemptions),
                 counter(KV_RESTORES, labels, values, EngineMetrics::kvRestores),
                 counter(KV_RESTORE_FAILURES, labels, values, EngineMetrics::kvRestoreFailures),
-                counter(KV_CAPTURES, labels, values, EngineMetrics::kvCaptures));
+                counter(KV_CAPTURES, labels, values, EngineMetrics::kvCaptures),
+                counter(CONSTRAINED, labels, values, EngineMetrics::constrainedTokens),
+                counter(RESAMPLES, labels, values, EngineMetrics::grammarResamples),
+                counter(DEAD_ENDS, labels, values, EngineMetrics::grammarDeadEnds));
     }
 
     @FunctionalInterface

@@ -190,6 +190,11 @@ class ToolCallingHttpTest {
             String content = b.at("/choices/0/message/content").asText();
             assertEquals(List.of(), schema.validate(content, InputFormat.JSON), content);
         }
+        String metrics = node.get("/metrics").body();
+        var constrained = java.util.regex.Pattern.compile("edgenode_constrained_tokens_total\\{model=\"tiny\"} (\\d+)")
+                .matcher(metrics);
+        assertTrue(constrained.find() && Long.parseLong(constrained.group(1)) > 0, metrics);
+        assertTrue(metrics.contains("edgenode_grammar_resamples_total{model=\"tiny\"}"), metrics);
         JsonNode o = post("{\"model\":\"tiny\",\"max_tokens\":300,\"temperature\":1.0,\"seed\":5,"
                 + "\"response_format\":{\"type\":\"json_object\"},\"messages\":[{\"role\":\"user\",\"content\":\"Hi\"}]}");
         if (o.at("/choices/0/finish_reason").asText().equals("stop")) { // a long object may meet max_tokens
