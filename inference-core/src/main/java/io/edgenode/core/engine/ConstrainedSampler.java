@@ -2,6 +2,7 @@ package io.edgenode.core.engine;
 
 import io.edgenode.core.llama.GrammarSampler;
 import io.edgenode.core.llama.SamplerChain;
+import io.edgenode.core.llama.SamplingParams;
 import io.edgenode.core.llama.TokenDataArray;
 import io.edgenode.core.llama.Vocab;
 import java.lang.foreign.Arena;
@@ -36,6 +37,13 @@ import java.lang.foreign.ValueLayout;
  * more (one scan of the vocabulary, rare). So the grammar's text always starts on a token boundary
  * and the grammar only ever sees whole tokens, each checked before it is accepted.
  *
+ * <p><b>The top of the row first.</b> Masking the whole vocabulary costs a grammar check per token
+ * (milliseconds on a 32,000-token vocabulary). When the chain only truncates raw logits (no logit
+ * bias, no penalties) and keeps the top {@code k <= }{@value #SCAN} (greedy: 1), the resample
+ * looks at the {@value #SCAN} highest logits only, highest first: if {@code k} of them are allowed,
+ * they are exactly the tokens the chain's top-k would keep from the masked row, so the chain runs
+ * on those {@code k} and the draw is the same as the full path's. Otherwise the full path runs.
+ *
  * <p>The grammar is parsed at admission, not at the trigger: a lazy grammar then cannot fail in the
  * middle of a stream, and it starts in its initial state whenever the trigger comes.
  */
@@ -45,6 +53,9 @@ final class ConstrainedSampler implements AutoCloseable {
     /** What {@link #sample} returns when no token may come next. */
     static final int DEAD_END = -1;
     static final int OVERRUN_RESAMPLES = 4;
+    /** How many of a row's highest logits the resample checks before masking the whole row. */
+    static final int SCAN = 64;
+    private static final int NO_SHORTCUT = -2;
 
     private final Vocab vocab;
     private final GrammarSampler grammar;
@@ -60,6 +71,15 @@ final class ConstrainedSampler implements AutoCloseable {
     private final Utf8Guard utf8 = new Utf8Guard();
     /** Tokens that needed the full-array path (tests, metrics). */
     long resamples;
+    /** Of those, resamples the top of the row answered (tests). */
+    long shortcuts;
+    /** Whether the resample may take the top of the row first (tests compare both ways). */
+    boolean topOfRowFirst = true;
+    private final int[] scanTokens = new int[SCAN];
+    private final float[] scanLogits = new float[SCAN];
+    private final int[] keepTokens = new int[SCAN];
+    private final float[] keepLogits = new float[SCAN];
+    private TokenDataArray topCandidates;
 
     private ConstrainedSampler(Vocab vocab, GrammarSampler grammar, TriggerWatch triggers, boolean ignoreEos,
             SpecialTokens specials) {
@@ -115,6 +135,10 @@ final class ConstrainedSampler implements AutoCloseable {
     }
 
     private int sampleGrammar(SamplerChain chain, MemorySegment logits, TokenDataArray candidates) {
+        int quick = sampleAmongTop(chain, logits);
+        if (quick != NO_SHORTCUT) {
+            return quick;
+        }
         candidates.fill(logits);
         for (int t : specials.hidden) {
             candidates.refuse(t);
@@ -159,6 +183,101 @@ final class ConstrainedSampler implements AutoCloseable {
             return deadEnd("the sampler chain selected no token the grammar allows");
         }
         return take(chain, token);
+    }
+
+    /** The resample from the row's highest logits (see the class comment), or {@link #NO_SHORTCUT}. */
+    private int sampleAmongTop(SamplerChain chain, MemorySegment logits) {
+        if (!topOfRowFirst || chain.changesLogits()) {
+            return NO_SHORTCUT;
+        }
+        SamplingParams p = chain.params();
+        int k = p.isGreedy() ? 1 : p.topK();
+        if (k <= 0 || k > SCAN) {
+            return NO_SHORTCUT;
+        }
+        int m = topOfRow(logits);
+        int found = 0;
+        for (int i = 0; i < m && found < k; i++) {
+            int t = scanTokens[i];
+            if (specials.isHidden(t) || ignoreEos && vocab.isEndOfGeneration(t)) {
+                continue;
+            }
+            byte[] bytes = specials.pieces[t];
+            if (utf8.allows(bytes, bytes.length) && grammar.allows(t)) {
+                keepTokens[found] = t;
+                keepLogits[found] = scanLogits[i];
+                found++;
+            }
+        }
+        if (found < k) {
+            return NO_SHORTCUT; // an allowed token further down may belong to the top-k
+        }
+        if (topCandidates == null) {
+            topCandidates = new TokenDataArray(SCAN);
+        }
+        topCandidates.fill(keepTokens, keepLogits, found);
+        int token = chain.apply(topCandidates);
+        if (token < 0) {
+            return NO_SHORTCUT;
+        }
+        shortcuts++;
+        return take(chain, token); // the grammar checks it again: allows() last approved another token
+    }
+
+    /**
+     * The row's {@value #SCAN} highest logits, highest first, into {@link #scanTokens} and
+     * {@link #scanLogits} (a min-heap over one pass of the row); returns how many there are.
+     */
+    private int topOfRow(MemorySegment logits) {
+        int n = (int) (logits.byteSize() / Float.BYTES);
+        int size = 0;
+        for (int t = 0; t < n; t++) {
+            float v = logits.getAtIndex(ValueLayout.JAVA_FLOAT, t);
+            if (size < SCAN) {
+                int i = size++;
+                while (i > 0 && scanLogits[(i - 1) >>> 1] > v) { // sift up
+                    int parent = (i - 1) >>> 1;
+                    scanLogits[i] = scanLogits[parent];
+                    scanTokens[i] = scanTokens[parent];
+                    i = parent;
+                }
+                scanLogits[i] = v;
+                scanTokens[i] = t;
+            } else if (v > scanLogits[0]) {
+                siftDown(v, t, size);
+            }
+        }
+        // Pop the minimum into the freed last place, SCAN times: the arrays end highest first.
+        for (int end = size - 1; end > 0; end--) {
+            float v = scanLogits[end];
+            int t = scanTokens[end];
+            scanLogits[end] = scanLogits[0];
+            scanTokens[end] = scanTokens[0];
+            siftDown(v, t, end);
+        }
+        return size;
+    }
+
+    /** Puts (v, t) at the root of the min-heap of {@code size} entries and sifts it down. */
+    private void siftDown(float v, int t, int size) {
+        int i = 0;
+        while (true) {
+            int child = 2 * i + 1;
+            if (child >= size) {
+                break;
+            }
+            if (child + 1 < size && scanLogits[child + 1] < scanLogits[child]) {
+                child++;
+            }
+            if (scanLogits[child] >= v) {
+                break;
+            }
+            scanLogits[i] = scanLogits[child];
+            scanTokens[i] = scanTokens[child];
+            i = child;
+        }
+        scanLogits[i] = v;
+        scanTokens[i] = t;
     }
 
     private int sampleAvoidingOverrun(SamplerChain chain, MemorySegment logits, TokenDataArray candidates,
@@ -233,6 +352,9 @@ final class ConstrainedSampler implements AutoCloseable {
 
     @Override
     public void close() {
+        if (topCandidates != null) {
+            topCandidates.close();
+        }
         grammar.close();
         arena.close();
     }

@@ -16,6 +16,7 @@ public final class SamplerChain implements AutoCloseable {
     /** Greedy without penalties needs no sampler state: argmax over the logits row in Java. */
     private final boolean plainGreedy;
     private MemorySegment chain;
+    private boolean biased;
 
     private SamplerChain(SamplingParams params, MemorySegment chain, boolean javaGreedy) {
         this.params = params;
@@ -57,6 +58,7 @@ public final class SamplerChain implements AutoCloseable {
             MemorySegment c = (MemorySegment) LlamaNative.llama_sampler_chain_init.invokeExact(chainParams);
             // The Java argmax reads raw logits: a bias has to go through llama.cpp's chain.
             SamplerChain result = new SamplerChain(params, c, javaGreedy && logitBias.isEmpty());
+            result.biased = !logitBias.isEmpty();
             if (!logitBias.isEmpty()) {
                 result.add(logitBiasSampler(vocab, logitBias));
             }
@@ -107,6 +109,14 @@ public final class SamplerChain implements AutoCloseable {
     /** The chain takes ownership of {@code sampler} (freed with the chain). */
     private void add(MemorySegment sampler) throws Throwable {
         LlamaNative.llama_sampler_chain_add.invokeExact(chain, sampler);
+    }
+
+    /**
+     * Whether the chain changes logits before it truncates them (a logit bias or repetition
+     * penalties): then which tokens are the top-k depends on the whole row, not on the raw logits.
+     */
+    public boolean changesLogits() {
+        return biased || params.hasPenalties();
     }
 
     public SamplingParams params() {

@@ -80,6 +80,21 @@ public final class TokenDataArray implements AutoCloseable {
         reset(tokens.length);
     }
 
+    /** The first {@code n} of {@code tokens} with their {@code logits}: part of a row, for a chain to sample from. */
+    public void fill(int[] tokens, float[] logits, int n) {
+        check();
+        if (n > capacity || n > tokens.length || n > logits.length) {
+            throw new IllegalArgumentException(n + " candidates exceed capacity " + capacity + " or the arrays");
+        }
+        for (int i = 0; i < n; i++) {
+            long at = i * ENTRY;
+            entries.set(JAVA_INT, at + ID, tokens[i]);
+            entries.set(JAVA_FLOAT, at + LOGIT, logits[i]);
+            entries.set(JAVA_FLOAT, at + P, 0f);
+        }
+        reset(n);
+    }
+
     /** One candidate, for a grammar's yes/no on a single token. */
     public void single(int token) {
         check();
