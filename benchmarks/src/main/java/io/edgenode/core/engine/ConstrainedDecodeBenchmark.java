@@ -64,6 +64,14 @@ public class ConstrainedDecodeBenchmark {
     @Param("")
     public String model;
 
+    /**
+     * {@code hot}: temperature 1.0 over the whole vocabulary (no top-k); {@code default}:
+     * llama-server's defaults (top-k 40, top-p 0.95, min-p 0.05, temperature 0.8), what a request
+     * that sets nothing gets, and where a resample may take the top of the row.
+     */
+    @Param({"hot", "default"})
+    public String sampling;
+
     private Path file;
     private LlamaModel llamaModel;
     private Engine engine;
@@ -100,7 +108,9 @@ public class ConstrainedDecodeBenchmark {
         List<GenerationHandle> handles = new ArrayList<>(streams);
         for (int i = 0; i < streams; i++) {
             GenerationRequest r = new GenerationRequest("b" + seed, prompt, TOKENS,
-                    new SamplingParams(1.0f, 0, 1f, 0f, 1f, 0f, 0f, 64, seed++ & 0xFFFFFFFFL), List.of(), true, "", 0,
+                    sampling.equals("default") ? SamplingParams.defaults(seed++ & 0xFFFFFFFFL)
+                            : new SamplingParams(1.0f, 0, 1f, 0f, 1f, 0f, 0f, 64, seed++ & 0xFFFFFFFFL), List.of(), true,
+                    "", 0,
                     GenerationListener.discarding());
             handles.add(engine.submit(switch (mode) {
                 case "grammar" -> r.withConstraint(Constraint.of(GRAMMAR));
