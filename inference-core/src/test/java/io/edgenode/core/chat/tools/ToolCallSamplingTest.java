@@ -12,6 +12,7 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import io.edgenode.core.chat.ChatMessage;
 import io.edgenode.core.chat.ChatTemplate;
+import io.edgenode.core.chat.ChatTemplateException;
 import io.edgenode.core.chat.ChatTemplateRealTemplatesTestAccess;
 import io.edgenode.core.chat.ToolCall;
 import io.edgenode.core.chat.ToolSpec;
@@ -55,24 +56,28 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * The issue's promise that random weights plus the grammar still give valid calls: per tool-call
  * family (one reference template each, from the llama.cpp source as the template tests find it),
- * {@value #DEFAULT_CALLS} calls sampled at temperature 1.0 through the engine, on the real Llama 2
- * vocabulary with random weights ({@code ../shared/models/llama-2-tiny-random.gguf}, the tokens the
- * families' markers really split into) when present, else the synthetic byte-vocabulary model. The
- * grammar is built as the node builds it ({@code ChatOutputs}: the converter's text is the whole
- * grammar, the format's constraint gives root and triggers), the prompt is the format's, and the
- * output is parsed by the format's parser from the engine's own text deltas.
+ * {@value #DEFAULT_CALLS} calls sampled at temperature 1.0 through the engine, eight sequences at a
+ * time, distinct seeds. The grammar is built as the node builds it ({@code ChatOutputs}: the
+ * converter's text is the whole grammar, the format's constraint gives root and triggers), the prompt
+ * is the format's, and the output is parsed by the format's parser from the engine's own text deltas.
  *
  * <p>The tools' schemas are bounded (enums, ranged integers, short strings, a nested object, an
  * array of at most three items), so that a random model cannot write a value past any token limit.
- * Most generations are {@code tool_choice: required} with parallel calls; every eighth is
- * {@code required} without parallel calls and every eighth a named tool without parallel calls.
- * A generation that stops must read back as calls only: each names an offered function and its
+ * Six generations in eight are {@code tool_choice: required} with parallel calls, one is
+ * {@code required} without, one names a tool without: those two must stop after exactly one call. A
+ * generation that stops must read back as calls only: each names an offered function and its
  * arguments validate against that function's schema (networknt). One cut by {@code max_tokens} may
  * end with one unfinished call, which becomes content; its completed calls must still validate.
  *
- * <p>Cost: the default run samples the families of {@link #DEFAULT_FAMILIES} (a CI-sized subset on
- * two cores); {@code -Dedgenode.toolSampling.families=all} (or a comma-separated list of family
- * names) runs the others, {@code -Dedgenode.toolSampling.calls=N} changes the calls per family.
+ * <p>Cost, on two cores: a call takes about 0.1 s of engine time on the synthetic byte-vocabulary
+ * model and about six times that on the real Llama 2 vocabulary with random weights
+ * ({@code ../shared/models/llama-2-tiny-random.gguf}), where llama.cpp's grammar pass over 32,000
+ * tokens follows nearly every refused pick. So the default run is one family (Hermes) on the
+ * synthetic model; {@code -Dedgenode.toolSampling.families=all} (or a comma-separated list of family
+ * names) runs the others, {@code -Dedgenode.toolSampling.model=llama2} the real vocabulary (the
+ * tokens the families' markers really split into; skipped when the file is absent),
+ * {@code -Dedgenode.toolSampling.calls=N} changes the calls per family and
+ * {@code -Dedgenode.toolSampling.verbose=true} prints every generation.
  */
 @Timeout(900)
 class ToolCallSamplingTest {
@@ -171,8 +176,8 @@ class ToolCallSamplingTest {
         maxTokens = real ? 256 : 640;
         model = LlamaModel.load(LlamaLibrary.load(), real ? shared.orElseThrow() : TestModels.tiny(QuantType.F32),
                 ModelParams.defaults());
-        // The longest prompts (Llama 3.1's, tools in JSON) are about 3,100 bytes.
-        int perSequence = real ? 2048 : 4096;
+        // The longest prompts (Devstral's and Command R7B's system prompts) are about 5,700 bytes.
+        int perSequence = real ? 3072 : 8192;
         engine = Engine.start(model, EngineConfig.defaults().withThreads(2).withParallel(8)
                 .withContextSize(8 * perSequence).withMaxBatchTokens(512).withMaxQueue(64));
     }
@@ -243,7 +248,17 @@ class ToolCallSamplingTest {
         assertEquals(family.name(), format.name(), family.template());
 
         Vocab vocab = model.vocab();
-        String rendered = format.prompt(template, MESSAGES, TOOLS, true);
+        String rendered;
+        try {
+            rendered = format.prompt(template, MESSAGES, TOOLS, true);
+        } catch (ChatTemplateException e) {
+            // Functionary v3.2 indents nested parameters with `"    " * depth`, which Jinjava cannot
+            // evaluate (a template-engine gap, not the grammar's): the prompt shows the tools without
+            // their nested parameters; the grammar and the parser still get the real ones.
+            assumeTrue(family.name().equals("functionary-v3.2"), e.getMessage());
+            System.out.println("tool sampling " + family + ": prompt without nested parameters (" + e.getMessage() + ")");
+            rendered = format.prompt(template, MESSAGES, TOOLS.stream().map(ToolCallSamplingTest::flat).toList(), true);
+        }
         boolean addBos = vocab.addsBos() && !rendered.startsWith(template.bosToken());
         int[] prompt = vocab.tokenize(rendered, addBos, true);
         Map<Mode, Constraint> constraints = new LinkedHashMap<>();
@@ -286,7 +301,7 @@ class ToolCallSamplingTest {
             }
         }
         double seconds = (System.nanoTime() - started) / 1e9;
-        System.out.printf("tool sampling %s on %s: %d calls in %d generations (%d parallel, %d single), %d max-length"
+        System.out.printf("tool sampling %s on %s: %d calls in %d generations (%d with several calls, %d single-call), %d max-length"
                 + " cuts (%d with an unfinished call), %d stops with content, %.1f s%n", family, modelName, tally.calls,
                 tally.generations, tally.multiCall, tally.singles, tally.cuts, tally.unfinished, tally.contentOnStop,
                 seconds);
@@ -367,6 +382,26 @@ class ToolCallSamplingTest {
                 bad.add(where + " -> more than the unfinished call failed: " + m);
             }
         }
+    }
+
+    /** {@code t} with its object and array parameters left out. */
+    private static ToolSpec flat(ToolSpec t) {
+        com.fasterxml.jackson.databind.node.ObjectNode p = t.parameters().deepCopy();
+        com.fasterxml.jackson.databind.node.ObjectNode properties = (com.fasterxml.jackson.databind.node.ObjectNode) p.get("properties");
+        List<String> nested = new ArrayList<>();
+        properties.fields().forEachRemaining(e -> {
+            if (e.getValue().has("properties") || e.getValue().has("items")) {
+                nested.add(e.getKey());
+            }
+        });
+        properties.remove(nested);
+        com.fasterxml.jackson.databind.node.ArrayNode required = p.putArray("required");
+        t.parameters().get("required").forEach(r -> {
+            if (!nested.contains(r.asText())) {
+                required.add(r);
+            }
+        });
+        return new ToolSpec(t.name(), t.description(), p, false);
     }
 
     /** Why a call is not one of the offered functions with valid arguments (empty when it is). */
