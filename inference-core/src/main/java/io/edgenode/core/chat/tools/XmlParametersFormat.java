@@ -32,8 +32,9 @@ import java.util.function.Supplier;
  * with START/END {@code <tool_call>}/{@code </tool_call>} (or {@code <seed:tool_call>}...); or GLM
  * 4.6/4.7's dialect {@code <tool_call>NAME<arg_key>KEY</arg_key><arg_value>VALUE</arg_value>...</tool_call>}
  * (also Ling 3, Laguna, Spark 2.5).
- * String values are free text in the grammar (it cannot contain {@code </}); other values follow
- * their property's schema as JSON. Arguments reach the client as JSON written from the XML
+ * The grammar writes the parameters in the schema's order, each at most once, the required ones
+ * always. String values are free text in the grammar (it cannot contain {@code </}; under a
+ * length bound, no {@code <} at all); other values follow their property's schema as JSON. Arguments reach the client as JSON written from the XML
  * ({@link CallBody.XmlParameters}). Immutable.
  */
 public final class XmlParametersFormat implements ToolCallFormat {
@@ -85,19 +86,24 @@ public final class XmlParametersFormat implements ToolCallFormat {
         List<String> calls = new ArrayList<>();
         for (ToolSpec tool : GrammarWriter.allowed(tools, choice)) {
             String stem = GrammarWriter.ruleName(tool.name());
-            List<String> parameters = new ArrayList<>();
+            Set<String> required = new HashSet<>();
+            tool.parameters().path("required").forEach(r -> required.add(r.asText()));
+            // In the schema's order, each at most once, the required ones always: a parameter written
+            // twice would reach the client once (the last wins), a missing required one not at all.
+            StringBuilder params = new StringBuilder();
             JsonNode properties = tool.parameters().path("properties");
             for (Iterator<Map.Entry<String, JsonNode>> it = properties.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> p = it.next();
+                String ruleName = stem + "-" + GrammarWriter.ruleName(p.getKey());
                 String value = "string".equals(p.getValue().path("type").asText())
-                        ? text : g.schema(stem + "-" + GrammarWriter.ruleName(p.getKey()), p.getValue());
-                parameters.add(argKeyValue
+                        ? stringValue(g, ruleName, p.getValue(), text) : g.schema(ruleName, p.getValue());
+                String one = argKeyValue
                         ? GrammarWriter.literal("<arg_key>" + p.getKey() + "</arg_key>") + " " + w + " "
                                 + GrammarWriter.literal("<arg_value>") + " " + value + " " + GrammarWriter.literal("</arg_value>") + " " + w
                         : GrammarWriter.literal("<parameter=" + p.getKey() + ">\n") + " " + value + " "
-                                + GrammarWriter.literal("\n</parameter>") + " " + w);
+                                + GrammarWriter.literal("\n</parameter>") + " " + w;
+                params.append(required.contains(p.getKey()) ? " " + one : " (" + one + ")?");
             }
-            String params = parameters.isEmpty() ? "" : " (" + String.join(" | ", parameters) + ")*";
             calls.add(g.rule(stem + "-call", argKeyValue
                     ? GrammarWriter.literal(tool.name()) + " " + w + params
                     : GrammarWriter.literal("<function=" + tool.name() + ">") + " " + w + params + " "
@@ -105,6 +111,22 @@ public final class XmlParametersFormat implements ToolCallFormat {
         }
         String region = g.rule("tool-call-region", w + " (" + String.join(" | ", calls) + ") " + w + " " + GrammarWriter.literal(end));
         return g.markedCalls(choice, parallel, start, region);
+    }
+
+    /**
+     * A string parameter's raw text: free (anything without {@code </}), or, under
+     * {@code minLength}/{@code maxLength}, that many characters none of which is {@code <} (so that
+     * each grammar character is one character of the value).
+     */
+    private static String stringValue(GrammarWriter g, String ruleName, JsonNode schema, String free) {
+        JsonNode min = schema.get("minLength");
+        JsonNode max = schema.get("maxLength");
+        if ((min == null || !min.canConvertToInt()) && (max == null || !max.canConvertToInt())) {
+            return free;
+        }
+        int lo = min != null && min.canConvertToInt() ? Math.max(0, min.asInt()) : 0;
+        String hi = max != null && max.canConvertToInt() ? String.valueOf(Math.max(lo, max.asInt())) : "";
+        return g.rule(ruleName + "-text", "[^<]{" + lo + "," + hi + "}");
     }
 
     @Override
