@@ -54,7 +54,7 @@ final class ConstrainedSampler implements AutoCloseable {
     static final int DEAD_END = -1;
     static final int OVERRUN_RESAMPLES = 4;
     /** How many of a row's highest logits the resample checks before masking the whole row. */
-    static final int SCAN = 64;
+    static final int SCAN = 128;
     private static final int NO_SHORTCUT = -2;
 
     private final Vocab vocab;
