@@ -61,7 +61,7 @@ public final class ToolCallLatencyBench {
             URI uri = node.baseUri().resolve("/v1/chat/completions");
             for (int round = 0; round < rounds + 1; round++) { // round 0 warms up
                 String question = "Round " + round + " " + Long.toHexString(System.nanoTime()) + ": weather in Paris?";
-                double[] tool = run(client, uri, "{\"model\":\"bench\",\"stream\":true,\"max_tokens\":64,"
+                double[] tool = run(client, uri, "{\"model\":\"bench\",\"stream\":true,\"max_tokens\":300,"
                         + "\"temperature\":0,\"tools\":" + TOOLS + ",\"tool_choice\":\"required\","
                         + "\"parallel_tool_calls\":false,\"messages\":[{\"role\":\"user\",\"content\":\"" + question
                         + "\"}]}", "tool_calls");
