@@ -66,6 +66,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import jinjava.de.odysseus.el.ExpressionFactoryImpl;
+import jinjava.de.odysseus.el.misc.NumberOperations;
 import jinjava.de.odysseus.el.misc.TypeConverter;
 import jinjava.de.odysseus.el.tree.Bindings;
 import jinjava.de.odysseus.el.tree.TreeBuilderException;
@@ -544,6 +545,12 @@ final class JinjavaAdapter {
                 return new PyScanner(expression);
             }
 
+            /** Python's {@code *} ({@link PyMultiplication}) wherever EL's numeric one would be built. */
+            @Override
+            protected AstBinary createAstBinary(AstNode left, AstNode right, AstBinary.Operator operator) {
+                return super.createAstBinary(left, right, operator == AstBinary.MUL ? PyMultiplication.OP : operator);
+            }
+
             /** {@code not} takes a whole comparison (Jinja's {@code parse_not} sits above {@code parse_compare}). */
             @Override
             protected AstNode unary(boolean required) throws Scanner.ScanException, ParseException {
@@ -734,6 +741,63 @@ final class JinjavaAdapter {
          * templates that concatenate optional fields), otherwise they are an error. Jinjava would write
          * "null" into the prompt; Python would raise in both cases.
          */
+        /**
+         * Python's {@code *}: a string or list times an integer repeats it ({@code "    " * depth},
+         * Functionary v3.2's indentation); everything else multiplies as EL does. EL would coerce the
+         * string to a number and fail.
+         */
+        static final class PyMultiplication extends AstBinary.SimpleOperator {
+            static final PyMultiplication OP = new PyMultiplication();
+
+            @Override
+            protected Object apply(TypeConverter converter, Object o1, Object o2) {
+                if (o1 instanceof CharSequence || o1 instanceof List<?>) {
+                    Object r = repeat(o1, o2);
+                    if (r != null) {
+                        return r;
+                    }
+                } else if (o2 instanceof CharSequence || o2 instanceof List<?>) {
+                    Object r = repeat(o2, o1);
+                    if (r != null) {
+                        return r;
+                    }
+                }
+                return NumberOperations.mul(converter, o1, o2);
+            }
+
+            /** {@code sequence * times}, or null when {@code times} is not an integer. */
+            private static Object repeat(Object sequence, Object times) {
+                if (!(times instanceof Integer || times instanceof Long || times instanceof Short
+                        || times instanceof Byte)) {
+                    return null;
+                }
+                long n = Math.max(0, ((Number) times).longValue());
+                if (sequence instanceof CharSequence cs) {
+                    if (n * cs.length() > MAX_REPEAT_CHARS) {
+                        throw new ELException("string repetition of " + n + " x " + cs.length() + " chars is too long");
+                    }
+                    return cs.toString().repeat((int) n);
+                }
+                List<?> list = (List<?>) sequence;
+                if (n * list.size() > MAX_REPEAT_CHARS) {
+                    throw new ELException("list repetition of " + n + " x " + list.size() + " items is too long");
+                }
+                List<Object> out = new ArrayList<>((int) (n * list.size()));
+                for (long i = 0; i < n; i++) {
+                    out.addAll(list);
+                }
+                return out;
+            }
+
+            @Override
+            public String toString() {
+                return "*";
+            }
+        }
+
+        /** A bound on what one repetition may build: a template must not exhaust the heap. */
+        static final int MAX_REPEAT_CHARS = 1 << 20;
+
         static final class PyAddition extends AdditionOperator {
             static final PyAddition OP = new PyAddition();
 

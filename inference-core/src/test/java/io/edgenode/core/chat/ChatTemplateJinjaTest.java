@@ -230,4 +230,14 @@ class ChatTemplateJinjaTest {
     void shouldRenderRecursiveMacros() {
         assertEquals("3 2 1 ", render("{% macro down(n) %}{% if n > 0 %}{{ n }} {{ down(n - 1) }}{% endif %}{% endmacro %}{{ down(3) }}"));
     }
+
+    @Test
+    void shouldRepeatStringsAndListsAsPythonDoesAndStillMultiplyNumbers() {
+        assertEquals("[        ]", render("{% set depth = 2 %}[{{ '    ' * depth }}]"));
+        assertEquals("abab|abab|", render("{{ 'ab' * 2 }}|{{ 2 * 'ab' }}|{{ 'x' * 0 }}{{ 'x' * -3 }}"));
+        assertEquals("[1, 2, 1, 2]", render("{{ [1, 2] * 2 }}"));
+        assertEquals("6|7.5|2", render("{{ 2 * 3 }}|{{ 2.5 * 3 }}|{{ 10 - 4 * 2 }}"));
+        org.junit.jupiter.api.Assertions.assertThrows(ChatTemplateException.class,
+                () -> render("{{ 'x' * 100000000 }}"));
+    }
 }
