@@ -12,7 +12,6 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SpecificationVersion;
 import io.edgenode.core.chat.ChatMessage;
 import io.edgenode.core.chat.ChatTemplate;
-import io.edgenode.core.chat.ChatTemplateException;
 import io.edgenode.core.chat.ChatTemplateRealTemplatesTestAccess;
 import io.edgenode.core.chat.ToolCall;
 import io.edgenode.core.chat.ToolSpec;
@@ -248,17 +247,7 @@ class ToolCallSamplingTest {
         assertEquals(family.name(), format.name(), family.template());
 
         Vocab vocab = model.vocab();
-        String rendered;
-        try {
-            rendered = format.prompt(template, MESSAGES, TOOLS, true);
-        } catch (ChatTemplateException e) {
-            // Functionary v3.2 indents nested parameters with `"    " * depth`, which Jinjava cannot
-            // evaluate (a template-engine gap, not the grammar's): the prompt shows the tools without
-            // their nested parameters; the grammar and the parser still get the real ones.
-            assumeTrue(family.name().equals("functionary-v3.2"), e.getMessage());
-            System.out.println("tool sampling " + family + ": prompt without nested parameters (" + e.getMessage() + ")");
-            rendered = format.prompt(template, MESSAGES, TOOLS.stream().map(ToolCallSamplingTest::flat).toList(), true);
-        }
+        String rendered = format.prompt(template, MESSAGES, TOOLS, true);
         boolean addBos = vocab.addsBos() && !rendered.startsWith(template.bosToken());
         int[] prompt = vocab.tokenize(rendered, addBos, true);
         Map<Mode, Constraint> constraints = new LinkedHashMap<>();
@@ -382,25 +371,6 @@ class ToolCallSamplingTest {
         }
     }
 
-    /** {@code t} with its object and array parameters left out. */
-    private static ToolSpec flat(ToolSpec t) {
-        com.fasterxml.jackson.databind.node.ObjectNode p = t.parameters().deepCopy();
-        com.fasterxml.jackson.databind.node.ObjectNode properties = (com.fasterxml.jackson.databind.node.ObjectNode) p.get("properties");
-        List<String> nested = new ArrayList<>();
-        properties.fields().forEachRemaining(e -> {
-            if (e.getValue().has("properties") || e.getValue().has("items")) {
-                nested.add(e.getKey());
-            }
-        });
-        properties.remove(nested);
-        com.fasterxml.jackson.databind.node.ArrayNode required = p.putArray("required");
-        t.parameters().get("required").forEach(r -> {
-            if (!nested.contains(r.asText())) {
-                required.add(r);
-            }
-        });
-        return new ToolSpec(t.name(), t.description(), p, false);
-    }
 
     /** Why a call is not one of the offered functions with valid arguments (empty when it is). */
     private static List<String> invalid(ToolCall call) {
