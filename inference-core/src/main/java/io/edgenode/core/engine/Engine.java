@@ -29,6 +29,10 @@ public final class Engine implements AutoCloseable {
     private final BlockingQueue<Sequence> inbox;
     /** Requests submitted and not yet given a slot (inbox plus the loop's waiting queue). */
     private final AtomicInteger queued = new AtomicInteger();
+    /** Grammars {@link #submit} has validated against this model (any thread; cleared when full). */
+    private final java.util.concurrent.ConcurrentHashMap<Constraint, Boolean> validated =
+            new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int VALIDATED_GRAMMARS = 256;
     private final AtomicLong arrivals = new AtomicLong();
     private final DecodeLoop loop;
     private final Thread thread;
@@ -124,10 +128,16 @@ public final class Engine implements AutoCloseable {
                 throw new IllegalArgumentException("logit bias token " + t + " outside the vocabulary");
             }
         }
-        if (request.constraint() != null) {
+        if (request.constraint() != null && !validated.containsKey(request.constraint())) {
             // Parsed here, on the caller's thread, so a bad grammar is the caller's error (400), not a stream's.
+            // Once per grammar: an agent loop sends the same one every turn, and the check costs a
+            // grammar pass over the vocabulary (milliseconds on 32,000 tokens).
             Constraint c = request.constraint();
             GrammarSampler.validate(model.vocab(), c.grammar(), c.root());
+            if (validated.size() >= VALIDATED_GRAMMARS) {
+                validated.clear();
+            }
+            validated.put(c, Boolean.TRUE);
         }
         if (queued.incrementAndGet() > config.maxQueue()) {
             queued.decrementAndGet();

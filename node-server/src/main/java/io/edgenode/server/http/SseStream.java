@@ -53,6 +53,7 @@ final class SseStream implements ResponseSink {
     private long lastTokenNanos;              // engine thread only
     private boolean headersSent;              // event loop only
     private boolean done;                     // event loop only
+    private boolean ended;                    // event loop only: [DONE] and the last chunk written
 
     /** {@code headers}: the plan's extra response headers (the exchange adds its CORS headers). */
     SseStream(HttpExchange exchange, ResponseFormat format, boolean includeUsage, HttpHeaders headers, String modelId,
@@ -172,17 +173,36 @@ final class SseStream implements ResponseSink {
                 pendingLogprobs.clear();
             }
         }
-        byte[] events = text.isEmpty() && logprobs.isEmpty() ? null
-                : logprobs.isEmpty() ? format.streamDelta(text) : format.streamDelta(text, logprobs);
-        if (events != null && events.length > 0) { // a tool-call parser may hold all of it back
-            channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(events)));
-        }
-        if (f != null) {
-            finish(f);
-        } else if (r != null) {
-            finish(r);
+        try {
+            byte[] events = text.isEmpty() && logprobs.isEmpty() ? null
+                    : logprobs.isEmpty() ? format.streamDelta(text) : format.streamDelta(text, logprobs);
+            if (events != null && events.length > 0) { // a tool-call parser may hold all of it back
+                channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(events)));
+            }
+            if (f != null) {
+                finish(f);
+            } else if (r != null) {
+                finish(r);
+            }
+        } catch (RuntimeException e) {
+            encodingFailed(e);
         }
         channel.flush();
+    }
+
+    /**
+     * A format that throws (a parser's bug) must not leave the stream open: the generation is
+     * cancelled and the stream ends with an in-band error, on this event loop.
+     */
+    private void encodingFailed(RuntimeException e) {
+        LOG.log(System.Logger.Level.ERROR, "encoding a stream chunk failed; ending the stream", e);
+        GenerationHandle h = handle;
+        if (h != null) {
+            h.cancel();
+        }
+        if (!ended) {
+            finish(ApiError.serverError("internal error: " + e.getClass().getSimpleName()));
+        }
     }
 
     private void finish(GenerationResult r) {
@@ -206,6 +226,7 @@ final class SseStream implements ResponseSink {
     }
 
     private void end() {
+        ended = true;
         channel.write(new DefaultHttpContent(Unpooled.wrappedBuffer(OpenAiEncoder.DONE)));
         var f = channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
         if (!exchange.keepAlive()) {

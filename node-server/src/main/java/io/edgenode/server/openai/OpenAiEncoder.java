@@ -125,20 +125,7 @@ public final class OpenAiEncoder {
             g.writeObjectFieldStart("message");
             g.writeStringField("role", "assistant");
             g.writeStringField("content", content);
-            if (!calls.isEmpty()) {
-                g.writeArrayFieldStart("tool_calls");
-                for (ToolCall c : calls) {
-                    g.writeStartObject();
-                    g.writeStringField("id", c.id());
-                    g.writeStringField("type", "function");
-                    g.writeObjectFieldStart("function");
-                    g.writeStringField("name", c.name());
-                    g.writeStringField("arguments", c.arguments());
-                    g.writeEndObject();
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-            }
+            toolCalls(g, calls);
             g.writeEndObject();
             logprobs(g, encoder, logprobs);
             g.writeStringField("finish_reason", reason);
@@ -454,6 +441,25 @@ public final class OpenAiEncoder {
     }
 
     // ---- shared parts ----------------------------------------------------------------------
+
+    /** The field {@code "tool_calls"} of a message, in OpenAI's shape; nothing when {@code calls} is empty. */
+    static void toolCalls(JsonGenerator g, List<ToolCall> calls) throws IOException {
+        if (calls.isEmpty()) {
+            return;
+        }
+        g.writeArrayFieldStart("tool_calls");
+        for (ToolCall c : calls) {
+            g.writeStartObject();
+            g.writeStringField("id", c.id());
+            g.writeStringField("type", "function");
+            g.writeObjectFieldStart("function");
+            g.writeStringField("name", c.name());
+            g.writeStringField("arguments", c.arguments());
+            g.writeEndObject();
+            g.writeEndObject();
+        }
+        g.writeEndArray();
+    }
 
     /** A chat choice's {@code logprobs}: null, or the tokens' entries. */
     private static void logprobs(JsonGenerator g, LogprobsEncoder encoder, List<TokenLogprobs> logprobs)

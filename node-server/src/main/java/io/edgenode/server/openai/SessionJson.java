@@ -93,20 +93,7 @@ public final class SessionJson {
             g.writeStartObject();
             g.writeStringField("role", m.role());
             g.writeStringField("content", m.content());
-            if (!m.toolCalls().isEmpty()) {
-                g.writeArrayFieldStart("tool_calls");
-                for (var c : m.toolCalls()) {
-                    g.writeStartObject();
-                    g.writeStringField("id", c.id());
-                    g.writeStringField("type", "function");
-                    g.writeObjectFieldStart("function");
-                    g.writeStringField("name", c.name());
-                    g.writeStringField("arguments", c.arguments());
-                    g.writeEndObject();
-                    g.writeEndObject();
-                }
-                g.writeEndArray();
-            }
+            OpenAiEncoder.toolCalls(g, m.toolCalls());
             if (m.toolCallId() != null) {
                 g.writeStringField("tool_call_id", m.toolCallId());
             }

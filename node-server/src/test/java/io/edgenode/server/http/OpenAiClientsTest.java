@@ -127,7 +127,6 @@ class OpenAiClientsTest {
         // The SDK deserializes the content into the class; invalid JSON or a wrong field would throw here.
         Reading reading = r.choices().getFirst().message().content().orElseThrow();
         assertEquals(ChatCompletion.Choice.FinishReason.STOP, r.choices().getFirst().finishReason());
-        assertTrue(reading.celsius > Long.MIN_VALUE);
     }
 
     @Test

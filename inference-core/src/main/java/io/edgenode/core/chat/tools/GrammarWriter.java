@@ -3,6 +3,7 @@ package io.edgenode.core.chat.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.edgenode.core.chat.ToolSpec;
 import io.edgenode.core.engine.Constraint;
+import io.edgenode.core.grammar.Gbnf;
 import io.edgenode.core.grammar.GrammarRules;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -127,18 +128,6 @@ final class GrammarWriter {
 
     /** A GBNF string literal matching {@code s} exactly. */
     static String literal(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> b.append(c);
-            }
-        }
-        return b.append('"').toString();
+        return Gbnf.literal(s);
     }
 }
