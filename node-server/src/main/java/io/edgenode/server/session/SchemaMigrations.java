@@ -12,10 +12,10 @@ import java.util.List;
  * as the migration's statements: a migration is either fully applied with its version, or not at all.
  * Confined to the thread that opens the store.
  */
-final class SchemaMigrations {
+public final class SchemaMigrations {
     /** One step: the statements that take the schema from {@code version - 1} to {@code version}. */
-    record Migration(int version, String description, List<String> statements) {
-        Migration {
+    public record Migration(int version, String description, List<String> statements) {
+        public Migration {
             statements = List.copyOf(statements);
         }
     }
@@ -65,7 +65,7 @@ final class SchemaMigrations {
         return migrations.isEmpty() ? 0 : migrations.getLast().version();
     }
 
-    static int currentVersion(Connection conn) throws SQLException {
+    public static int currentVersion(Connection conn) throws SQLException {
         try (Statement st = conn.createStatement(); ResultSet rs = st.executeQuery("PRAGMA user_version")) {
             return rs.next() ? rs.getInt(1) : 0;
         }
@@ -78,7 +78,7 @@ final class SchemaMigrations {
      * @throws SessionStoreException UNAVAILABLE when the database is newer than {@code migrations} know, or a step
      *                               fails (that step is rolled back; earlier steps stay)
      */
-    static int migrate(Connection conn, List<Migration> migrations, String dbName)
+    public static int migrate(Connection conn, List<Migration> migrations, String dbName)
             throws SQLException, SessionStoreException {
         for (int i = 0; i < migrations.size(); i++) {
             if (migrations.get(i).version() != i + 1) {

@@ -1,0 +1,28 @@
+package io.edgenode.server.gateway;
+
+import java.util.Objects;
+
+/**
+ * One key's rate limits and budget.
+ *
+ * @param requestsPerMinute 0: none
+ * @param tokensPerMinute prompt plus completion tokens; 0: none
+ * @param perUser the rate limits apply to each {@code user} of the key separately (the key-wide
+ *     limits still hold); without a {@code user} field the request counts against the key only
+ * @param budget spending limits; {@link #NO_BUDGET} when none
+ */
+public record KeyLimits(int requestsPerMinute, long tokensPerMinute, boolean perUser, Budget budget) {
+    public static final Budget NO_BUDGET = new Budget(0, 0, BudgetPeriod.TOTAL);
+    public static final KeyLimits NONE = new KeyLimits(0, 0, false, NO_BUDGET);
+
+    public KeyLimits {
+        Objects.requireNonNull(budget, "budget");
+        if (requestsPerMinute < 0 || tokensPerMinute < 0) {
+            throw new IllegalArgumentException("rate limits must be >= 0 (0: none)");
+        }
+    }
+
+    public boolean limitsRate() {
+        return requestsPerMinute > 0 || tokensPerMinute > 0;
+    }
+}
