@@ -263,14 +263,20 @@ final class DecodeLoop {
     private void afterDecode(SchedulerOutput plan, long t0) {
         long now = System.nanoTime();
         int prefilled = 0;
+        long decodeNanos = now - t0;
+        int batchTokens = Math.max(1, plan.batchTokens());
         for (SchedulerOutput.Chunk c : plan.chunks()) {
+            // The batch's decode time, by each sequence's share of its tokens (a long prompt chunk pays for itself).
+            c.sequence().computeNanos += decodeNanos * c.count() / batchTokens;
             prefilled += c.sequence().computed(c.count(), now);
         }
         counters.prefilledTokens += prefilled;
         for (SchedulerOutput.Chunk c : plan.chunks()) {
             Sequence s = c.sequence();
             if (s.sampleRow >= 0 && s.status == Sequence.Status.RUNNING) {
+                long before = System.nanoTime();
                 sampleAndEmit(s);
+                s.computeNanos += System.nanoTime() - before; // its own sampling (grammar masks included)
             }
         }
         // Step counters before completions: whoever waits on a completion sees this step counted.

@@ -10,6 +10,12 @@ import java.util.Objects;
  * who asks. {@code tenant} is the fairness key (API key or user); higher {@code priority} goes
  * first within a tenant.
  *
+ * <p>Cache isolation: {@code cacheScope} says whose cached KV this request may reuse. A prefix
+ * cached by a request of another scope is reused only up to {@code sharedPrefixTokens}, the part of
+ * this prompt an operator marked shared (a common system prompt); otherwise its time to first token
+ * would tell one tenant whether another sent the same prompt (vLLM's {@code cache_salt} issue,
+ * CVE-2025-46570). The empty scope (keyless nodes) shares with itself.
+ *
  * <p>KV hibernation (sessions): {@code restoreKv}, when not null, is a snapshot whose tokens may be
  * a prefix of the prompt; the engine restores it into a free slot when no resident slot already
  * holds a longer prefix, and prefills only the rest (a snapshot llama.cpp refuses is ignored: the
@@ -38,7 +44,9 @@ public record GenerationRequest(
         boolean captureKv,
         Constraint constraint,
         Map<Integer, Float> logitBias,
-        int topLogprobs) {
+        int topLogprobs,
+        String cacheScope,
+        int sharedPrefixTokens) {
 
     /** OpenAI's limit on {@code top_logprobs}. */
     public static final int MAX_TOP_LOGPROBS = 20;
@@ -52,6 +60,10 @@ public record GenerationRequest(
         Objects.requireNonNull(listener, "listener");
         stop = stop == null ? List.of() : List.copyOf(stop);
         tenant = tenant == null ? "" : tenant;
+        cacheScope = cacheScope == null ? "" : cacheScope;
+        if (sharedPrefixTokens < 0) {
+            throw new IllegalArgumentException("shared prefix tokens must be >= 0, got " + sharedPrefixTokens);
+        }
         if (promptTokens.length == 0) {
             throw new IllegalArgumentException("empty prompt");
         }
@@ -83,7 +95,7 @@ public record GenerationRequest(
             boolean ignoreEos, String tenant, int priority, GenerationListener listener, KvState restoreKv,
             boolean captureKv) {
         this(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener, restoreKv, captureKv,
-                null, Map.of(), -1);
+                null, Map.of(), -1, "", 0);
     }
 
     /** A request without KV hibernation. */
@@ -100,40 +112,46 @@ public record GenerationRequest(
 
     public GenerationRequest withTenant(String t, int p) {
         return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, t, p, listener, restoreKv,
-                captureKv, constraint, logitBias, topLogprobs);
+                captureKv, constraint, logitBias, topLogprobs, cacheScope, sharedPrefixTokens);
     }
 
     public GenerationRequest withStop(List<String> s) {
         return new GenerationRequest(id, promptTokens, maxTokens, sampling, s, ignoreEos, tenant, priority, listener,
-                restoreKv, captureKv, constraint, logitBias, topLogprobs);
+                restoreKv, captureKv, constraint, logitBias, topLogprobs, cacheScope, sharedPrefixTokens);
     }
 
     public GenerationRequest withIgnoreEos(boolean ignore) {
         return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignore, tenant, priority, listener,
-                restoreKv, captureKv, constraint, logitBias, topLogprobs);
+                restoreKv, captureKv, constraint, logitBias, topLogprobs, cacheScope, sharedPrefixTokens);
     }
 
     /** The same request with KV hibernation: restore {@code restore} (may be null), capture the KV at the end. */
     public GenerationRequest withKv(KvState restore, boolean capture) {
         return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener,
-                restore, capture, constraint, logitBias, topLogprobs);
+                restore, capture, constraint, logitBias, topLogprobs, cacheScope, sharedPrefixTokens);
     }
 
     /** The same request under {@code c} (null: unconstrained). */
     public GenerationRequest withConstraint(Constraint c) {
         return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener,
-                restoreKv, captureKv, c, logitBias, topLogprobs);
+                restoreKv, captureKv, c, logitBias, topLogprobs, cacheScope, sharedPrefixTokens);
     }
 
     /** The same request with logit biases (token id -> bias in [-100, 100]; null or empty: none). */
     public GenerationRequest withLogitBias(Map<Integer, Float> bias) {
         return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener,
-                restoreKv, captureKv, constraint, bias, topLogprobs);
+                restoreKv, captureKv, constraint, bias, topLogprobs, cacheScope, sharedPrefixTokens);
     }
 
     /** The same request with logprobs: -1 none, else the sampled token's plus {@code n} alternatives. */
     public GenerationRequest withTopLogprobs(int n) {
         return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener,
-                restoreKv, captureKv, constraint, logitBias, n);
+                restoreKv, captureKv, constraint, logitBias, n, cacheScope, sharedPrefixTokens);
+    }
+
+    /** The same request with a cache scope (null: the shared one) and its operator-shared prefix length. */
+    public GenerationRequest withCacheScope(String scope, int sharedPrefix) {
+        return new GenerationRequest(id, promptTokens, maxTokens, sampling, stop, ignoreEos, tenant, priority, listener,
+                restoreKv, captureKv, constraint, logitBias, topLogprobs, scope, sharedPrefix);
     }
 }

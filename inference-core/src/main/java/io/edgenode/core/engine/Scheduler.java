@@ -132,7 +132,8 @@ final class Scheduler {
      */
     private SchedulerOutput.Admission admit(Sequence s, List<Sequence> running, SlotTable slots, KvLedger ledger,
             List<Integer> evictions) {
-        SlotTable.Choice choice = slots.choose(s.tokens(), s.length());
+        SlotTable.Choice choice = slots.choose(s.tokens(), s.length(), s.request.cacheScope(),
+                s.request.sharedPrefixTokens());
         int slot = choice.slot();
         KvState kv = s.preemptions == 0 ? s.request.restoreKv() : null;
         int restoreReuse = -1;

@@ -33,6 +33,8 @@ final class Sequence implements GenerationHandle {
     int slot = -1;
     Status status = Status.WAITING;
     int cachedPromptTokens;
+    /** Engine time attributed to this sequence (see {@link Usage#computeNanos()}); engine thread. */
+    long computeNanos;
     int generated;
     int preemptions;
     /** Set when the sequence ends inside a step; applied after the step's sampling. */
@@ -225,7 +227,8 @@ final class Sequence implements GenerationHandle {
                 firstScheduledNanos == 0 ? 0 : firstScheduledNanos - submitNanos,
                 prefillDoneNanos == 0 ? 0 : prefillDoneNanos - firstScheduledNanos,
                 first == 0 ? 0 : first - submitNanos,
-                generated > 1 && lastTokenNanos > first ? (generated - 1) * 1e9 / (lastTokenNanos - first) : 0);
+                generated > 1 && lastTokenNanos > first ? (generated - 1) * 1e9 / (lastTokenNanos - first) : 0,
+                computeNanos);
         String stopString = stopMatcher == null ? null : stopMatcher.matched();
         GenerationResult result = new GenerationResult(id(), reason, usage, error, Arrays.copyOf(tokens, length),
                 stopString, kv);

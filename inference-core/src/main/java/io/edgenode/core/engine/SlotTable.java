@@ -12,6 +12,10 @@ import java.util.function.IntPredicate;
  * tokens) or free, in which case it keeps the tokens of its last owner so that a later request
  * with the same prefix (a system prompt, a conversation's history) reuses their KV instead of
  * prefilling them again.
+ *
+ * <p>A slot also remembers whose tokens it holds (the owner's {@link GenerationRequest#cacheScope()}):
+ * a request of another scope reuses them only up to its operator-shared prefix, so no tenant gets
+ * a faster first token because another tenant sent the same prompt.
  */
 final class SlotTable {
     /** Copying a prefix from a busy slot ({@code seq_cp}) pays only beyond this many tokens. */
@@ -23,6 +27,7 @@ final class SlotTable {
     private final Sequence[] owner;
     private final int[][] cached;
     private final int[] cachedLength;
+    private final String[] cachedScope;
     private final long[] lastUsed;
     private long clock;
 
@@ -30,6 +35,8 @@ final class SlotTable {
         owner = new Sequence[slots];
         cached = new int[slots][];
         cachedLength = new int[slots];
+        cachedScope = new String[slots];
+        Arrays.fill(cachedScope, "");
         lastUsed = new long[slots];
         Arrays.fill(cached, new int[0]);
     }
@@ -62,21 +69,32 @@ final class SlotTable {
         return s != null ? s.tokens() : cached[slot];
     }
 
+    private String scope(int slot) {
+        Sequence s = owner[slot];
+        return s != null ? s.request.cacheScope() : cachedScope[slot];
+    }
+
+    /** What {@code prompt} may reuse of {@code slot}: all it shares with its own scope, the shared prefix with others. */
+    private int reusable(int slot, int[] prompt, int promptLength, String scope, int sharedPrefix) {
+        int lcp = commonPrefix(cachedTokens(slot), cachedLength(slot), prompt, promptLength);
+        return scope.equals(scope(slot)) ? lcp : Math.min(lcp, sharedPrefix);
+    }
+
     /**
      * The best free slot for {@code prompt}: the longest common prefix among free slots, or a copy
      * from a busy slot when that shares at least {@link #MIN_COPY_PREFIX} more tokens; at least one
      * prompt token is always left to compute (its logits start generation). Without any shared
      * prefix, the least recently used free slot (keeping fresher caches for later). Null when no
-     * slot is free.
+     * slot is free. Reuse across cache scopes stops at {@code sharedPrefix} tokens.
      */
-    Choice choose(int[] prompt, int promptLength) {
+    Choice choose(int[] prompt, int promptLength, String scope, int sharedPrefix) {
         int maxReuse = promptLength - 1;
         int bestFree = -1;
         int bestFreeReuse = -1;
         int bestBusy = -1;
         int bestBusyReuse = 0;
         for (int slot = 0; slot < owner.length; slot++) {
-            int lcp = Math.min(maxReuse, commonPrefix(cachedTokens(slot), cachedLength(slot), prompt, promptLength));
+            int lcp = Math.min(maxReuse, reusable(slot, prompt, promptLength, scope, sharedPrefix));
             if (owner[slot] == null) {
                 if (lcp > bestFreeReuse || (lcp == bestFreeReuse && lessValuable(slot, bestFree))) {
                     bestFree = slot;
@@ -130,6 +148,7 @@ final class SlotTable {
         if (s != null) {
             cached[slot] = Arrays.copyOf(s.tokens(), s.numComputed);
             cachedLength[slot] = s.numComputed;
+            cachedScope[slot] = s.request.cacheScope();
             owner[slot] = null;
             lastUsed[slot] = ++clock;
         }

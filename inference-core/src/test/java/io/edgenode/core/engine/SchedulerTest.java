@@ -88,13 +88,13 @@ class SchedulerTest {
         first.numComputed = 50;
         slots.release(0);
         int[] same = IntStream.range(0, 50).toArray();
-        SlotTable.Choice c = slots.choose(same, 50);
+        SlotTable.Choice c = slots.choose(same, 50, "", 0);
         assertEquals(0, c.slot());
         assertEquals(49, c.reuse(), "the last prompt token is recomputed for its logits");
         int[] longer = IntStream.range(0, 80).toArray();
-        assertEquals(50, slots.choose(longer, 80).reuse());
+        assertEquals(50, slots.choose(longer, 80, "", 0).reuse());
         int[] other = IntStream.range(1000, 1040).toArray();
-        SlotTable.Choice fresh = slots.choose(other, 40);
+        SlotTable.Choice fresh = slots.choose(other, 40, "", 0);
         assertEquals(0, fresh.reuse());
         assertTrue(fresh.slot() != 0, "an empty slot is overwritten before a useful cache");
     }
@@ -106,12 +106,37 @@ class SchedulerTest {
         slots.assign(0, busy);
         busy.numComputed = 64;
         int[] sharedPrefix = IntStream.range(0, 70).toArray();
-        SlotTable.Choice c = slots.choose(sharedPrefix, 70);
+        SlotTable.Choice c = slots.choose(sharedPrefix, 70, "", 0);
         assertEquals(1, c.slot());
         assertEquals(0, c.copyFrom());
         assertEquals(64, c.reuse());
         SlotTable full = new SlotTable(1);
         full.assign(0, seq("", 4, 0));
-        assertEquals(null, full.choose(sharedPrefix, 70), "no free slot, no choice");
+        assertEquals(null, full.choose(sharedPrefix, 70, "", 0), "no free slot, no choice");
+    }
+
+    @Test
+    void shouldNotReuseAnotherScopesPrefixBeyondTheSharedPart() {
+        SlotTable slots = new SlotTable(2);
+        Sequence tenantA = scoped("key-a", 60, 0);
+        slots.assign(0, tenantA);
+        tenantA.numComputed = 60;
+        slots.release(0);
+        int[] same = IntStream.range(0, 60).toArray();
+        assertEquals(59, slots.choose(same, 60, "key-a", 0).reuse(), "its own scope reuses everything");
+        assertEquals(0, slots.choose(same, 60, "key-b", 0).reuse(), "another scope reuses nothing");
+        assertEquals(20, slots.choose(same, 60, "key-b", 20).reuse(), "only the operator-shared 20 tokens");
+        Sequence busyA = scoped("key-a", 64, 0);
+        slots.assign(1, busyA);
+        busyA.numComputed = 64;
+        SlotTable.Choice c = slots.choose(IntStream.range(0, 70).toArray(), 70, "key-b", 0);
+        assertEquals(-1, c.copyFrom(), "no copy from another scope's busy slot");
+        assertEquals(0, c.reuse());
+    }
+
+    private static Sequence scoped(String scope, int prompt, int priority) {
+        int[] tokens = IntStream.range(0, prompt).toArray();
+        return new Sequence(GenerationRequest.greedy("s" + (arrivals++), tokens, 4, GenerationListener.discarding())
+                .withCacheScope(scope, 0), arrivals, 0);
     }
 }

@@ -12,9 +12,10 @@ import java.util.Optional;
  * @param models the models in file order; ids and aliases are unique, at least one is default
  * @param baseDir the folder relative paths were resolved against (the config file's folder)
  * @param embeddingModels the {@code kind: embedding} entries of {@code models:}, in file order
+ * @param gateway keys, limits, ledger, cache, guardrails and prices ({@code gateway:})
  */
 public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path baseDir,
-        List<EmbeddingModelSpec> embeddingModels) {
+        List<EmbeddingModelSpec> embeddingModels, GatewaySettings gateway) {
     /**
      * The embedded default: what the repository's models.yaml says, without its comments. Kept as
      * YAML so that it goes through the same reader and rules as a file.
@@ -50,6 +51,13 @@ public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path bas
         Objects.requireNonNull(baseDir, "baseDir");
         models = List.copyOf(models);
         embeddingModels = List.copyOf(embeddingModels);
+        Objects.requireNonNull(gateway, "gateway");
+    }
+
+    /** A node with the default gateway settings. */
+    public NodeConfig(ServerSettings server, List<ModelSpec> models, Path baseDir,
+            List<EmbeddingModelSpec> embeddingModels) {
+        this(server, models, baseDir, embeddingModels, GatewaySettings.DEFAULTS);
     }
 
     /** A node with no embedding models. */
@@ -75,7 +83,7 @@ public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path bas
         Path newModels = settings.dataDir().resolve("models");
         List<ModelSpec> moved = models.stream().map(m -> m.source().isPresent() && m.path().startsWith(oldModels)
                 ? m.withPath(newModels.resolve(oldModels.relativize(m.path())).normalize()) : m).toList();
-        return new NodeConfig(settings, moved, baseDir, embeddingModels);
+        return new NodeConfig(settings, moved, baseDir, embeddingModels, gateway);
     }
 
     /** The model whose id or alias is {@code name}. */

@@ -107,7 +107,14 @@ import java.util.regex.Pattern;
  * <p>Stateless; safe from any thread. Reading a file is blocking I/O: not on an event loop.
  */
 public final class NodeConfigReader {
-    private static final List<String> TOP_KEYS = List.of("server", "models");
+    private static final List<String> TOP_KEYS = List.of("server", "models", "gateway");
+    private static final List<String> GATEWAY_KEYS = List.of("allow_keyless_remote", "node_id", "cache", "ledger",
+            "guardrails", "shared_prefixes", "prices");
+    private static final List<String> CACHE_KEYS = List.of("enabled", "ttl", "max_bytes", "deterministic_only");
+    private static final List<String> LEDGER_KEYS = List.of("retention", "batch_size", "flush_interval");
+    private static final List<String> GUARDRAIL_KEYS = List.of("deny", "max_prompt_chars", "action", "window");
+    private static final List<String> PRICE_KEYS = List.of("input", "cached_input", "output", "compute_per_second");
+    private static final Pattern ANY_TEXT = Pattern.compile("(?s).+");
     private static final List<String> SERVER_KEYS = List.of("host", "port", "data_dir", "cors_allowed_origins",
             "max_body_bytes", "memory_budget", "routing", "connections");
     private static final List<String> CONNECTION_KEYS = List.of("header_timeout", "body_timeout", "idle_timeout",
@@ -224,13 +231,118 @@ public final class NodeConfigReader {
                 models.add(model(item, "models[" + i + "]", models.isEmpty() && !anyPreloadKey, server.dataDir()));
             }
         }
+        Entry gatewayEntry = doc.entry("gateway");
+        GatewaySettings gateway = gatewayEntry == null ? GatewaySettings.DEFAULTS : gateway(doc, gatewayEntry);
         for (Reference ref : references) {
             if (models.stream().noneMatch(m -> m.id().equals(ref.id()))) {
                 throw error(ref.at(), ref.field(), quote(ref.id()) + " is not the id of a model in this file"
                         + " (known: " + String.join(", ", models.stream().map(ModelSpec::id).toList()) + ")");
             }
         }
-        return new NodeConfig(server, models, baseDir, embedding);
+        return new NodeConfig(server, models, baseDir, embedding, gateway);
+    }
+
+    // gateway:
+
+    private GatewaySettings gateway(Section doc, Entry entry) {
+        if (!(entry.value() instanceof Mapping m)) {
+            throw doc.invalid(entry, "must be a mapping");
+        }
+        Section g = new Section(m, "gateway", GATEWAY_KEYS, Map.of());
+        GatewaySettings d = GatewaySettings.DEFAULTS;
+        String nodeId = g.string("node_id").orElse("");
+        if (!nodeId.isEmpty() && !NAME.matcher(nodeId).matches()) {
+            throw g.invalid(g.entry("node_id"), "must be a name of letters, digits, '.', '_' or '-'");
+        }
+        List<String> shared = g.stringList("shared_prefixes", ANY_TEXT, "must be a non-empty prompt text");
+        return new GatewaySettings(g.bool("allow_keyless_remote", false), nodeId, cache(g), ledger(g), guardrails(g),
+                shared, prices(g));
+    }
+
+    private GatewaySettings.Cache cache(Section g) {
+        Optional<Section> sub = g.subsection("cache", CACHE_KEYS, "{enabled: true, ttl: 5m, max_bytes: 64MiB}");
+        GatewaySettings.Cache d = GatewaySettings.Cache.OFF;
+        if (sub.isEmpty()) {
+            return d;
+        }
+        Section s = sub.get();
+        String rule = "must be a positive duration such as 30s, 5m or 1h";
+        long maxBytes = s.entry("max_bytes") == null ? d.maxBytes() : s.bytes("max_bytes");
+        return new GatewaySettings.Cache(s.bool("enabled", true), positiveDuration(s, "ttl", rule).orElse(d.ttl()),
+                maxBytes, s.bool("deterministic_only", d.deterministicOnly()));
+    }
+
+    private GatewaySettings.Ledger ledger(Section g) {
+        Optional<Section> sub = g.subsection("ledger", LEDGER_KEYS, "{retention: 90d, batch_size: 512}");
+        GatewaySettings.Ledger d = GatewaySettings.Ledger.DEFAULTS;
+        if (sub.isEmpty()) {
+            return d;
+        }
+        Section s = sub.get();
+        String rule = "must be a positive duration such as 200ms, 1h or 90d";
+        return new GatewaySettings.Ledger(positiveDuration(s, "retention", rule).orElse(d.retention()),
+                s.integer("batch_size", d.batchSize(), 1, 100_000, "must be an integer from 1 to 100000"),
+                positiveDuration(s, "flush_interval", rule).orElse(d.flushInterval()));
+    }
+
+    private GatewaySettings.Guardrails guardrails(Section g) {
+        Optional<Section> sub = g.subsection("guardrails", GUARDRAIL_KEYS,
+                "{deny: [\"(?i)password\"], max_prompt_chars: 100000, action: block}");
+        GatewaySettings.Guardrails d = GatewaySettings.Guardrails.NONE;
+        if (sub.isEmpty()) {
+            return d;
+        }
+        Section s = sub.get();
+        List<Pattern> deny = new ArrayList<>();
+        List<String> patterns = s.stringList("deny", ANY_TEXT, "must be a regular expression");
+        for (int i = 0; i < patterns.size(); i++) {
+            try {
+                deny.add(Pattern.compile(patterns.get(i)));
+            } catch (java.util.regex.PatternSyntaxException e) {
+                Node item = ((Sequence) s.entry("deny").value()).items().get(i);
+                throw error(item.mark(), s.field("deny") + "[" + i + "]", "is not a valid regular expression: "
+                        + e.getDescription());
+            }
+        }
+        GatewaySettings.Action action = d.action();
+        Optional<String> a = s.string("action");
+        if (a.isPresent()) {
+            try {
+                action = GatewaySettings.Action.parse(a.get());
+            } catch (IllegalArgumentException e) {
+                throw s.invalid(s.entry("action"), "must be block or flag");
+            }
+        }
+        return new GatewaySettings.Guardrails(deny,
+                s.integer("max_prompt_chars", 0, 0, Integer.MAX_VALUE, "must be an integer >= 0 (0: no limit)"),
+                action, s.integer("window", d.window(), 1, 1 << 20, "must be a positive number of characters"));
+    }
+
+    private Map<String, ModelPrice> prices(Section g) {
+        Entry e = g.entry("prices");
+        if (e == null) {
+            return Map.of();
+        }
+        if (!(e.value() instanceof Mapping m)) {
+            throw g.invalid(e, "must map model ids to prices, such as {demo: {input: 0.1, output: 0.4}}");
+        }
+        Map<String, ModelPrice> out = new java.util.LinkedHashMap<>();
+        for (Entry modelEntry : m.entries().values()) {
+            String field = g.field("prices") + "." + modelEntry.key();
+            if (!(modelEntry.value() instanceof Mapping pm)) {
+                throw error(modelEntry.keyMark(), field, "must be a mapping such as {input: 0.1, output: 0.4}, got "
+                        + describe(modelEntry.value()));
+            }
+            references.add(new Reference(modelEntry.key(), field, modelEntry.keyMark()));
+            Section p = new Section(pm, field, PRICE_KEYS, Map.of());
+            String rule = "must be a number of dollars >= 0";
+            double input = p.decimal("input", 0, 1e9, rule).orElse(0f);
+            out.put(modelEntry.key(), new ModelPrice(input,
+                    p.decimal("cached_input", 0, 1e9, rule).map(Float::doubleValue).orElse(input),
+                    p.decimal("output", 0, 1e9, rule).orElse(0f),
+                    p.decimal("compute_per_second", 0, 1e9, rule).orElse(0f)));
+        }
+        return out;
     }
 
     /** A model id named by a field ({@code fallbacks}, {@code auto_large_model}), checked once all models are read. */
