@@ -301,6 +301,26 @@ class EngineTest {
     }
 
     @Test
+    void shouldReuseAPrefixOnlyWithinItsCacheScopeBeyondTheSharedPart() throws Exception {
+        int[] system = prompt(21, 120);
+        int[] a = IntStream.concat(IntStream.of(system), IntStream.of(prompt(22, 10))).toArray();
+        int[] b = IntStream.concat(IntStream.of(system), IntStream.of(prompt(23, 10))).toArray();
+        try (Engine engine = Engine.start(model, config())) {
+            await(engine.submit(greedy("a", a, 4, new Collector()).withCacheScope("key-a", 0)));
+            GenerationResult other = await(engine.submit(greedy("b", b, 4, new Collector()).withCacheScope("key-b", 0)));
+            assertEquals(0, other.usage().cachedPromptTokens(), "another tenant's prefix is not reused");
+            GenerationResult shared = await(engine.submit(greedy("c", a, 4, new Collector())
+                    .withCacheScope("key-c", 50)));
+            assertEquals(50, shared.usage().cachedPromptTokens(), "only the operator-shared part crosses tenants");
+            GenerationResult own = await(engine.submit(greedy("a2", a, 4, new Collector()).withCacheScope("key-c", 0)));
+            assertEquals(a.length - 1, own.usage().cachedPromptTokens(), "a tenant reuses its own prefix");
+            assertTrue(own.usage().computeNanos() > 0 && other.usage().computeNanos() > own.usage().computeNanos(),
+                    "compute time is attributed, and a full prefill costs more than a reused one: " + other.usage()
+                            + " vs " + own.usage());
+        }
+    }
+
+    @Test
     void shouldCopyASharedPrefixFromARunningSequence() throws Exception {
         int[] system = prompt(11, 100);
         try (Engine engine = Engine.start(model, config())) {

@@ -87,7 +87,7 @@ final class AdminEndpoint {
         head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         head.headers().set(HttpHeaderNames.CONNECTION, ex.keepAlive() ? HttpHeaderValues.KEEP_ALIVE
                 : HttpHeaderValues.CLOSE);
-        head.headers().add(ex.cors());
+        head.headers().add(ex.headers());
         ch.writeAndFlush(head);
         ProgressStream stream = new ProgressStream(ex);
         // A client that leaves stops watching (the download goes on for whoever else waits on it).

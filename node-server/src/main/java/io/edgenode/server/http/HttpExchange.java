@@ -29,21 +29,30 @@ final class HttpExchange {
     private final Channel channel;
     private final Owner owner;
     private final boolean keepAlive;
-    private final HttpHeaders cors;
+    /** Every response of the exchange carries these: CORS, request id, node, rate limits. */
+    private final HttpHeaders common;
+    private final String requestId;
+    private volatile io.edgenode.server.gateway.Principal principal = io.edgenode.server.gateway.Principal.KEYLESS;
     private final String endpoint;
     private final long startNanos;
     private final String sessionHeader;
     private volatile Runnable canceller;
     private volatile boolean closed;
+    private String method = "";  // event loop, before the exchange is handed on
+    private String path = "";
+    private HttpHeaders requestHeaders = io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE;
+    /** What the access log line says beyond the request itself (served model, tokens, cache); any thread. */
+    private final java.util.Map<String, Object> notes = new java.util.concurrent.ConcurrentHashMap<>();
     private SseStream stream; // event loop only
     private boolean ended;    // event loop only
 
-    HttpExchange(Channel channel, Owner owner, boolean keepAlive, HttpHeaders cors, String endpoint, long startNanos,
-            String sessionHeader) {
+    HttpExchange(Channel channel, Owner owner, boolean keepAlive, HttpHeaders common, String endpoint, long startNanos,
+            String sessionHeader, String requestId) {
         this.channel = channel;
         this.owner = owner;
         this.keepAlive = keepAlive;
-        this.cors = cors;
+        this.common = common;
+        this.requestId = requestId;
         this.endpoint = endpoint;
         this.startNanos = startNanos;
         this.sessionHeader = sessionHeader;
@@ -57,8 +66,62 @@ final class HttpExchange {
         return keepAlive;
     }
 
-    HttpHeaders cors() {
-        return cors;
+    /**
+     * The headers every response of this exchange carries (CORS, {@code x-request-id}, the node,
+     * rate limits). Added to by the request's thread before a response begins; read on the event
+     * loop when it is written (the hand-over to the event loop orders the two).
+     */
+    HttpHeaders headers() {
+        return common;
+    }
+
+    String requestId() {
+        return requestId;
+    }
+
+    /** Who sent the request (set by the router once authenticated; keyless until then). */
+    io.edgenode.server.gateway.Principal principal() {
+        return principal;
+    }
+
+    void principal(io.edgenode.server.gateway.Principal p) {
+        principal = p;
+    }
+
+    /** The request line and headers (event loop, when the exchange begins; read-only after). */
+    void request(String method, String uri, HttpHeaders headers) {
+        this.method = method;
+        int q = uri.indexOf('?');
+        this.path = q >= 0 ? uri.substring(0, q) : uri;
+        this.requestHeaders = headers;
+    }
+
+    /** A request header, or null. */
+    String requestHeader(CharSequence name) {
+        return requestHeaders.get(name);
+    }
+
+    /** Adds {@code name=value} to the request's access log line (any thread; null values are ignored). */
+    void note(String name, Object value) {
+        if (value != null) {
+            notes.put(name, value);
+        }
+    }
+
+    /** The access log line's fields for this exchange ending with {@code status}. */
+    java.util.Map<String, Object> accessLine(int status, long nanos) {
+        java.util.Map<String, Object> f = new java.util.LinkedHashMap<>();
+        f.put("request_id", requestId);
+        f.put("method", method);
+        f.put("path", path);
+        f.put("status", status);
+        f.put("key", principal.keyId());
+        for (String k : new String[] {"user", "session", "model", "served_model", "fallback", "prompt_tokens",
+                "cached_tokens", "completion_tokens", "cache", "error", "flags"}) {
+            f.put(k, notes.get(k));
+        }
+        f.put("duration_ms", Math.round(nanos / 1e4) / 100.0);
+        return f;
     }
 
     String endpoint() {
@@ -118,7 +181,7 @@ final class HttpExchange {
                 return;
             }
             if (channel.isActive()) {
-                HttpResponses.write(channel, HttpResponses.error(error), keepAlive, cors);
+                HttpResponses.write(channel, HttpResponses.error(error), keepAlive, common);
             }
             owner.error(this, error);
             end(error.status());
@@ -133,7 +196,7 @@ final class HttpExchange {
                 return;
             }
             if (channel.isActive()) {
-                HttpResponses.write(channel, response, keepAlive, cors);
+                HttpResponses.write(channel, response, keepAlive, common);
             } else {
                 response.release();
             }

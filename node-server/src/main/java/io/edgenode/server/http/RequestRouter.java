@@ -19,6 +19,12 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.edgenode.server.config.ConnectionLimits;
+import io.edgenode.server.gateway.EndpointGroup;
+import io.edgenode.server.gateway.Gateway;
+import io.edgenode.server.gateway.Principal;
+import io.edgenode.server.gateway.RequestIds;
+import io.edgenode.server.openai.ApiException;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Consumer;
@@ -48,17 +54,24 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private final IndexesEndpoint indexes;
     private final Cors cors;
     static final String SESSION_HEADER = "X-Session-Id";
+    static final String NODE_HEADER = "x-edgenode-node";
+    private final Gateway gateway;
+    private final AccessLog access;
     private static final String ADMIN_MODELS = "/admin/models/";
 
     private final PipelinedRequests pipelined;
     private final Consumer<HttpExchange> observer;
     private ChannelHandlerContext ctx;
     private HttpExchange current;
+    /** The principal of the request being routed (event loop; handed to its exchange). */
+    private Principal principal = Principal.KEYLESS;
 
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
             AdminEndpoint admin, EmbeddingsEndpoint embeddings, IndexesEndpoint indexes, Cors cors,
-            ConnectionLimits limits, Consumer<HttpExchange> observer) {
+            ConnectionLimits limits, Consumer<HttpExchange> observer, Gateway gateway) {
         this.observer = observer;
+        this.gateway = gateway;
+        this.access = gateway.accessLog();
         this.indexes = indexes;
         this.host = host;
         this.metrics = metrics;
@@ -101,7 +114,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private HttpExchange begin(FullHttpRequest req, boolean keepAlive, HttpHeaders corsHeaders, String endpoint,
             long start) {
         current = new HttpExchange(ctx.channel(), this, keepAlive, corsHeaders, endpoint, start,
-                req.headers().get(SESSION_HEADER));
+                req.headers().get(SESSION_HEADER), corsHeaders.get(RequestIds.HEADER));
+        current.principal(principal);
+        current.request(req.method().name(), req.uri(), req.headers());
         observer.accept(current);
         return current;
     }
@@ -127,6 +142,24 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
             r.headers().add(pre);
             HttpResponses.write(ch, r, keepAlive, EmptyHttpHeaders.INSTANCE);
             return;
+        }
+        // From here every response carries the request's id and the node's name (CORS headers too).
+        String requestId = RequestIds.accept(req.headers().get(RequestIds.HEADER));
+        corsHeaders = new DefaultHttpHeaders().add(corsHeaders).set(RequestIds.HEADER, requestId)
+                .set(NODE_HEADER, gateway.nodeId());
+        EndpointGroup group = EndpointGroups.of(path);
+        principal = Principal.KEYLESS;
+        if (group != null) {
+            try {
+                principal = gateway.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION), group);
+            } catch (ApiException e) {
+                if (e.error().status() == 401) {
+                    corsHeaders.set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
+                }
+                access.refused(requestId, method.name(), path, e.error(), System.nanoTime() - start);
+                error(ch, "auth", start, e.error(), keepAlive, corsHeaders);
+                return;
+            }
         }
         switch (path) {
             case "/health" -> json(ch, "health", start, HttpResponseStatus.OK, "{\"status\":\"ok\"}", keepAlive, corsHeaders);
@@ -322,6 +355,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
             return;
         }
         metrics.recordRequest(exchange.endpoint(), status, System.nanoTime() - exchange.startNanos());
+        access.ended(exchange.accessLine(status, System.nanoTime() - exchange.startNanos()));
         current = null;
         Channel ch = ctx.channel();
         while (current == null && ch.isActive()) {

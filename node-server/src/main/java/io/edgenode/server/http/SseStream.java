@@ -144,7 +144,7 @@ final class SseStream implements ResponseSink {
             head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
             head.headers().set(HttpHeaderNames.CONNECTION,
                     exchange.keepAlive() ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
-            head.headers().add(exchange.cors());
+            head.headers().add(exchange.headers());
             head.headers().add(headers);
             channel.write(head);
             byte[] start = format.streamStart();

@@ -43,6 +43,19 @@ public record ApiError(int status, String type, String code, String param, Strin
         return new ApiError(400, INVALID_REQUEST, code, param, message);
     }
 
+    /**
+     * 401, OpenAI's shape: {@code code} {@code invalid_api_key} for a wrong or revoked key, null
+     * when none was sent.
+     */
+    public static ApiError unauthorized(String code, String message) {
+        return new ApiError(401, INVALID_REQUEST, code, null, message);
+    }
+
+    /** 403: the key is valid but may not do this (a model, an endpoint group, a session). */
+    public static ApiError forbidden(String message) {
+        return new ApiError(403, "permission_error", "insufficient_permissions", null, message);
+    }
+
     /** 400: the body is not one JSON object in UTF-8; {@code detail} says what and where. */
     public static ApiError invalidJson(String detail) {
         return new ApiError(400, INVALID_REQUEST, null, null,

@@ -270,7 +270,7 @@ class RequestRouterTest {
 
             @Override
             public void error(HttpExchange exchange, io.edgenode.server.openai.ApiError error) {}
-        }, true, EmptyHttpHeaders.INSTANCE, "chat_completions", 0, null);
+        }, true, EmptyHttpHeaders.INSTANCE, "chat_completions", 0, null, "req_test");
         closed.cancel();
         closed.attach(late::cancel, null);
         assertEquals(1, late.cancels);
