@@ -3,6 +3,7 @@ package io.edgenode.server.cli;
 import io.edgenode.core.llama.LlamaLibrary;
 import io.edgenode.server.config.NodeConfig;
 import io.edgenode.server.config.ServerSettings;
+import io.edgenode.server.gateway.Gateway;
 import io.edgenode.server.http.HttpNode;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.ModelHost;
@@ -99,7 +100,23 @@ final class ServeCommand implements Callable<Integer> {
         // Text indexes embed through the node's embedding models (loaded at start; an index whose
         // model is missing or failed answers 503, the node goes on).
         MemoryService memory = MemoryService.open(settings.dataDir(), modelId -> embedder(models, modelId));
-        HttpNode node = HttpNode.start(settings, models, metrics, sessions, memory);
+        Gateway gateway = Gateway.open(settings.dataDir(), cfg.gateway(), metrics.registry(), sessions.digests(),
+                models::spec);
+        HttpNode node;
+        try {
+            node = HttpNode.start(settings, models, metrics, sessions, memory, gateway);
+        } catch (IllegalStateException e) {
+            // The bind policy: nothing was bound; free what was set up and say why.
+            gateway.close();
+            memory.close();
+            sessions.close();
+            models.shutdown(Duration.ZERO);
+            err.println("edgenode: " + e.getMessage());
+            err.flush();
+            return 2;
+        }
+        err.printf("edgenode: %s%n", gateway.requiresKeys() ? "API keys required (" + gateway.keys().activeCount()
+                + " active)" : "keyless: any client that reaches the port is served");
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);
         err.printf("edgenode: serving on http://%s:%d (models: %s%s)%n", settings.host(), node.port(),

@@ -1,6 +1,7 @@
 package io.edgenode.server.http;
 
 import io.edgenode.core.chat.ChatMessage;
+import io.edgenode.server.gateway.Admission;
 import io.edgenode.server.memory.MemoryException;
 import io.edgenode.server.memory.MemoryService;
 import io.edgenode.server.memory.Recollection;
@@ -43,6 +44,7 @@ final class GenerationEndpoint {
             ChatCompletionRequest req = ChatCompletionRequest.parse(body);
             ModelRouter router = pipeline.router();
             String sessionId = req.sessionId() != null ? req.sessionId() : ex.sessionHeader();
+            Admission admission = pipeline.admit(ex, req.model(), req.user(), sessionId, promptText(req.messages()));
             if (sessionId != null) {
                 if (sessions == null) {
                     throw new ApiException(ApiError.invalidRequest("session_id", "this node keeps no sessions"));
@@ -57,14 +59,15 @@ final class GenerationEndpoint {
                         req.responseFormat(), req.tokens());
                 Planner planner = sessions.planner(turn, m -> req.sampling(m.spec().sampling()), ex::isClosed);
                 pipeline.run(call(router.only(req.model()), planner, GenerationPipeline.Api.CHAT, req.stream(),
-                        req.includeUsage()), ex);
+                        req.includeUsage(), admission, null), ex);
                 return;
             }
             Recollection recalled = req.memory() == null ? null : recall(req);
             ChatCompletionRequest prompted = recalled == null ? req : req.withMessages(recalled.into(req.messages()));
             MemoryUsage used = recalled == null ? null : new MemoryUsage(recalled.index(), recalled.ids());
             pipeline.run(call(router.candidates(req.model()), m -> chatPlan(m, prompted).withMemory(used),
-                    GenerationPipeline.Api.CHAT, req.stream(), req.includeUsage()), ex);
+                    GenerationPipeline.Api.CHAT, req.stream(), req.includeUsage(), admission,
+                    pipeline.cacheRequest(ex, body, false)), ex);
         });
     }
 
@@ -99,6 +102,7 @@ final class GenerationEndpoint {
     void completion(byte[] body, HttpExchange ex) {
         pipeline.offload(ex, () -> {
             CompletionRequest req = CompletionRequest.parse(body);
+            Admission admission = pipeline.admit(ex, req.model(), req.user(), null, req.prompt());
             Planner planner = m -> {
                 int[] prompt = m.model().vocab().tokenize(req.prompt(), true, true);
                 req.tokens().check(m.model().vocab().size());
@@ -106,13 +110,28 @@ final class GenerationEndpoint {
                         req.ignoreEos(), req.user()).withTokens(req.tokens());
             };
             pipeline.run(call(pipeline.router().candidates(req.model()), planner, GenerationPipeline.Api.TEXT,
-                    req.stream(), req.includeUsage()), ex);
+                    req.stream(), req.includeUsage(), admission, pipeline.cacheRequest(ex, body, false)), ex);
         });
     }
 
     private static GenerationPipeline.Call call(io.edgenode.server.node.Candidates candidates, Planner planner,
-            GenerationPipeline.Api api, boolean stream, boolean includeUsage) {
-        return new GenerationPipeline.Call(candidates, planner, api, stream, includeUsage);
+            GenerationPipeline.Api api, boolean stream, boolean includeUsage, Admission admission,
+            GenerationPipeline.CacheRequest cache) {
+        return new GenerationPipeline.Call(candidates, planner, api, stream, includeUsage, admission, cache);
+    }
+
+    /** What the prompt guardrails read: every message's text, in order. */
+    private static String promptText(java.util.List<ChatMessage> messages) {
+        StringBuilder b = new StringBuilder();
+        for (ChatMessage m : messages) {
+            if (m.content() != null) {
+                b.append(m.content()).append('\n');
+            }
+            for (var call : m.toolCalls()) {
+                b.append(call.arguments()).append('\n');
+            }
+        }
+        return b.toString();
     }
 
     /**

@@ -3,6 +3,11 @@ package io.edgenode.server.http;
 import io.edgenode.core.engine.EngineRejectedException;
 import io.edgenode.core.engine.GenerationHandle;
 import io.edgenode.server.config.ModelSpec;
+import io.edgenode.server.gateway.Admission;
+import io.edgenode.server.gateway.CacheKeys;
+import io.edgenode.server.gateway.CachePolicy;
+import io.edgenode.server.gateway.Gateway;
+import io.edgenode.server.gateway.ResponseCache;
 import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.Candidates;
 import io.edgenode.server.node.LoadedModel;
@@ -21,12 +26,14 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 
 /**
- * One generation request, as a line of named stages: resolve the candidate models -> for each,
- * lease it and plan (template, tokens, session history) -> submit -> stream -> record. Every
- * stage runs on the request's virtual thread ({@code blocking}) up to the submit; the stream and
- * record stages run on the engine's decode thread (the sink hands bytes to the event loop). A
- * stage that says no answers with OpenAI's error shape before any header is sent. Authentication
- * and admission (keys, rate limits, budgets) are not stages yet: the node is keyless today.
+ * One generation request, as a line of named stages: (authenticate, done by the router) -> admit
+ * (scopes, request rate, concurrent streams, prompt guardrails; by the endpoint) -> resolve the
+ * candidate models -> for each allowed one, lease it and plan (template, tokens, session history)
+ * -> reserve (tokens and budget for the exact prompt plus the completion cap) -> cache lookup ->
+ * submit -> stream -> record (refunds, budget, ledger). Every stage runs on the request's virtual
+ * thread ({@code blocking}) up to the submit; the stream and record stages run on the engine's
+ * decode thread (the sink hands bytes to the event loop). A stage that says no answers with
+ * OpenAI's error shape before any header is sent, and its refusal is recorded in the ledger.
  * Thread-safe (stateless).
  *
  * <p>Whatever fails while a request is resolved, planned or submitted, an {@link Error}
@@ -37,6 +44,8 @@ final class GenerationPipeline {
     private static final char[] ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
     static final String FINGERPRINT = "fp_edgenode_llamacpp_de3ff815";
+    static final String MODEL_HEADER = "x-edgenode-model";
+    static final String CACHE_HEADER = "x-edgenode-cache-status";
 
     /** The two OpenAI output shapes. */
     enum Api { CHAT, TEXT }
@@ -45,20 +54,66 @@ final class GenerationPipeline {
      * What one request asks of the pipeline: which models ({@code candidates}, resolved by the
      * caller so that a 404 comes before any work), how to plan for one, and its output.
      */
-    record Call(Candidates candidates, Planner planner, Api api, boolean stream, boolean includeUsage) {}
+    record Call(Candidates candidates, Planner planner, Api api, boolean stream, boolean includeUsage,
+            Admission admission, CacheRequest cache) {}
+
+    /**
+     * A request the response cache may answer: its canonical body's digest (the tenant, model and
+     * model file are added per candidate) and how long a reply it causes stays.
+     */
+    record CacheRequest(String bodyDigest, java.time.Duration ttl) {}
 
     private final ModelRouter router;
     private final ServerMetrics metrics;
     private final Executor blocking;
+    private final Gateway gateway;
 
-    GenerationPipeline(ModelRouter router, ServerMetrics metrics, Executor blocking) {
+    GenerationPipeline(ModelRouter router, ServerMetrics metrics, Executor blocking, Gateway gateway) {
         this.router = router;
         this.metrics = metrics;
         this.blocking = blocking;
+        this.gateway = gateway;
+    }
+
+    Gateway gateway() {
+        return gateway;
     }
 
     ModelRouter router() {
         return router;
+    }
+
+    /**
+     * The admit stage (the request's virtual thread): the key's scopes for {@code model} and the
+     * session, its request rate and concurrent streams, the prompt guardrails. A refusal is
+     * recorded and thrown with its headers ({@code Retry-After}, rate limits) already on the exchange.
+     */
+    Admission admit(HttpExchange ex, String model, String user, String sessionId, String promptText) {
+        Admission a = gateway.admission(ex.principal(), new Admission.Request(ex.requestId(), ex.endpoint(), model,
+                user, sessionId, ex.requestHeader(Gateway.METADATA_HEADER), System.currentTimeMillis()));
+        ex.note("user", user);
+        ex.note("session", sessionId);
+        ex.note("model", model);
+        try {
+            a.admit(promptText);
+        } catch (ApiException e) {
+            ex.headers().setAll(HttpResponses.headers(a.headers()));
+            throw e;
+        } finally {
+            ex.note("flags", a.flags());
+        }
+        ex.headers().setAll(HttpResponses.headers(a.headers()));
+        return a;
+    }
+
+    /** The cache stage's request-side half: null when the request bypasses the cache (or it is off). */
+    CacheRequest cacheRequest(HttpExchange ex, byte[] body, boolean session) {
+        if (gateway.cache() == null) {
+            return null;
+        }
+        var policy = gateway.cachePolicy().decide(body, session, ex.requestHeader(CachePolicy.SKIP_HEADER),
+                ex.requestHeader(CachePolicy.TTL_HEADER));
+        return policy.eligible() ? new CacheRequest(CacheKeys.bodyDigest(body), policy.ttl()) : null;
     }
 
     /** Runs {@code work} (which builds and runs a call) on a virtual thread; any failure becomes the exchange's answer. */
@@ -72,8 +127,29 @@ final class GenerationPipeline {
      * move on, and the last reason is the answer.
      */
     void run(Call call, HttpExchange ex) {
+        Admission admission = call.admission();
+        try {
+            runCandidates(call, ex);
+        } catch (ApiException e) {
+            admission.refuse(e.error());
+            ex.headers().setAll(HttpResponses.headers(admission.headers()));
+            throw e;
+        } catch (RuntimeException | Error e) {
+            admission.refuse(ApiError.serverError("internal error"));
+            throw e;
+        }
+    }
+
+    private void runCandidates(Call call, HttpExchange ex) {
+        Admission admission = call.admission();
         ApiError last = null;
+        int index = -1;
         for (Optional<ModelSpec> next; (next = call.candidates().next()).isPresent(); ) {
+            index++;
+            if (!admission.allows(next.get())) {
+                last = ApiError.forbidden("This API key may not use the model `" + next.get().id() + "`.");
+                continue; // a fallback or auto choice outside the key's models is never served
+            }
             LoadedModel m;
             try {
                 m = router.acquire(next.get());
@@ -95,10 +171,17 @@ final class GenerationPipeline {
                         continue;
                     }
                     if (ex.isClosed()) {
+                        admission.refuse(ApiError.clientClosed());
                         return; // the client left while the request was planned
                     }
-                    submit(call, plan, m, ex, submission);
-                    submitted = true;
+                    int maxTokens = plan.completionCap(m.engine().config().maxSequenceTokens(),
+                            m.spec().sampling().maxTokens().orElse(0));
+                    admission.reserve(m.spec(), plan.promptTokens().length, maxTokens);
+                    ex.headers().setAll(HttpResponses.headers(admission.headers()));
+                    ex.headers().set(MODEL_HEADER, m.id());
+                    ex.note("served_model", m.id());
+                    ex.note("fallback", index);
+                    submitted = submit(call, plan, m, ex, submission, index);
                     return;
                 } finally {
                     if (!submitted) {
@@ -109,6 +192,7 @@ final class GenerationPipeline {
                     }
                 }
             } catch (EngineRejectedException e) {
+                admission.unreserve(); // the next candidate reserves for its own prompt
                 switch (e.reason()) {
                     case OVERLOADED -> last = ApiError.overloaded(e.getMessage());
                     case CONTEXT_LENGTH_EXCEEDED -> throw new ApiException(ApiError.contextLengthExceeded(e.getMessage()));
@@ -129,7 +213,8 @@ final class GenerationPipeline {
      *
      * @throws EngineRejectedException the engine refused the request (nothing was started)
      */
-    private void submit(Call call, GenerationPlan plan, LoadedModel m, HttpExchange ex, Submission submission) {
+    private boolean submit(Call call, GenerationPlan plan, LoadedModel m, HttpExchange ex, Submission submission,
+            int fallbackIndex) {
         String id = call.api() == Api.CHAT ? newChatId() : "cmpl-" + randomId();
         long created = System.currentTimeMillis() / 1000;
         var vocab = m.model().vocab();
@@ -139,22 +224,80 @@ final class GenerationPipeline {
                 : plan.replyParser() != null ? new ToolCallResponseFormat(id, created, m.id(), FINGERPRINT,
                         plan.session(), plan.memory(), plan.replyParser().get())
                 : ResponseFormats.chat(id, created, m.id(), FINGERPRINT, plan.session(), plan.memory(), logprobs);
+        ResponseCache.Lookup cached = cacheLookup(call, m, ex);
         HttpHeaders headers = headers(plan);
         SseStream sse = call.stream()
                 ? new SseStream(ex, format, call.includeUsage(), headers, m.id(), metrics)
                 : null;
         ResponseSink sink = sse != null ? sse : new BufferedResponse(ex, format, headers);
-        RecordingListener listener = new RecordingListener(sink, plan.hook(), metrics, m.id());
+        RecordingListener response = new RecordingListener(sink, plan.hook(), metrics, m.id());
+        if (cached != null && !cached.isMiss()) {
+            // A reply the cache holds, or one being generated for an identical request: no engine work.
+            RecordStage stage = new RecordStage(response, call.admission(), m.id(), fallbackIndex, "HIT", null,
+                    call.stream());
+            router.release(m);
+            plan.hook().abandon();
+            if (plan.restoreKv() != null) {
+                plan.restoreKv().close();
+            }
+            submission.kvHandedOver = true;
+            if (sse != null) {
+                ex.channel().eventLoop().execute(sse::drain);
+            }
+            ex.attach(() -> { }, sse);
+            cached.recording().subscribe(stage);
+            return true;
+        }
+        RecordStage stage = new RecordStage(response, call.admission(), m.id(), fallbackIndex,
+                cached != null ? "MISS" : call.admission().cacheStatusWithoutEntry(), cached == null ? null
+                        : cached.recording(), call.stream());
         var request = plan.toRequest(id, m.engine().config().maxSequenceTokens(),
-                m.spec().sampling().maxTokens().orElse(0), listener);
+                m.spec().sampling().maxTokens().orElse(0), stage)
+                .withTenant(call.admission().tenant(plan.tenant()), 0)
+                .withCacheScope(call.admission().principal().cacheScope(),
+                        gateway.sharedPrefixes().sharedLength(m, plan.promptTokens()));
         submission.kvHandedOver = true; // from here the engine owns the snapshot, even when it refuses the request
-        GenerationHandle handle = m.engine().submit(request);
+        GenerationHandle handle;
+        try {
+            handle = m.engine().submit(request);
+        } catch (EngineRejectedException e) {
+            if (cached != null) {
+                cached.recording().abandon(); // followers generate on their own
+            }
+            throw e;
+        }
         handle.completion().whenComplete((r, t) -> router.release(m));
         if (sse != null) {
             sse.attach(handle);
             ex.channel().eventLoop().execute(sse::drain); // headers and the first chunk go out now, before any token
         }
         ex.attach(handle::cancel, sse);
+        return true;
+    }
+
+    /** The cache stage: null when this request bypasses the cache (the header says why). */
+    private ResponseCache.Lookup cacheLookup(Call call, LoadedModel m, HttpExchange ex) {
+        ResponseCache cache = gateway.cache();
+        if (cache == null) {
+            return null;
+        }
+        if (call.cache() == null) {
+            ex.headers().set(CACHE_HEADER, "BYPASS");
+            ex.note("cache", "BYPASS");
+            return null;
+        }
+        java.util.Optional<String> sha = gateway.modelDigest(m.spec());
+        if (sha.isEmpty()) {
+            ex.headers().set(CACHE_HEADER, "BYPASS"); // the file's digest is still being computed
+            ex.note("cache", "BYPASS");
+            return null;
+        }
+        String key = CacheKeys.key(call.cache().bodyDigest(), m.id(), sha.get(), call.admission().principal().cacheScope());
+        ResponseCache.Lookup l = cache.lookup(key, call.cache().ttl());
+        String status = l.isMiss() ? "MISS" : "HIT";
+        ex.headers().set(CACHE_HEADER, status);
+        ex.note("cache", status);
+        return l;
     }
 
     /** How far one submit got: whether the plan's KV snapshot reached the engine (which then owns it). */

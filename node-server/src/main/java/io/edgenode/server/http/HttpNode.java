@@ -1,6 +1,10 @@
 package io.edgenode.server.http;
 
 import io.edgenode.server.config.ConnectionLimits;
+import io.edgenode.server.config.GatewaySettings;
+import io.edgenode.server.gateway.BindPolicy;
+import io.edgenode.server.gateway.Gateway;
+import io.edgenode.server.session.ModelDigests;
 import io.edgenode.server.config.ServerSettings;
 import io.edgenode.server.memory.MemoryService;
 import io.edgenode.server.metrics.ServerMetrics;
@@ -49,10 +53,12 @@ public final class HttpNode implements AutoCloseable {
     private final ModelHost host;
     private final SessionService sessions;
     private final MemoryService memory;
+    private final Gateway gateway;
 
     private HttpNode(EventLoopGroup group, ExecutorService blocking, Channel serverChannel, ModelHost host,
-            SessionService sessions, MemoryService memory) {
+            SessionService sessions, MemoryService memory, Gateway gateway) {
         this.memory = memory;
+        this.gateway = gateway;
         this.group = group;
         this.blocking = blocking;
         this.serverChannel = serverChannel;
@@ -96,6 +102,30 @@ public final class HttpNode implements AutoCloseable {
 
     static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics, SessionService sessions,
             MemoryService memory, Consumer<HttpExchange> observer) throws InterruptedException {
+        Gateway gateway = Gateway.keyless(GatewaySettings.DEFAULTS, sessions != null ? sessions.digests()
+                : new ModelDigests(settings.dataDir()), host::spec);
+        return start(settings, host, metrics, sessions, memory, gateway, observer);
+    }
+
+    /**
+     * The whole node: as {@link #start(ServerSettings, ModelHost, ServerMetrics, SessionService, MemoryService)}
+     * behind {@code gateway} (keys, limits, budgets, ledger, cache), which the node closes when it
+     * shuts down, after the engines drained (the ledger writes the last rows).
+     *
+     * @throws IllegalStateException the node would serve without keys on an address other hosts reach
+     *     (see {@link BindPolicy})
+     */
+    public static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics,
+            SessionService sessions, MemoryService memory, Gateway gateway) throws InterruptedException {
+        return start(settings, host, metrics, sessions, memory, gateway, ex -> { });
+    }
+
+    static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics, SessionService sessions,
+            MemoryService memory, Gateway gateway, Consumer<HttpExchange> observer) throws InterruptedException {
+        String refusal = BindPolicy.refusal(settings.host(), gateway.requiresKeys(), gateway.allowsKeylessRemote());
+        if (refusal != null) {
+            throw new IllegalStateException(refusal);
+        }
         boolean epoll = Epoll.isAvailable();
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,
@@ -105,7 +135,7 @@ public final class HttpNode implements AutoCloseable {
                 Thread.ofVirtual().name("edgenode-request-", 0).factory());
         var router = new io.edgenode.server.node.ModelRouter(host, host.routing(),
                 io.edgenode.server.node.ModelRouter.DEFAULT_LOAD_WAIT);
-        GenerationPipeline pipeline = new GenerationPipeline(router, metrics, blocking);
+        GenerationPipeline pipeline = new GenerationPipeline(router, metrics, blocking, gateway);
         var outputs = new io.edgenode.server.pipeline.ChatOutputs();
         GenerationEndpoint generation = new GenerationEndpoint(pipeline,
                 sessions == null ? null : new SessionTurns(sessions, blocking, outputs), outputs, memory);
@@ -133,13 +163,13 @@ public final class HttpNode implements AutoCloseable {
                         ch.pipeline().addLast(deadlines.messages());
                         ch.pipeline().addLast(new LimitedAggregator(maxBody));
                         ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin,
-                                embeddings, indexes, cors, limits, observer));
+                                embeddings, indexes, cors, limits, observer, gateway));
                     }
                 });
         try {
             Channel server = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
             LOG.log(System.Logger.Level.INFO, "listening on {0} ({1})", server.localAddress(), epoll ? "epoll" : "nio");
-            return new HttpNode(group, blocking, server, host, sessions, memory);
+            return new HttpNode(group, blocking, server, host, sessions, memory, gateway);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             blocking.shutdownNow();
@@ -178,6 +208,7 @@ public final class HttpNode implements AutoCloseable {
         if (memory != null) {
             memory.close(); // after the request threads: every acknowledged write is committed
         }
+        gateway.close(); // after the engines and request threads: their ledger rows are queued by now
         return drained;
     }
 

@@ -26,6 +26,13 @@ final class HttpResponses {
         return r;
     }
 
+    /** {@code values} as Netty headers, in their order. */
+    static HttpHeaders headers(java.util.Map<String, String> values) {
+        HttpHeaders h = new io.netty.handler.codec.http.DefaultHttpHeaders();
+        values.forEach(h::set);
+        return h;
+    }
+
     static FullHttpResponse error(ApiError error) {
         FullHttpResponse r = full(HttpResponseStatus.valueOf(error.status()), JSON, error.toJson());
         if (error.status() == 429 || error.status() == 503) {

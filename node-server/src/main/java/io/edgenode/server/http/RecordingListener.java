@@ -25,6 +25,7 @@ final class RecordingListener implements GenerationListener {
     private final ServerMetrics metrics;
     private final String modelId;
     private final StringBuilder text; // engine thread; null when the hook does not need the text
+    private volatile ApiError instead; // a guardrail ended the reply: answer this, store nothing
 
     RecordingListener(ResponseSink sink, TurnHook hook, ServerMetrics metrics, String modelId) {
         this.sink = sink;
@@ -70,8 +71,22 @@ final class RecordingListener implements GenerationListener {
         }
     }
 
+    /**
+     * The generation will end (it is being cancelled) because of {@code error}: the response ends
+     * with it instead of the final chunk, and the plan's hook stores nothing.
+     */
+    void failInstead(ApiError error) {
+        instead = error;
+    }
+
     @Override
     public void onComplete(GenerationResult result) {
+        if (instead != null) {
+            metrics.recordGeneration(modelId, result.usage());
+            hook.abandon();
+            end(result, instead, null);
+            return;
+        }
         try {
             metrics.recordGeneration(modelId, result.usage());
             hook.finish(result, text == null ? "" : text.toString())

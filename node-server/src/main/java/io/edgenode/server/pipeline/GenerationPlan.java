@@ -106,10 +106,15 @@ public record GenerationPlan(
      * @throws ApiException 400 {@code context_length_exceeded} (see {@link #maxTokens(int, int, int, int)})
      */
     public GenerationRequest toRequest(String id, int limit, int defaultMax, GenerationListener listener) {
-        int cap = maxTokens(limit, promptTokens.length, maxTokens, defaultMax);
+        int cap = completionCap(limit, defaultMax);
         return new GenerationRequest(id, promptTokens, cap, sampling, stop, ignoreEos, tenant, 0, listener)
                 .withKv(restoreKv, captureKv).withConstraint(constraint).withLogitBias(tokens.logitBias())
                 .withTopLogprobs(tokens.topLogprobs());
+    }
+
+    /** This plan's completion cap on a model of {@code limit} tokens per request (see {@link #maxTokens(int, int, int, int)}). */
+    public int completionCap(int limit, int defaultMax) {
+        return maxTokens(limit, promptTokens.length, maxTokens, defaultMax);
     }
 
     /**

@@ -594,6 +594,64 @@ class NodeConfigReaderTest {
         assertEquals(0, e.line());
     }
 
+    @Test
+    void shouldReadTheGatewaySection() {
+        NodeConfig c = parse("""
+                models:
+                  - {id: demo, path: m.gguf}
+                gateway:
+                  node_id: edge-1
+                  cache: {ttl: 10m, max_bytes: 1MiB}
+                  ledger: {retention: 7d, batch_size: 64, flush_interval: 50ms}
+                  guardrails: {deny: ["(?i)secret"], max_prompt_chars: 1000, action: flag, window: 64}
+                  shared_prefixes: ["You are a helpful assistant."]
+                  prices:
+                    demo: {input: 0.5, output: 1.5, compute_per_second: 0.001}
+                """);
+        GatewaySettings g = c.gateway();
+        assertEquals("edge-1", g.nodeId());
+        assertEquals(new GatewaySettings.Cache(true, java.time.Duration.ofMinutes(10), 1 << 20, true), g.cache());
+        assertEquals(new GatewaySettings.Ledger(java.time.Duration.ofDays(7), 64, java.time.Duration.ofMillis(50)),
+                g.ledger());
+        assertEquals("(?i)secret", g.guardrails().deny().getFirst().pattern());
+        assertEquals(GatewaySettings.Action.FLAG, g.guardrails().action());
+        assertEquals(List.of("You are a helpful assistant."), g.sharedPrefixes());
+        ModelPrice p = g.price("demo");
+        assertEquals(0.5, p.inputPerMillion(), 1e-9);
+        assertEquals(0.5, p.cachedInputPerMillion(), 1e-9, "cached input defaults to the input price");
+        assertEquals(1.5, p.outputPerMillion(), 1e-9);
+        assertEquals(ModelPrice.FREE, g.price("other"));
+        // 1000 fresh input tokens at $0.5/M = 500,000 nano-dollars; 10 output at $1.5/M = 15,000; 2 s of compute.
+        assertEquals(500_000 + 15_000 + 2_000_000, p.costNanoUsd(1000, 0, 10, 2_000_000_000L));
+        assertEquals(GatewaySettings.DEFAULTS, parse("models:\n  - {id: demo, path: m.gguf}\n").gateway());
+    }
+
+    @Test
+    void shouldRefuseABadGatewaySectionAtTheRightPlace() {
+        assertError("test.yaml:4:11: gateway.prices.nope: \"nope\" is not the id of a model in this file (known: demo)",
+                """
+                models:
+                  - {id: demo, path: m.gguf}
+                gateway:
+                  prices: {nope: {input: 1}}
+                """);
+        ConfigException bad = assertThrows(ConfigException.class, () -> parse("""
+                models:
+                  - {id: demo, path: m.gguf}
+                gateway:
+                  guardrails: {deny: ["(unclosed"]}
+                """));
+        assertTrue(bad.getMessage().contains("gateway.guardrails.deny[0]: is not a valid regular expression"),
+                bad.getMessage());
+        ConfigException typo = assertThrows(ConfigException.class, () -> parse("""
+                models:
+                  - {id: demo, path: m.gguf}
+                gateway:
+                  cache: {enabld: true}
+                """));
+        assertTrue(typo.getMessage().contains("gateway.cache.enabld"), typo.getMessage());
+    }
+
     private static String readString(Path p) {
         try {
             return Files.readString(p);

@@ -21,6 +21,9 @@ final class TestNode implements AutoCloseable {
     final ModelHost host;
     final HttpNode node;
     final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** The node's gateway when started {@link #withGateway}, else null. */
+    io.edgenode.server.gateway.Gateway gateway;
+    ServerMetrics metrics;
 
     TestNode(String yamlModels) throws Exception {
         this(yamlModels, "");
@@ -47,7 +50,23 @@ final class TestNode implements AutoCloseable {
     TestNode(String yamlModels, String serverExtra, io.edgenode.server.session.SessionSettings sessions,
             io.edgenode.server.memory.MemoryService memory, java.util.function.Consumer<HttpExchange> observer)
             throws Exception {
-        String yaml = "server:\n  host: 127.0.0.1\n  port: 0\n  data_dir: data\n" + serverExtra + "models:\n" + yamlModels;
+        this(yamlModels, serverExtra, sessions, memory, observer, null, null);
+    }
+
+    /**
+     * A node behind a real gateway: {@code gatewayYaml} is the {@code gateway:} section's body
+     * (indented by two spaces, may be empty), its keys and ledger in {@code <dataDir>/gateway.db}.
+     */
+    static TestNode withGateway(String yamlModels, String gatewayYaml, Path dataDir,
+            io.edgenode.server.session.SessionSettings sessions) throws Exception {
+        return new TestNode(yamlModels, "", sessions, null, ex -> { }, gatewayYaml, dataDir);
+    }
+
+    private TestNode(String yamlModels, String serverExtra, io.edgenode.server.session.SessionSettings sessions,
+            io.edgenode.server.memory.MemoryService memory, java.util.function.Consumer<HttpExchange> observer,
+            String gatewayYaml, Path gatewayDir) throws Exception {
+        String yaml = "server:\n  host: 127.0.0.1\n  port: 0\n  data_dir: data\n" + serverExtra + "models:\n" + yamlModels
+                + (gatewayYaml == null || gatewayYaml.isBlank() ? "" : "gateway:\n" + gatewayYaml);
         NodeConfig config = NodeConfigReader.parse(yaml, DIR, "test.yaml");
         host = new ModelHost(LlamaLibrary.load(), config);
         ServerMetrics metrics = new ServerMetrics();
@@ -56,8 +75,16 @@ final class TestNode implements AutoCloseable {
                     .orElse(new io.edgenode.core.engine.EngineMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
         }
         host.startLoading();
-        node = HttpNode.start(config.server(), host, metrics,
-                sessions == null ? null : io.edgenode.server.session.SessionService.start(sessions), memory, observer);
+        var sessionService = sessions == null ? null : io.edgenode.server.session.SessionService.start(sessions);
+        if (gatewayDir == null) {
+            node = HttpNode.start(config.server(), host, metrics, sessionService, memory, observer);
+        } else {
+            gateway = io.edgenode.server.gateway.Gateway.open(gatewayDir, config.gateway(), metrics.registry(),
+                    sessionService != null ? sessionService.digests()
+                            : new io.edgenode.server.session.ModelDigests(gatewayDir), host::spec);
+            node = HttpNode.start(config.server(), host, metrics, sessionService, memory, gateway, observer);
+        }
+        this.metrics = metrics;
         assertTrue(host.awaitReady(Duration.ofSeconds(60)), "models ready");
     }
 
@@ -93,6 +120,22 @@ final class TestNode implements AutoCloseable {
     HttpResponse<String> delete(String path) throws Exception {
         return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** POST with extra headers (name, value, name, value, ...). */
+    HttpResponse<String> post(String path, String json, String... headers) throws Exception {
+        return client.send(HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(60))
+                .header("Content-Type", "application/json").headers(headers)
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** GET with extra headers (name, value, ...). */
+    HttpResponse<String> get(String path, String... headers) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30)).GET();
+        if (headers.length > 0) {
+            b.headers(headers);
+        }
+        return client.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     HttpResponse<String> get(String path) throws Exception {
