@@ -91,6 +91,23 @@ public record ApiError(int status, String type, String code, String param, Strin
         return new ApiError(429, RATE_LIMIT_REQUESTS, "rate_limit_exceeded", null, message);
     }
 
+    /**
+     * 429 {@code rate_limit_exceeded}: a key's requests- or tokens-per-minute limit is reached (or a
+     * request is too large to ever fit it); the server adds {@code Retry-After} and the
+     * {@code x-ratelimit-*} headers.
+     */
+    public static ApiError rateLimited(String message) {
+        return new ApiError(429, "rate_limit_exceeded", "rate_limit_exceeded", null, message);
+    }
+
+    /**
+     * 429 {@code insufficient_quota}, as OpenAI answers a spent budget: retrying will not help until
+     * the period rolls over, so no {@code Retry-After}. The message must name no other user's figures.
+     */
+    public static ApiError insufficientQuota(String message) {
+        return new ApiError(429, "insufficient_quota", "insufficient_quota", null, message);
+    }
+
     /** 503 {@code unavailable_error}, llama-server's answer while the model loads. */
     public static ApiError notReady() {
         return new ApiError(503, UNAVAILABLE, null, null, "Loading model");
