@@ -185,6 +185,16 @@ public final class UsageLedger implements AutoCloseable {
             markers.forEach(m -> m.done.complete(null));
         } finally {
             closeQuietly();
+            // a record() that passed the closed check just before close() may land after the stop marker
+            List<Object> late = new ArrayList<>();
+            queue.drainTo(late);
+            for (Object o : late) {
+                if (o instanceof Marker m) {
+                    m.done.complete(null);
+                } else {
+                    dropped(1);
+                }
+            }
         }
     }
 
