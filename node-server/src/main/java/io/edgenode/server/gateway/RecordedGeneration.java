@@ -121,6 +121,8 @@ public final class RecordedGeneration implements GenerationListener {
      * Replays every event so far into {@code listener}, then forwards the live ones in order,
      * exactly once each, until the result. The replay runs on the calling thread; later events
      * may arrive on the producer thread. Subscribing to a completed recording is a full replay.
+     * A listener that throws (during the replay too) is dropped: the exception is logged, not
+     * rethrown, and the returned subscription is no longer {@link Subscription#isActive() active}.
      */
     public Subscription subscribe(GenerationListener listener) {
         Objects.requireNonNull(listener, "listener");

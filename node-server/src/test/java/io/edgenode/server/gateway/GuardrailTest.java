@@ -36,7 +36,7 @@ class GuardrailTest {
 
     @Test
     void shouldFindAPatternAnywhereInThePrompt() {
-        assertEquals("deny[0]", guardrail(Action.BLOCK, 0, "^?secret").checkPrompt("a long text with secret inside")
+        assertEquals("deny[0]", guardrail(Action.BLOCK, 0, "sec+ret").checkPrompt("a long text with secret inside")
                 .ruleId());
     }
 

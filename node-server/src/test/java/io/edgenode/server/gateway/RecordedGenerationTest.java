@@ -189,6 +189,7 @@ class RecordedGenerationTest {
     void shouldGiveEveryFollowerEveryEventOnceInOrderWhileTheProducerRaces() throws Exception {
         int events = 10_000;
         int followers = 8;
+        AtomicInteger joinedWhileRunning = new AtomicInteger();
         for (int round = 0; round < 5; round++) {
             RecordedGeneration rec = new RecordedGeneration();
             Random random = new Random(round);
@@ -203,6 +204,9 @@ class RecordedGenerationTest {
                 for (int i = 0; i < events; i++) {
                     rec.onToken(i);
                     produced.set(i + 1);
+                    for (int spin = 0; spin < 100; spin++) {
+                        Thread.onSpinWait(); // a decode step takes time: leave followers room to join mid-way
+                    }
                 }
                 rec.onComplete(new GenerationResult("r", FinishReason.STOP, USAGE, null));
             });
@@ -216,6 +220,9 @@ class RecordedGenerationTest {
                     await(start);
                     while (produced.get() < at) {
                         Thread.onSpinWait(); // join at a random point of the generation
+                    }
+                    if (!rec.isComplete()) {
+                        joinedWhileRunning.incrementAndGet();
                     }
                     rec.subscribe(s);
                 }));
@@ -232,6 +239,7 @@ class RecordedGenerationTest {
                 assertEquals(events, s.next, "every token once, none missing");
             }
         }
+        assertTrue(joinedWhileRunning.get() > 0, "some followers joined while the producer was emitting");
     }
 
     /** Checks tokens arrive as 0, 1, 2, ...: a gap or a duplicate is recorded as the first error. */
