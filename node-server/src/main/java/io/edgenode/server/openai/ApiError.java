@@ -167,6 +167,24 @@ public record ApiError(int status, String type, String code, String param, Strin
         return new ApiError(500, SERVER_ERROR, null, null, message);
     }
 
+    /**
+     * 400 {@code prompt_blocked}: a gateway guardrail refused the prompt; {@code ruleId} names the
+     * rule ({@code deny[2]}, {@code max_prompt_chars}), never the pattern (operators keep those).
+     */
+    public static ApiError promptBlocked(String ruleId) {
+        return new ApiError(400, INVALID_REQUEST, "prompt_blocked", null,
+                "The prompt was blocked by the gateway's guardrail rule " + ruleId + ".");
+    }
+
+    /**
+     * 400 {@code response_blocked}: a gateway guardrail ended the reply. The status applies
+     * before any header is sent (a buffered reply); in a stream it is an in-band error event.
+     */
+    public static ApiError responseBlocked(String ruleId) {
+        return new ApiError(400, INVALID_REQUEST, "response_blocked", null,
+                "The response was blocked by the gateway's guardrail rule " + ruleId + ".");
+    }
+
     /** {@code {"error":{"message":...,"type":...,"param":...,"code":...}}} in UTF-8. */
     public byte[] toJson() {
         ByteArrayBuilder out = new ByteArrayBuilder(128 + message.length());

@@ -64,7 +64,12 @@ class ApiErrorTest {
                 new Expect(ApiError.notFound("/v2"), 404, "invalid_request_error", null, null, "Invalid URL (/v2)"),
                 new Expect(ApiError.methodNotAllowed("GET", "/v1/chat/completions"), 405, "invalid_request_error",
                         null, null, "Invalid method for URL (GET /v1/chat/completions)"),
-                new Expect(ApiError.serverError("decode failed"), 500, "server_error", null, null, "decode failed"));
+                new Expect(ApiError.serverError("decode failed"), 500, "server_error", null, null, "decode failed"),
+                new Expect(ApiError.promptBlocked("deny[2]"), 400, "invalid_request_error", "prompt_blocked", null,
+                        "The prompt was blocked by the gateway's guardrail rule deny[2]."),
+                new Expect(ApiError.responseBlocked("deny[0]"), 400, "invalid_request_error",
+                        "response_blocked", null,
+                        "The response was blocked by the gateway's guardrail rule deny[0]."));
         for (Expect x : table) {
             ApiError e = x.error();
             assertEquals(x.status(), e.status(), e.toString());
