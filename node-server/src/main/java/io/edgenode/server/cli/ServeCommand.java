@@ -115,7 +115,7 @@ final class ServeCommand implements Callable<Integer> {
             err.flush();
             return 2;
         }
-        err.printf("edgenode: %s%n", gateway.requiresKeys() ? "API keys required (" + gateway.keys().activeCount()
+        err.printf("edgenode: %s%n", gateway.requiresKeys() ? "API keys required (" + gateway.keys().store().count()
                 + " active)" : "keyless: any client that reaches the port is served");
         CountDownLatch stop = new CountDownLatch(1);
         Signals.onTerminate(stop::countDown);

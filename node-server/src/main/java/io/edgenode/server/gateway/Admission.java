@@ -79,22 +79,22 @@ public final class Admission {
                         + scopes.sessionPrefix() + "`."));
             }
         }
-        Guardrail.Verdict v = gateway.guardrail().checkPrompt(promptText == null ? "" : promptText);
+        Verdict v = gateway.guardrail().checkPrompt(promptText == null ? "" : promptText);
         if (v.blocks()) {
             throw refused(ApiError.promptBlocked(v.ruleId()));
         }
-        flag(v.flaggedRule());
+        flag(v);
         if (principal.keyless()) {
             return;
         }
         KeyLimits limits = principal.limits();
         if (limits.limitsRate()) {
             RateLimiter.RequestPermit p = gateway.rateLimiter().admitRequest(principal.key(), request.user());
-            headers = RateLimitHeaders.of(p.status());
+            headers = RateLimitHeaders.of(p.status(), p.granted() ? 0 : Math.max(1, p.retryAfterNanos()));
             if (!p.granted()) {
                 throw refused(ApiError.rateLimited("Rate limit reached for requests on key " + principal.key().id()
                         + ": " + limits.requestsPerMinute() + " per minute. Try again in "
-                        + RateLimitHeaders.retryAfterSeconds(p.retryAfterNanos()) + " s."));
+                        + RateLimitHeaders.duration(p.retryAfterNanos()) + "."));
             }
             permit = p;
         }
@@ -129,7 +129,8 @@ public final class Admission {
         long want = (long) promptTokens + maxTokens;
         if (limits.tokensPerMinute() > 0 && permit != null) {
             RateLimiter.TokenReservation r = gateway.rateLimiter().reserveTokens(permit, want);
-            headers = RateLimitHeaders.of(r.status());
+            headers = RateLimitHeaders.of(r.status(), r.granted() || r.retryAfterNanos() == 0 ? 0
+                    : r.retryAfterNanos());
             if (!r.granted()) {
                 throw new ApiException(ApiError.rateLimited(r.refusal()));
             }
@@ -164,10 +165,10 @@ public final class Admission {
         return headers;
     }
 
-    /** Records a guardrail rule that flagged (not blocked) this request; null is ignored. */
-    public void flag(String ruleId) {
-        if (ruleId != null) {
-            flags.add(ruleId);
+    /** Records the rules of a guardrail verdict that flagged (not blocked) this request. */
+    public void flag(Verdict v) {
+        if (v.kind() == Verdict.Kind.FLAG) {
+            flags.addAll(v.ruleIds());
         }
     }
 
@@ -180,7 +181,7 @@ public final class Admission {
 
     /** A reply guard for this request's generation, or null without reply guardrails. */
     public StreamGuard streamGuard() {
-        return gateway.guardrail().hasPatterns() ? gateway.newStreamGuard() : null;
+        return gateway.replyGuarded() ? gateway.guardrail().newStreamGuard() : null;
     }
 
     /** The cache status a request that got no cache entry reports: BYPASS when the cache is on, else none. */

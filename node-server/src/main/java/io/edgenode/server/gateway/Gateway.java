@@ -71,8 +71,8 @@ public final class Gateway implements AutoCloseable {
             ModelDigests digests, Function<String, Optional<ModelSpec>> models) {
         GatewayDatabase db = GatewayDatabase.open(dataDir);
         GatewayMetrics metrics = registry == null ? null : new GatewayMetrics(registry);
-        KeyRing keys = new KeyRing(new KeyStore(db));
-        UsageLedger ledger = new UsageLedger(db, settings.ledger(), metrics);
+        KeyRing keys = new KeyRing(db, new KeyStore(db));
+        UsageLedger ledger = new UsageLedger(db, settings.ledger(), metrics, java.time.InstantSource.system());
         UsageQuery usage = new UsageQuery(db);
         return new Gateway(settings, keys, ledger, usage, metrics, digests, models);
     }
@@ -171,6 +171,12 @@ public final class Gateway implements AutoCloseable {
         if (ledger != null) {
             ledger.close();
         }
+        if (usage != null) {
+            usage.close();
+        }
+        if (keys != null) {
+            keys.close();
+        }
     }
 
     /** Waits until every row recorded so far is written (tests, the admin view). */
@@ -194,8 +200,9 @@ public final class Gateway implements AutoCloseable {
         return streams;
     }
 
-    StreamGuard newStreamGuard() {
-        return new StreamGuard(settings.guardrails());
+    /** Whether replies are checked as they stream (deny patterns are configured). */
+    boolean replyGuarded() {
+        return !settings.guardrails().deny().isEmpty();
     }
 
     ModelPrice price(String modelId) {
@@ -224,11 +231,8 @@ public final class Gateway implements AutoCloseable {
     }
 
     void record(UsageRecord row) {
-        if (metrics != null) {
-            metrics.count(row);
-        }
         if (ledger != null) {
-            ledger.record(row);
+            ledger.record(row); // counts it in the metrics too
         }
     }
 

@@ -39,7 +39,15 @@ final class AdminUsageEndpoint {
     private final Executor blocking;
     private final InstantSource clock;
 
+    private final Runnable flush;
+
     AdminUsageEndpoint(UsageQuery usage, Executor blocking, InstantSource clock) {
+        this(usage, blocking, clock, () -> { });
+    }
+
+    /** {@code flush} runs before each query (the ledger writes what it holds: the view reads its own requests). */
+    AdminUsageEndpoint(UsageQuery usage, Executor blocking, InstantSource clock, Runnable flush) {
+        this.flush = flush;
         this.usage = Objects.requireNonNull(usage, "usage");
         this.blocking = Objects.requireNonNull(blocking, "blocking");
         this.clock = Objects.requireNonNull(clock, "clock");
@@ -51,7 +59,10 @@ final class AdminUsageEndpoint {
     }
 
     void handle(HttpMethod method, String uri, HttpExchange ex) {
-        Offload.respond(blocking, ex, () -> answer(method, uri));
+        Offload.respond(blocking, ex, () -> {
+            flush.run();
+            return answer(method, uri);
+        });
     }
 
     /** The 200 body, or an {@link ApiException} (400 for a bad parameter, 405, 500 when the database fails). */

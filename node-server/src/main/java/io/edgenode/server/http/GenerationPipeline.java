@@ -61,7 +61,7 @@ final class GenerationPipeline {
      * A request the response cache may answer: its canonical body's digest (the tenant, model and
      * model file are added per candidate) and how long a reply it causes stays.
      */
-    record CacheRequest(String bodyDigest, java.time.Duration ttl) {}
+    record CacheRequest(com.fasterxml.jackson.databind.JsonNode body, java.time.Duration ttl) {}
 
     private final ModelRouter router;
     private final ServerMetrics metrics;
@@ -111,9 +111,12 @@ final class GenerationPipeline {
         if (gateway.cache() == null) {
             return null;
         }
-        var policy = gateway.cachePolicy().decide(body, session, ex.requestHeader(CachePolicy.SKIP_HEADER),
-                ex.requestHeader(CachePolicy.TTL_HEADER));
-        return policy.eligible() ? new CacheRequest(CacheKeys.bodyDigest(body), policy.ttl()) : null;
+        if (session) {
+            return null;
+        }
+        var tree = io.edgenode.server.openai.OpenAiJson.readObject(body);
+        var decision = gateway.cachePolicy().decide(tree, ex::requestHeader);
+        return decision.eligible() ? new CacheRequest(tree, decision.ttl()) : null;
     }
 
     /** Runs {@code work} (which builds and runs a call) on a virtual thread; any failure becomes the exchange's answer. */
@@ -231,7 +234,7 @@ final class GenerationPipeline {
                 : null;
         ResponseSink sink = sse != null ? sse : new BufferedResponse(ex, format, headers);
         RecordingListener response = new RecordingListener(sink, plan.hook(), metrics, m.id());
-        if (cached != null && !cached.isMiss()) {
+        if (cached != null && !(cached instanceof ResponseCache.Miss)) {
             // A reply the cache holds, or one being generated for an identical request: no engine work.
             RecordStage stage = new RecordStage(response, call.admission(), m.id(), fallbackIndex, "HIT", null,
                     call.stream());
@@ -262,7 +265,7 @@ final class GenerationPipeline {
             handle = m.engine().submit(request);
         } catch (EngineRejectedException e) {
             if (cached != null) {
-                cached.recording().abandon(); // followers generate on their own
+                cached.recording().abandon("the engine refused the request"); // followers see it end
             }
             throw e;
         }
@@ -292,9 +295,9 @@ final class GenerationPipeline {
             ex.note("cache", "BYPASS");
             return null;
         }
-        String key = CacheKeys.key(call.cache().bodyDigest(), m.id(), sha.get(), call.admission().principal().cacheScope());
+        String key = CacheKeys.of(call.cache().body(), m.id(), sha.get(), call.admission().principal().cacheScope());
         ResponseCache.Lookup l = cache.lookup(key, call.cache().ttl());
-        String status = l.isMiss() ? "MISS" : "HIT";
+        String status = l instanceof ResponseCache.Miss ? "MISS" : "HIT";
         ex.headers().set(CACHE_HEADER, status);
         ex.note("cache", status);
         return l;

@@ -144,6 +144,8 @@ public final class HttpNode implements AutoCloseable {
         IndexesEndpoint indexes = new IndexesEndpoint(memory, blocking);
         EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(host, blocking);
         Cors cors = new Cors(settings.corsAllowedOrigins());
+        AdminUsageEndpoint usage = gateway.usage() == null ? null : new AdminUsageEndpoint(gateway.usage(), blocking,
+                java.time.InstantSource.system(), gateway::flushLedger);
         int maxBody = settings.maxBodyBytes();
         ConnectionLimits limits = settings.connections();
         ServerBootstrap b = new ServerBootstrap()
@@ -163,7 +165,7 @@ public final class HttpNode implements AutoCloseable {
                         ch.pipeline().addLast(deadlines.messages());
                         ch.pipeline().addLast(new LimitedAggregator(maxBody));
                         ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin,
-                                embeddings, indexes, cors, limits, observer, gateway));
+                                embeddings, indexes, cors, limits, observer, gateway, usage));
                     }
                 });
         try {

@@ -8,6 +8,7 @@ import io.edgenode.server.gateway.Admission;
 import io.edgenode.server.gateway.Outcome;
 import io.edgenode.server.gateway.RecordedGeneration;
 import io.edgenode.server.gateway.StreamGuard;
+import io.edgenode.server.gateway.Verdict;
 import io.edgenode.server.openai.ApiError;
 
 /**
@@ -67,13 +68,13 @@ final class RecordStage implements GenerationListener {
     @Override
     public void onText(String delta) {
         if (guard != null) {
-            StreamGuard.Verdict v = guard.onText(delta);
+            Verdict v = guard.onText(delta);
             if (v.blocks()) {
                 blockedBy = v.ruleId();
                 response.failInstead(ApiError.responseBlocked(v.ruleId()));
                 throw new IllegalStateException("reply blocked by guardrail " + v.ruleId());
             }
-            admission.flag(v.flaggedRule());
+            admission.flag(v);
         }
         if (recording != null) {
             recording.onText(delta);

@@ -19,6 +19,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.edgenode.server.config.ConnectionLimits;
+import io.edgenode.server.gateway.AccessLog;
 import io.edgenode.server.gateway.EndpointGroup;
 import io.edgenode.server.gateway.Gateway;
 import io.edgenode.server.gateway.Principal;
@@ -57,6 +58,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     static final String NODE_HEADER = "x-edgenode-node";
     private final Gateway gateway;
     private final AccessLog access;
+    private final AdminUsageEndpoint usage;    // null: no ledger
     private static final String ADMIN_MODELS = "/admin/models/";
 
     private final PipelinedRequests pipelined;
@@ -68,10 +70,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
 
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
             AdminEndpoint admin, EmbeddingsEndpoint embeddings, IndexesEndpoint indexes, Cors cors,
-            ConnectionLimits limits, Consumer<HttpExchange> observer, Gateway gateway) {
+            ConnectionLimits limits, Consumer<HttpExchange> observer, Gateway gateway, AdminUsageEndpoint usage) {
         this.observer = observer;
         this.gateway = gateway;
         this.access = gateway.accessLog();
+        this.usage = usage;
         this.indexes = indexes;
         this.host = host;
         this.metrics = metrics;
@@ -211,6 +214,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
                 } else if (IndexesEndpoint.handles(path)) {
                     indexes.handle(method, path, ByteBufUtil.getBytes(req.content()),
                             begin(req, keepAlive, corsHeaders, "indexes", start));
+                } else if (usage != null && AdminUsageEndpoint.handles(path)) {
+                    usage.handle(method, req.uri(), begin(req, keepAlive, corsHeaders, "admin_usage", start));
                 } else if (path.startsWith(ADMIN_MODELS)) {
                     admin(ctx, req, path, keepAlive, corsHeaders, start);
                 } else if (path.startsWith("/v1/models/") && method.equals(HttpMethod.GET)) {

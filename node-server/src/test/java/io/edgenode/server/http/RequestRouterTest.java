@@ -61,7 +61,8 @@ class RequestRouterTest {
         var sessions = new SessionsEndpoint(null, null, blocking, null);
         var router = new RequestRouter(null, new ServerMetrics(), null, sessions, null,
                 new EmbeddingsEndpoint(null, blocking), new IndexesEndpoint(null, blocking), new Cors(List.of()), limits,
-                ex -> { });
+                ex -> { }, io.edgenode.server.gateway.Gateway.keyless(io.edgenode.server.config.GatewaySettings.DEFAULTS,
+                        null, name -> java.util.Optional.empty()), null);
         return new EmbeddedChannel(router);
     }
 
