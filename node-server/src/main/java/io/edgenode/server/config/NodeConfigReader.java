@@ -336,11 +336,10 @@ public final class NodeConfigReader {
             references.add(new Reference(modelEntry.key(), field, modelEntry.keyMark()));
             Section p = new Section(pm, field, PRICE_KEYS, Map.of());
             String rule = "must be a number of dollars >= 0";
-            double input = p.decimal("input", 0, 1e9, rule).orElse(0f);
-            out.put(modelEntry.key(), new ModelPrice(input,
-                    p.decimal("cached_input", 0, 1e9, rule).map(Float::doubleValue).orElse(input),
-                    p.decimal("output", 0, 1e9, rule).orElse(0f),
-                    p.decimal("compute_per_second", 0, 1e9, rule).orElse(0f)));
+            double input = p.number("input", 0, 1e9, rule).orElse(0.0);
+            out.put(modelEntry.key(), new ModelPrice(input, p.number("cached_input", 0, 1e9, rule).orElse(input),
+                    p.number("output", 0, 1e9, rule).orElse(0.0),
+                    p.number("compute_per_second", 0, 1e9, rule).orElse(0.0)));
         }
         return out;
     }
@@ -886,6 +885,21 @@ public final class NodeConfigReader {
 
         Optional<Boolean> optionalBool(String key) {
             return entry(key) == null ? Optional.empty() : Optional.of(bool(key, false));
+        }
+
+        /** A number (integer or decimal) within {@code [min, max]}, at double precision (prices). */
+        Optional<Double> number(String key, double min, double max, String rule) {
+            Entry e = entry(key);
+            if (e == null) {
+                return Optional.empty();
+            }
+            if (e.value() instanceof Scalar s && s.number() != null) {
+                double v = new java.math.BigDecimal(s.text().strip()).doubleValue();
+                if (Double.isFinite(v) && v >= min && v <= max) {
+                    return Optional.of(v);
+                }
+            }
+            throw invalid(e, rule);
         }
 
         /** A number (integer or decimal) within {@code [min, max]}. */

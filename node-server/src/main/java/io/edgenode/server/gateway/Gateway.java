@@ -46,14 +46,15 @@ public final class Gateway implements AutoCloseable {
     private final ConcurrentHashMap<String, Double> nanosPerToken = new ConcurrentHashMap<>();
 
     private Gateway(GatewaySettings settings, KeyRing keys, UsageLedger ledger, UsageQuery usage,
-            GatewayMetrics metrics, ModelDigests digests, Function<String, Optional<ModelSpec>> models) {
+            GatewayMetrics metrics, ModelDigests digests, Function<String, Optional<ModelSpec>> models,
+            io.github.bucket4j.TimeMeter rateClock) {
         this.settings = settings;
         this.nodeId = settings.nodeId().isEmpty() ? hostName() : settings.nodeId();
         this.keys = keys;
         this.ledger = ledger;
         this.usage = usage;
         this.metrics = metrics;
-        this.rateLimiter = new RateLimiter();
+        this.rateLimiter = new RateLimiter(rateClock);
         this.budgets = new BudgetBook(usage == null ? (key, user, since) -> 0L : usage::spentNanoUsd);
         this.cache = settings.cache().enabled() ? new ResponseCache(settings.cache()) : null;
         this.cachePolicy = new CachePolicy(settings.cache());
@@ -69,18 +70,25 @@ public final class Gateway implements AutoCloseable {
      */
     public static Gateway open(Path dataDir, GatewaySettings settings, PrometheusRegistry registry,
             ModelDigests digests, Function<String, Optional<ModelSpec>> models) {
+        return open(dataDir, settings, registry, digests, models, io.github.bucket4j.TimeMeter.SYSTEM_NANOTIME);
+    }
+
+    /** As above, with rate-limit buckets refilled by {@code rateClock} (tests freeze it to assert exact figures). */
+    public static Gateway open(Path dataDir, GatewaySettings settings, PrometheusRegistry registry,
+            ModelDigests digests, Function<String, Optional<ModelSpec>> models, io.github.bucket4j.TimeMeter rateClock) {
         GatewayDatabase db = GatewayDatabase.open(dataDir);
         GatewayMetrics metrics = registry == null ? null : new GatewayMetrics(registry);
         KeyRing keys = new KeyRing(db, new KeyStore(db));
         UsageLedger ledger = new UsageLedger(db, settings.ledger(), metrics, java.time.InstantSource.system());
         UsageQuery usage = new UsageQuery(db);
-        return new Gateway(settings, keys, ledger, usage, metrics, digests, models);
+        return new Gateway(settings, keys, ledger, usage, metrics, digests, models, rateClock);
     }
 
     /** A keyless gateway without a database (no ledger): nodes started without one, tests. */
     public static Gateway keyless(GatewaySettings settings, ModelDigests digests,
             Function<String, Optional<ModelSpec>> models) {
-        return new Gateway(settings, null, null, null, null, digests, models);
+        return new Gateway(settings, null, null, null, null, digests, models,
+                io.github.bucket4j.TimeMeter.SYSTEM_NANOTIME);
     }
 
     public String nodeId() {

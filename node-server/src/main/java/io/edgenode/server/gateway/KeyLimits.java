@@ -7,8 +7,9 @@ import java.util.Objects;
  *
  * @param requestsPerMinute 0: none
  * @param tokensPerMinute prompt plus completion tokens; 0: none
- * @param perUser the rate limits apply to each {@code user} of the key separately (the key-wide
- *     limits still hold); without a {@code user} field the request counts against the key only
+ * @param perUser the rate limits apply to each {@code user} of the key separately instead of to the
+ *     key as a whole (an app key serving many end users); a request without a {@code user} field
+ *     counts against the key's own buckets
  * @param budget spending limits; {@link #NO_BUDGET} when none
  */
 public record KeyLimits(int requestsPerMinute, long tokensPerMinute, boolean perUser, Budget budget) {

@@ -9,8 +9,9 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Requests-per-minute and tokens-per-minute token buckets (Bucket4j) per key, and per key and
- * {@code user} when the key's limits are per user (the key-wide buckets still hold). Each bucket
+ * Requests-per-minute and tokens-per-minute token buckets (Bucket4j) per key, or per key and
+ * {@code user} when the key's limits are per user (each user of the key then has the limits; a
+ * request without a {@code user} counts against the key's own buckets). Each bucket
  * holds the per-minute limit and refills greedily (continuously, a sixtieth of the limit per
  * second), as OpenAI's limits behave. A request takes one request token when admitted, then
  * reserves its prompt plus its completion cap in tokens; the unused part is refunded when it
@@ -89,8 +90,8 @@ public final class RateLimiter {
     /** Takes one request token from the key's (and the user's) bucket, or nothing when either is empty. */
     public RequestPermit admitRequest(ApiKey key, String user) {
         KeyLimits l = key.limits();
-        Buckets k = buckets(key.id(), l);
-        Buckets u = userBuckets(key, user);
+        Buckets k = identity(key, user);
+        Buckets u = null;
         if (l.requestsPerMinute() > 0) {
             // Take from the user's bucket first: a refused key-wide take gives it back, so one noisy
             // user never dents the key-wide bucket for the others even briefly.
@@ -112,8 +113,8 @@ public final class RateLimiter {
     /** Reserves {@code tokens} for an admitted request (granted at once when the key has no token limit). */
     public TokenReservation reserveTokens(RequestPermit permit, long tokens) {
         KeyLimits l = permit.key().limits();
-        Buckets k = buckets(permit.key().id(), l);
-        Buckets u = userBuckets(permit.key(), permit.user());
+        Buckets k = identity(permit.key(), permit.user());
+        Buckets u = null;
         if (l.tokensPerMinute() == 0) {
             return new TokenReservation(true, null, 0, status(k, u), 0, null, null);
         }
@@ -165,12 +166,14 @@ public final class RateLimiter {
 
     /** The key's (and user's) figures now, for headers: the tighter of the two of each kind. */
     public RateLimitStatus status(ApiKey key, String user) {
-        return status(buckets(key.id(), key.limits()), userBuckets(key, user));
+        return status(identity(key, user), null);
     }
 
-    private Buckets userBuckets(ApiKey key, String user) {
+    /** Whose buckets a request uses: the key's, or with per-user limits its user's. */
+    private Buckets identity(ApiKey key, String user) {
         KeyLimits l = key.limits();
-        return l.perUser() && user != null && !user.isEmpty() ? buckets(key.id() + "\u0000" + user, l) : null;
+        boolean perUser = l.perUser() && user != null && !user.isEmpty();
+        return buckets(perUser ? key.id() + "\u0000u:" + user : key.id(), l);
     }
 
     private Buckets buckets(String identity, KeyLimits l) {

@@ -144,6 +144,9 @@ public final class HttpNode implements AutoCloseable {
         IndexesEndpoint indexes = new IndexesEndpoint(memory, blocking);
         EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(host, blocking);
         Cors cors = new Cors(settings.corsAllowedOrigins());
+        if (gateway.cache() != null) {
+            host.specs().forEach(gateway::modelDigest); // cache keys need each file's digest: hash them now
+        }
         AdminUsageEndpoint usage = gateway.usage() == null ? null : new AdminUsageEndpoint(gateway.usage(), blocking,
                 java.time.InstantSource.system(), gateway::flushLedger);
         int maxBody = settings.maxBodyBytes();

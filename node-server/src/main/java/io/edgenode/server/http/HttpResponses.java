@@ -41,9 +41,13 @@ final class HttpResponses {
         return r;
     }
 
-    /** Writes {@code response} with the request's CORS headers; closes unless keep-alive. */
+    /**
+     * Writes {@code response} with the exchange's common headers (CORS, request id, rate limits:
+     * they replace a default of the same name, such as an error's {@code Retry-After}); closes
+     * unless keep-alive.
+     */
     static ChannelFuture write(Channel channel, FullHttpResponse response, boolean keepAlive, HttpHeaders cors) {
-        response.headers().add(cors);
+        response.headers().setAll(cors);
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             return channel.writeAndFlush(response);

@@ -428,7 +428,7 @@ class NodeConfigReaderTest {
                     path: a.gguf
                     paralel: 8
                 """);
-        assertError("test.yaml:1:1: sever: unknown key; did you mean 'server'? (known: server, models; your own keys"
+        assertError("test.yaml:1:1: sever: unknown key; did you mean 'server'? (known: server, models, gateway; your own keys"
                 + " need an 'x-' prefix)", """
                 sever:
                   port: 1
@@ -628,7 +628,7 @@ class NodeConfigReaderTest {
 
     @Test
     void shouldRefuseABadGatewaySectionAtTheRightPlace() {
-        assertError("test.yaml:4:11: gateway.prices.nope: \"nope\" is not the id of a model in this file (known: demo)",
+        assertError("test.yaml:4:12: gateway.prices.nope: \"nope\" is not the id of a model in this file (known: demo)",
                 """
                 models:
                   - {id: demo, path: m.gguf}

@@ -17,6 +17,8 @@ import java.time.Duration;
 /** A real node on an ephemeral port, serving a synthetic tiny model, with a java.net.http client. */
 final class TestNode implements AutoCloseable {
     static final Path DIR = Path.of("target", "test-node").toAbsolutePath();
+    /** Rate-limit buckets of gateway test nodes never refill: their headers are exact. */
+    static final long FROZEN_NANOS = 1_000_000_000L;
 
     final ModelHost host;
     final HttpNode node;
@@ -81,7 +83,8 @@ final class TestNode implements AutoCloseable {
         } else {
             gateway = io.edgenode.server.gateway.Gateway.open(gatewayDir, config.gateway(), metrics.registry(),
                     sessionService != null ? sessionService.digests()
-                            : new io.edgenode.server.session.ModelDigests(gatewayDir), host::spec);
+                            : new io.edgenode.server.session.ModelDigests(gatewayDir), host::spec,
+                    new io.edgenode.server.gateway.NanoTimeMeter(() -> FROZEN_NANOS));
             node = HttpNode.start(config.server(), host, metrics, sessionService, memory, gateway, observer);
         }
         this.metrics = metrics;
