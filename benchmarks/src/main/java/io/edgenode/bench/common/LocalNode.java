@@ -1,5 +1,7 @@
 package io.edgenode.bench.common;
 
+import io.edgenode.server.gateway.Gateway;
+import io.edgenode.server.session.ModelDigests;
 import io.edgenode.core.llama.LlamaLibrary;
 import io.edgenode.server.config.NodeConfig;
 import io.edgenode.server.config.NodeConfigReader;
@@ -25,6 +27,8 @@ public final class LocalNode implements AutoCloseable {
     public final ServerMetrics metrics = new ServerMetrics();
     /** Null when started without sessions. */
     public final SessionService sessions;
+    /** Null when started without a gateway. */
+    public final Gateway gateway;
 
     /**
      * Starts the node and waits until its models are loaded.
@@ -35,15 +39,30 @@ public final class LocalNode implements AutoCloseable {
      * @throws IOException when the models do not load within {@code loadTimeout} (the node is then stopped)
      */
     public LocalNode(String modelsYaml, Path dir, SessionSettings sessions, Duration loadTimeout) throws Exception {
+        this(modelsYaml, dir, sessions, loadTimeout, null);
+    }
+
+    /** The node behind a gateway: {@code gatewayYaml} is the body of models.yaml's {@code gateway:} (null: keyless, no gateway database). */
+    public LocalNode(String modelsYaml, Path dir, SessionSettings sessions, Duration loadTimeout, String gatewayYaml)
+            throws Exception {
         Objects.requireNonNull(modelsYaml, "modelsYaml");
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(loadTimeout, "loadTimeout");
-        String yaml = "server:\n  host: 127.0.0.1\n  port: 0\n  data_dir: data\nmodels:\n" + modelsYaml;
+        String yaml = "server:\n  host: 127.0.0.1\n  port: 0\n  data_dir: data\nmodels:\n" + modelsYaml
+                + (gatewayYaml == null ? "" : "gateway:\n" + gatewayYaml);
         NodeConfig config = NodeConfigReader.parse(yaml, dir, "bench.yaml");
         host = new ModelHost(LlamaLibrary.load(), config);
         host.startLoading();
         this.sessions = sessions == null ? null : SessionService.start(sessions);
-        node = HttpNode.start(config.server(), host, metrics, this.sessions);
+        if (gatewayYaml == null) {
+            gateway = null;
+            node = HttpNode.start(config.server(), host, metrics, this.sessions);
+        } else {
+            gateway = Gateway.open(config.server().dataDir(), config.gateway(), metrics.registry(),
+                    this.sessions != null ? this.sessions.digests() : new ModelDigests(config.server().dataDir()),
+                    host::spec);
+            node = HttpNode.start(config.server(), host, metrics, this.sessions, null, gateway);
+        }
         if (!host.awaitReady(loadTimeout)) {
             node.shutdown(Duration.ZERO);
             String id = config.models().getFirst().id();

@@ -36,6 +36,7 @@ public final class KeyRing implements AutoCloseable {
     private volatile Map<String, KeyStore.StoredKey> keys;
     private volatile boolean anyKeys;
     private long dataVersion = Long.MIN_VALUE; // guarded by lock
+    private PreparedStatement versionQuery;    // guarded by lock; prepared once
 
     public KeyRing(GatewayDatabase db, KeyStore store) {
         this.store = Objects.requireNonNull(store, "store");
@@ -73,6 +74,11 @@ public final class KeyRing implements AutoCloseable {
         return anyKeys;
     }
 
+    /** {@link #anyKeys()} as of the last check (right after an {@link #authenticate}: no second query). */
+    public boolean anyKeysAsChecked() {
+        return anyKeys;
+    }
+
     /** Creates a key through the ring's store and sees it at once. */
     public KeyStore.Created create(String name, KeyScopes scopes, KeyLimits limits) {
         KeyStore.Created c = store.create(name, scopes, limits);
@@ -101,8 +107,10 @@ public final class KeyRing implements AutoCloseable {
         lock.lock();
         try {
             long v;
-            try (PreparedStatement p = versionConnection.prepareStatement("PRAGMA data_version");
-                    ResultSet r = p.executeQuery()) {
+            if (versionQuery == null) {
+                versionQuery = versionConnection.prepareStatement("PRAGMA data_version");
+            }
+            try (ResultSet r = versionQuery.executeQuery()) {
                 v = r.next() ? r.getLong(1) : 0;
             }
             if (!force && v == dataVersion) {

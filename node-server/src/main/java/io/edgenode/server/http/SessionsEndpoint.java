@@ -44,19 +44,35 @@ final class SessionsEndpoint {
                 if (sessions == null) {
                     throw new ApiException(ApiError.notFound(method.name(), path));
                 }
-                return route(method, path, uri, body);
+                return route(method, path, uri, body, ex.principal().scopes());
             } catch (IllegalArgumentException e) {
                 throw new ApiException(ApiError.invalidRequest(null, e.getMessage()));
             }
         });
     }
 
-    private byte[] route(HttpMethod method, String path, String uri, byte[] body) {
+    private byte[] route(HttpMethod method, String path, String uri, byte[] body,
+            io.edgenode.server.gateway.KeyScopes scopes) {
+        String prefix = scopes.sessionPrefix();
         if (path.equals("/v1/sessions")) {
             if (method.equals(HttpMethod.POST)) {
-                return create(CreateSessionRequest.parse(body));
+                CreateSessionRequest req = CreateSessionRequest.parse(body);
+                if (prefix != null && req.id() == null) {
+                    throw new ApiException(ApiError.invalidRequest("id", "This API key's sessions need an `id`"
+                            + " starting with `" + prefix + "`."));
+                }
+                if (req.id() != null && !scopes.allowsSession(req.id())) {
+                    throw new ApiException(ApiError.forbidden("This API key may only use sessions whose id starts"
+                            + " with `" + prefix + "`."));
+                }
+                return create(req);
             }
             if (method.equals(HttpMethod.GET)) {
+                if (prefix != null) {
+                    // The store lists every tenant's sessions; a prefix-scoped key must not see the others' ids.
+                    throw new ApiException(ApiError.forbidden("Listing sessions is not available to a key limited"
+                            + " to a session prefix."));
+                }
                 return list(new QueryStringDecoder(uri));
             }
             throw new ApiException(ApiError.methodNotAllowed(method.name(), path));
@@ -64,6 +80,10 @@ final class SessionsEndpoint {
         String id = path.substring("/v1/sessions/".length());
         if (id.isEmpty() || id.contains("/")) {
             throw new ApiException(ApiError.notFound(method.name(), path));
+        }
+        if (!scopes.allowsSession(id)) {
+            throw new ApiException(ApiError.forbidden("This API key may only use sessions whose id starts with `"
+                    + prefix + "`."));
         }
         if (method.equals(HttpMethod.GET)) {
             var store = SessionErrors.call(sessions::store);

@@ -244,7 +244,8 @@ class GatewayHttpTest {
         // A restart keeps the key, what it spent and the ledger.
         try (TestNode node = TestNode.withGateway(MODEL, gateway, dir, null)) {
             assertEquals(spent, node.gateway.usage().spentNanoUsd(keyId, null, java.time.Instant.EPOCH));
-            HttpResponse<String> after = node.post("/v1/chat/completions", chat(false, 16, "after", ""),
+            // 150 completion tokens cost 15,000 at most: more than is left once the spending above survived.
+            HttpResponse<String> after = node.post("/v1/chat/completions", chat(false, 150, "after", ""),
                     "Authorization", bearer(secret));
             assertEquals(429, after.statusCode(), "the spent budget survived the restart: " + after.body());
             assertEquals("insufficient_quota", json(after).at("/error/type").asText());
@@ -343,6 +344,29 @@ class GatewayHttpTest {
             assertTrue(stream.body().contains("\"code\":\"response_blocked\""), stream.body());
             HttpResponse<String> big = node.post("/v1/chat/completions", chat(false, 8, "1".repeat(300), ""));
             assertEquals("prompt_blocked", json(big).at("/error/code").asText());
+        }
+    }
+
+    @Test
+    void shouldKeepAKeyToItsSessionPrefix() throws Exception {
+        var settings = io.edgenode.server.session.SessionSettings.defaults(dir.resolve("sessions"));
+        try (TestNode node = TestNode.withGateway(MODEL, "", dir, settings)) {
+            var key = node.gateway.keys().create("team-a", new KeyScopes(Set.of(), EnumSet.of(EndpointGroup.INFERENCE,
+                    EndpointGroup.SESSIONS), 0, "team-a-"), KeyLimits.NONE);
+            String auth = bearer(key.secret());
+            HttpResponse<String> mine = node.post("/v1/sessions", "{\"id\":\"team-a-1\",\"model\":\"tiny\"}",
+                    "Authorization", auth);
+            assertTrue(mine.statusCode() / 100 == 2, mine.body());
+            assertEquals(403, node.post("/v1/sessions", "{\"id\":\"team-b-1\",\"model\":\"tiny\"}",
+                    "Authorization", auth).statusCode());
+            assertEquals(403, node.get("/v1/sessions/team-b-1", "Authorization", auth).statusCode());
+            assertEquals(403, node.get("/v1/sessions", "Authorization", auth).statusCode(), "no listing of others' ids");
+            HttpResponse<String> turn = node.post("/v1/chat/completions", chat(false, 4, "hi",
+                    ",\"session_id\":\"team-b-1\""), "Authorization", auth);
+            assertEquals(403, turn.statusCode(), turn.body());
+            HttpResponse<String> ok = node.post("/v1/chat/completions", chat(false, 4, "hi",
+                    ",\"session_id\":\"team-a-1\""), "Authorization", auth);
+            assertEquals(200, ok.statusCode(), ok.body());
         }
     }
 }
