@@ -13,7 +13,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         versionProvider = EdgenodeCli.Version.class,
         description = "Self-hosted edge inference node for GGUF models (llama.cpp).",
-        subcommands = {ServeCommand.class, GenerateCommand.class, InspectCommand.class, MakeModelCommand.class, PullCommand.class,
+        subcommands = {ServeCommand.class, GenerateCommand.class, InspectCommand.class, MakeModelCommand.class, PullCommand.class, KeysCommand.class,
                 CommandLine.HelpCommand.class})
 public final class EdgenodeCli implements Runnable {
 

@@ -147,6 +147,7 @@ public final class HttpNode implements AutoCloseable {
         if (gateway.cache() != null) {
             host.specs().forEach(gateway::modelDigest); // cache keys need each file's digest: hash them now
         }
+        AdminKeysEndpoint keys = gateway.keys() == null ? null : new AdminKeysEndpoint(gateway.keys(), blocking);
         AdminUsageEndpoint usage = gateway.usage() == null ? null : new AdminUsageEndpoint(gateway.usage(), blocking,
                 java.time.InstantSource.system(), gateway::flushLedger);
         int maxBody = settings.maxBodyBytes();
@@ -168,7 +169,7 @@ public final class HttpNode implements AutoCloseable {
                         ch.pipeline().addLast(deadlines.messages());
                         ch.pipeline().addLast(new LimitedAggregator(maxBody));
                         ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin,
-                                embeddings, indexes, cors, limits, observer, gateway, usage));
+                                embeddings, indexes, cors, limits, observer, gateway, usage, keys));
                     }
                 });
         try {

@@ -59,6 +59,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private final Gateway gateway;
     private final AccessLog access;
     private final AdminUsageEndpoint usage;    // null: no ledger
+    private final AdminKeysEndpoint keys;      // null: no gateway database
     private static final String ADMIN_MODELS = "/admin/models/";
 
     private final PipelinedRequests pipelined;
@@ -70,7 +71,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
 
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
             AdminEndpoint admin, EmbeddingsEndpoint embeddings, IndexesEndpoint indexes, Cors cors,
-            ConnectionLimits limits, Consumer<HttpExchange> observer, Gateway gateway, AdminUsageEndpoint usage) {
+            ConnectionLimits limits, Consumer<HttpExchange> observer, Gateway gateway, AdminUsageEndpoint usage,
+            AdminKeysEndpoint keys) {
+        this.keys = keys;
         this.observer = observer;
         this.gateway = gateway;
         this.access = gateway.accessLog();
@@ -214,6 +217,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
                 } else if (IndexesEndpoint.handles(path)) {
                     indexes.handle(method, path, ByteBufUtil.getBytes(req.content()),
                             begin(req, keepAlive, corsHeaders, "indexes", start));
+                } else if (keys != null && AdminKeysEndpoint.handles(path)) {
+                    keys.handle(method, path, ByteBufUtil.getBytes(req.content()),
+                            begin(req, keepAlive, corsHeaders, "admin_keys", start));
                 } else if (usage != null && AdminUsageEndpoint.handles(path)) {
                     usage.handle(method, req.uri(), begin(req, keepAlive, corsHeaders, "admin_usage", start));
                 } else if (path.startsWith(ADMIN_MODELS)) {

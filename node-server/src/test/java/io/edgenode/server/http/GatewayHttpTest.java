@@ -369,4 +369,27 @@ class GatewayHttpTest {
             assertEquals(200, ok.statusCode(), ok.body());
         }
     }
+
+    @Test
+    void shouldManageKeysThroughTheAdminApi() throws Exception {
+        try (TestNode node = TestNode.withGateway(MODEL, "", dir, null)) {
+            var admin = node.gateway.keys().create("ops", ADMIN, KeyLimits.NONE);
+            String auth = bearer(admin.secret());
+            HttpResponse<String> created = node.post("/admin/keys", "{\"name\":\"app\",\"requests_per_minute\":5}",
+                    "Authorization", auth);
+            assertEquals(201, created.statusCode(), created.body());
+            JsonNode key = json(created);
+            String secret = key.get("secret").asText();
+            assertEquals(200, node.post("/v1/chat/completions", chat(false, 2, "hi", ""), "Authorization",
+                    bearer(secret)).statusCode());
+            HttpResponse<String> listed = node.get("/admin/keys", "Authorization", auth);
+            assertTrue(listed.body().contains(key.get("id").asText()) && !listed.body().contains(secret), listed.body());
+            assertEquals(403, node.get("/admin/keys", "Authorization", bearer(secret)).statusCode(), "not an admin key");
+            assertEquals(400, node.post("/admin/keys", "{\"name\":\"x\",\"groups\":[\"nope\"]}", "Authorization",
+                    auth).statusCode());
+            assertEquals(200, node.delete("/admin/keys/" + key.get("id").asText(), "Authorization", auth).statusCode());
+            assertEquals(401, node.post("/v1/chat/completions", chat(false, 2, "hi", ""), "Authorization",
+                    bearer(secret)).statusCode(), "revoked through the API: refused on the next request");
+        }
+    }
 }
