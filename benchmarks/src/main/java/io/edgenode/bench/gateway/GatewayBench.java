@@ -64,7 +64,7 @@ public final class GatewayBench {
         try (Gateway gw = Gateway.open(dir, settings, new PrometheusRegistry(), new ModelDigests(dir),
                 name -> Optional.of(spec))) {
             var created = gw.keys().create("bench", KeyScopes.DEFAULT, new KeyLimits(Integer.MAX_VALUE,
-                    Long.MAX_VALUE / 4, false, new Budget(Budget.nanoUsd(1e9), 0, BudgetPeriod.MONTH)));
+                    KeyLimits.MAX_PER_MINUTE, false, new Budget(Budget.nanoUsd(1e9), 0, BudgetPeriod.MONTH)));
             String header = "Bearer " + created.secret();
             Usage usage = new Usage(100, 20, 100, 0, 0, 0, 0, 5_000_000);
             List<Double> keyedP50 = new ArrayList<>();

@@ -15,11 +15,17 @@ import java.util.Objects;
 public record KeyLimits(int requestsPerMinute, long tokensPerMinute, boolean perUser, Budget budget) {
     public static final Budget NO_BUDGET = new Budget(0, 0, BudgetPeriod.TOTAL);
     public static final KeyLimits NONE = new KeyLimits(0, 0, false, NO_BUDGET);
+    /** The largest per-minute limit (ten billion). */
+    public static final long MAX_PER_MINUTE = 10_000_000_000L;
 
     public KeyLimits {
         Objects.requireNonNull(budget, "budget");
         if (requestsPerMinute < 0 || tokensPerMinute < 0) {
             throw new IllegalArgumentException("rate limits must be >= 0 (0: none)");
+        }
+        if (tokensPerMinute > MAX_PER_MINUTE) {
+            // Bucket4j refuses refills faster than a token per nanosecond; no node serves this many.
+            throw new IllegalArgumentException("tokens per minute must be at most " + MAX_PER_MINUTE);
         }
     }
 
