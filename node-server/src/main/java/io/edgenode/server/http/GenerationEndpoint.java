@@ -42,33 +42,55 @@ final class GenerationEndpoint {
     void chat(byte[] body, HttpExchange ex) {
         pipeline.offload(ex, () -> {
             ChatCompletionRequest req = ChatCompletionRequest.parse(body);
-            ModelRouter router = pipeline.router();
             String sessionId = req.sessionId() != null ? req.sessionId() : ex.sessionHeader();
             Admission admission = pipeline.admit(ex, req.model(), req.user(), sessionId, promptText(req.messages()));
-            if (sessionId != null) {
-                if (sessions == null) {
-                    throw new ApiException(ApiError.invalidRequest("session_id", "this node keeps no sessions"));
-                }
-                // Memories of a turn go in front of its new messages (after the stored history) and
-                // are not stored with it.
-                Recollection recalled = req.memory() == null ? null : recall(req);
-                var turn = new SessionTurns.TurnRequest(sessionId, req.messages(),
-                        recalled == null ? req.messages() : recalled.into(req.messages()), req.maxTokens(), req.stop(),
-                        req.ignoreEos(), req.user(),
-                        recalled == null ? null : new MemoryUsage(recalled.index(), recalled.ids()), req.tools(),
-                        req.responseFormat(), req.tokens());
-                Planner planner = sessions.planner(turn, m -> req.sampling(m.spec().sampling()), ex::isClosed);
-                pipeline.run(call(router.only(req.model()), planner, GenerationPipeline.Api.CHAT, req.stream(),
-                        req.includeUsage(), admission, null), ex);
-                return;
-            }
-            Recollection recalled = req.memory() == null ? null : recall(req);
-            ChatCompletionRequest prompted = recalled == null ? req : req.withMessages(recalled.into(req.messages()));
-            MemoryUsage used = recalled == null ? null : new MemoryUsage(recalled.index(), recalled.ids());
-            pipeline.run(call(router.candidates(req.model()), m -> chatPlan(m, prompted).withMemory(used),
-                    GenerationPipeline.Api.CHAT, req.stream(), req.includeUsage(), admission,
-                    pipeline.cacheRequest(ex, body, false)), ex);
+            admitted(admission, () -> chatAdmitted(req, sessionId, admission, body, ex));
         });
+    }
+
+    /**
+     * Runs {@code rest} of an admitted request; whatever it throws before the pipeline took the
+     * admission over (a memory retrieval that fails) releases what the admission holds and is
+     * recorded. Refusing twice is harmless: the first ends the admission.
+     */
+    private static void admitted(Admission admission, Runnable rest) {
+        try {
+            rest.run();
+        } catch (ApiException e) {
+            admission.refuse(e.error());
+            throw e;
+        } catch (RuntimeException | Error e) {
+            admission.refuse(ApiError.serverError("internal error"));
+            throw e;
+        }
+    }
+
+    private void chatAdmitted(ChatCompletionRequest req, String sessionId, Admission admission, byte[] body,
+            HttpExchange ex) {
+        ModelRouter router = pipeline.router();
+        if (sessionId != null) {
+            if (sessions == null) {
+                throw new ApiException(ApiError.invalidRequest("session_id", "this node keeps no sessions"));
+            }
+            // Memories of a turn go in front of its new messages (after the stored history) and
+            // are not stored with it.
+            Recollection recalled = req.memory() == null ? null : recall(req);
+            var turn = new SessionTurns.TurnRequest(sessionId, req.messages(),
+                    recalled == null ? req.messages() : recalled.into(req.messages()), req.maxTokens(), req.stop(),
+                    req.ignoreEos(), req.user(),
+                    recalled == null ? null : new MemoryUsage(recalled.index(), recalled.ids()), req.tools(),
+                    req.responseFormat(), req.tokens());
+            Planner planner = sessions.planner(turn, m -> req.sampling(m.spec().sampling()), ex::isClosed);
+            pipeline.run(call(router.only(req.model()), planner, GenerationPipeline.Api.CHAT, req.stream(),
+                    req.includeUsage(), admission, null), ex);
+            return;
+        }
+        Recollection recalled = req.memory() == null ? null : recall(req);
+        ChatCompletionRequest prompted = recalled == null ? req : req.withMessages(recalled.into(req.messages()));
+        MemoryUsage used = recalled == null ? null : new MemoryUsage(recalled.index(), recalled.ids());
+        pipeline.run(call(router.candidates(req.model()), m -> chatPlan(m, prompted).withMemory(used),
+                GenerationPipeline.Api.CHAT, req.stream(), req.includeUsage(), admission,
+                pipeline.cacheRequest(ex, body, false)), ex);
     }
 
     /**

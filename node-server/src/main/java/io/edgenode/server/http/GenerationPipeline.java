@@ -228,6 +228,20 @@ final class GenerationPipeline {
                         plan.session(), plan.memory(), plan.replyParser().get())
                 : ResponseFormats.chat(id, created, m.id(), FINGERPRINT, plan.session(), plan.memory(), logprobs);
         ResponseCache.Lookup cached = cacheLookup(call, m, ex);
+        try {
+            return submit(call, plan, m, ex, submission, fallbackIndex, id, format, cached);
+        } catch (RuntimeException | Error e) {
+            if (cached instanceof ResponseCache.Miss miss) {
+                // Identical requests follow this recording: end it, or they would wait for it forever.
+                miss.recording().abandon("the request that was generating it failed: " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    /** Submit and stream {@code format}, from the cache's answer when {@code cached} holds one. */
+    private boolean submit(Call call, GenerationPlan plan, LoadedModel m, HttpExchange ex, Submission submission,
+            int fallbackIndex, String id, ResponseFormat format, ResponseCache.Lookup cached) {
         HttpHeaders headers = headers(plan);
         SseStream sse = call.stream()
                 ? new SseStream(ex, format, call.includeUsage(), headers, m.id(), metrics)
@@ -260,15 +274,7 @@ final class GenerationPipeline {
                 .withCacheScope(call.admission().principal().cacheScope(),
                         gateway.sharedPrefixes().sharedLength(m, plan.promptTokens()));
         submission.kvHandedOver = true; // from here the engine owns the snapshot, even when it refuses the request
-        GenerationHandle handle;
-        try {
-            handle = m.engine().submit(request);
-        } catch (EngineRejectedException e) {
-            if (cached != null) {
-                cached.recording().abandon("the engine refused the request"); // followers see it end
-            }
-            throw e;
-        }
+        GenerationHandle handle = m.engine().submit(request);
         handle.completion().whenComplete((r, t) -> router.release(m));
         if (sse != null) {
             sse.attach(handle);

@@ -23,6 +23,7 @@ import io.edgenode.server.openai.ApiError;
  * (chunks already streamed stay sent: the match completed in this one).
  */
 final class RecordStage implements GenerationListener {
+    private static final System.Logger LOG = System.getLogger(RecordStage.class.getName());
     private final RecordingListener response;
     private final Admission admission;
     private final String servedModel;
@@ -94,8 +95,13 @@ final class RecordStage implements GenerationListener {
                     : result.finishReason() == FinishReason.CANCELLED ? "client_closed" : null;
             int status = stream || errorType == null ? 200
                     : blockedBy != null ? 400 : result.finishReason() == FinishReason.CANCELLED ? 499 : 500;
-            admission.complete(new Outcome(servedModel, fallbackIndex, status, errorType, firstTokenAtMillis,
-                    result.usage(), cacheStatus));
+            try {
+                admission.complete(new Outcome(servedModel, fallbackIndex, status, errorType, firstTokenAtMillis,
+                        result.usage(), cacheStatus));
+            } catch (RuntimeException | Error e) {
+                // Settling must never keep the response from ending: the client gets its final chunk.
+                LOG.log(System.Logger.Level.ERROR, "recording the usage of " + result.requestId() + " failed", e);
+            }
             response.onComplete(result);
         }
     }

@@ -165,6 +165,13 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
                 access.refused(requestId, method.name(), path, e.error(), System.nanoTime() - start);
                 error(ch, "auth", start, e.error(), keepAlive, corsHeaders);
                 return;
+            } catch (RuntimeException e) {
+                // The key database could not be read: answer (503), never drop the connection unanswered.
+                LOG.log(System.Logger.Level.ERROR, "authentication failed", e);
+                ApiError unavailable = ApiError.unavailable("API keys cannot be checked right now.");
+                access.refused(requestId, method.name(), path, unavailable, System.nanoTime() - start);
+                error(ch, "auth", start, unavailable, keepAlive, corsHeaders);
+                return;
             }
         }
         switch (path) {
