@@ -77,7 +77,7 @@ final class ServeCommand implements Callable<Integer> {
         long budget = memoryBudget != null ? memoryBudget : s.memoryBudgetBytes();
         ServerSettings settings = new ServerSettings(host != null ? host : s.host(), port != null ? port : s.port(),
                 dataDir != null ? dataDir : s.dataDir(), s.corsAllowedOrigins(), s.maxBodyBytes(), budget, s.routing(),
-                s.connections());
+                s.connections(), s.live());
         cfg = cfg.withServer(settings);
         Files.createDirectories(settings.dataDir());
         LlamaLibrary library = llamaLib.load();

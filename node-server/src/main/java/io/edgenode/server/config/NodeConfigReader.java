@@ -58,6 +58,14 @@ import java.util.regex.Pattern;
  *     idle_timeout: 75s        # no request in flight and no traffic: closed
  *     max_pipelined_requests: 16   # queued behind the running one before reading stops
  *     max_pipelined_bytes: 1MiB    # body bytes queued behind the running one before reading stops
+ *   live:                      # live sessions: WebSocket clients, resumable turn streams
+ *     disconnect_grace: 2m     # a session turn nobody watches any more keeps running this long
+ *     max_clients_per_session: 256
+ *     max_message_bytes: 1MiB  # largest WebSocket message a client may send
+ *     ping_interval: 30s       # idle WebSockets are pinged; silent for two intervals: closed
+ *     max_client_lag: 8192     # events a client may fall behind a turn before it is dropped
+ *     retain_turns: 4          # finished turns per session kept for resuming their streams
+ *     retain_for: 10m
  * models:                      # at least one
  *   - id: demo                 # required; letters, digits, . _ : / @ + -; not "auto"
  *     path: models/x.gguf      # relative to this file's folder; default with a source:
@@ -116,7 +124,9 @@ public final class NodeConfigReader {
     private static final List<String> PRICE_KEYS = List.of("input", "cached_input", "output", "compute_per_second");
     private static final Pattern ANY_TEXT = Pattern.compile("(?s).+");
     private static final List<String> SERVER_KEYS = List.of("host", "port", "data_dir", "cors_allowed_origins",
-            "max_body_bytes", "memory_budget", "routing", "connections");
+            "max_body_bytes", "memory_budget", "routing", "connections", "live");
+    private static final List<String> LIVE_KEYS = List.of("disconnect_grace", "max_clients_per_session",
+            "max_message_bytes", "ping_interval", "max_client_lag", "retain_turns", "retain_for");
     private static final List<String> CONNECTION_KEYS = List.of("header_timeout", "body_timeout", "idle_timeout",
             "max_pipelined_requests", "max_pipelined_bytes");
     private static final List<String> ROUTING_KEYS = List.of("auto_large_model", "auto_large_threshold_tokens");
@@ -367,7 +377,7 @@ public final class NodeConfigReader {
                 "must be a positive integer");
         long budget = s.bytes("memory_budget");
         RoutingSettings routing = routing(s);
-        return new ServerSettings(host, port, dataDir, origins, maxBody, budget, routing, connections(s));
+        return new ServerSettings(host, port, dataDir, origins, maxBody, budget, routing, connections(s), live(s));
     }
 
     private RoutingSettings routing(Section server) {
@@ -403,6 +413,32 @@ public final class NodeConfigReader {
                 s.integer("max_pipelined_requests", d.maxPipelinedRequests(), 1, 1024,
                         "must be an integer from 1 to 1024"),
                 pipelinedBytes);
+    }
+
+    private io.edgenode.server.live.LiveSettings live(Section server) {
+        var d = io.edgenode.server.live.LiveSettings.DEFAULTS;
+        Optional<Section> sub = server.subsection("live", LIVE_KEYS, "{disconnect_grace: 2m, max_clients_per_session: 256}");
+        if (sub.isEmpty()) {
+            return d;
+        }
+        Section s = sub.get();
+        String rule = "must be a positive duration such as 500ms, 20s or 5m";
+        Entry grace = s.entry("disconnect_grace");
+        Duration graceValue = grace == null ? d.disconnectGrace() : duration(s, grace, "must be a duration such as 30s"
+                + " or 2m (0: cancel a session turn as soon as nobody watches it)");
+        Entry maxMessage = s.entry("max_message_bytes");
+        long message = maxMessage == null ? d.maxMessageBytes() : s.bytes("max_message_bytes");
+        if (message < 1024 || message > 64L << 20) {
+            throw s.invalid(maxMessage, "must be from 1KiB to 64MiB");
+        }
+        return new io.edgenode.server.live.LiveSettings(graceValue,
+                s.integer("max_clients_per_session", d.maxClientsPerSession(), 1, 100_000,
+                        "must be an integer from 1 to 100000"),
+                (int) message,
+                positiveDuration(s, "ping_interval", rule).orElse(d.pingInterval()),
+                s.integer("max_client_lag", d.maxClientLag(), 16, 10_000_000, "must be an integer from 16 (events)"),
+                s.integer("retain_turns", d.retainTurns(), 1, 1000, "must be an integer from 1 to 1000"),
+                positiveDuration(s, "retain_for", rule).orElse(d.retainFor()));
     }
 
     private static Optional<Duration> positiveDuration(Section s, String key, String rule) {

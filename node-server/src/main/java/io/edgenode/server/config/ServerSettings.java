@@ -19,7 +19,8 @@ import java.util.Objects;
  * @param connections per-connection timeouts and pipelining bounds
  */
 public record ServerSettings(String host, int port, Path dataDir, List<String> corsAllowedOrigins, int maxBodyBytes,
-        long memoryBudgetBytes, RoutingSettings routing, ConnectionLimits connections) {
+        long memoryBudgetBytes, RoutingSettings routing, ConnectionLimits connections,
+        io.edgenode.server.live.LiveSettings live) {
     public static final String DEFAULT_HOST = "127.0.0.1";
     public static final int DEFAULT_PORT = 8080;
     public static final String DEFAULT_DATA_DIR = "data";
@@ -31,6 +32,7 @@ public record ServerSettings(String host, int port, Path dataDir, List<String> c
         corsAllowedOrigins = List.copyOf(corsAllowedOrigins);
         Objects.requireNonNull(routing, "routing");
         Objects.requireNonNull(connections, "connections");
+        Objects.requireNonNull(live, "live");
         if (memoryBudgetBytes < 0) {
             throw new IllegalArgumentException("memory budget must be >= 0 (0 = automatic): " + memoryBudgetBytes);
         }
@@ -43,6 +45,13 @@ public record ServerSettings(String host, int port, Path dataDir, List<String> c
         if (maxBodyBytes < 1) {
             throw new IllegalArgumentException("maxBodyBytes must be positive: " + maxBodyBytes);
         }
+    }
+
+    /** Settings with the default live-session behaviour. */
+    public ServerSettings(String host, int port, Path dataDir, List<String> corsAllowedOrigins, int maxBodyBytes,
+            long memoryBudgetBytes, RoutingSettings routing, ConnectionLimits connections) {
+        this(host, port, dataDir, corsAllowedOrigins, maxBodyBytes, memoryBudgetBytes, routing, connections,
+                io.edgenode.server.live.LiveSettings.DEFAULTS);
     }
 
     /** Settings with the default connection limits. */
@@ -59,13 +68,14 @@ public record ServerSettings(String host, int port, Path dataDir, List<String> c
 
     /** These settings with another memory budget (0: automatic). */
     public ServerSettings withMemoryBudget(long bytes) {
-        return new ServerSettings(host, port, dataDir, corsAllowedOrigins, maxBodyBytes, bytes, routing, connections);
+        return new ServerSettings(host, port, dataDir, corsAllowedOrigins, maxBodyBytes, bytes, routing, connections,
+                live);
     }
 
     /** These settings with another data directory. */
     public ServerSettings withDataDir(Path dir) {
         return new ServerSettings(host, port, dir, corsAllowedOrigins, maxBodyBytes, memoryBudgetBytes, routing,
-                connections);
+                connections, live);
     }
 
     /** The defaults, with {@code data_dir} resolved against {@code baseDir}. */

@@ -81,8 +81,8 @@ final class GenerationEndpoint {
                     recalled == null ? null : new MemoryUsage(recalled.index(), recalled.ids()), req.tools(),
                     req.responseFormat(), req.tokens());
             Planner planner = sessions.planner(turn, m -> req.sampling(m.spec().sampling()), ex::isClosed);
-            pipeline.run(call(router.only(req.model()), planner, GenerationPipeline.Api.CHAT, req.stream(),
-                    req.includeUsage(), admission, null), ex);
+            pipeline.run(new GenerationPipeline.Call(router.only(req.model()), planner, GenerationPipeline.Api.CHAT,
+                    req.stream(), req.includeUsage(), admission, null, turnInput(body)), ex);
             return;
         }
         Recollection recalled = req.memory() == null ? null : recall(req);
@@ -140,6 +140,12 @@ final class GenerationEndpoint {
             GenerationPipeline.Api api, boolean stream, boolean includeUsage, Admission admission,
             GenerationPipeline.CacheRequest cache) {
         return new GenerationPipeline.Call(candidates, planner, api, stream, includeUsage, admission, cache);
+    }
+
+    /** A session turn's new messages as the client sent them (a JSON array), for its live clients. */
+    private static String turnInput(byte[] body) {
+        var messages = io.edgenode.server.openai.OpenAiJson.readObject(body).get("messages");
+        return messages == null ? "[]" : messages.toString();
     }
 
     /** What the prompt guardrails read: every message's text, in order. */

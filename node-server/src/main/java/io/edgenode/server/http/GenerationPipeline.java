@@ -55,7 +55,15 @@ final class GenerationPipeline {
      * caller so that a 404 comes before any work), how to plan for one, and its output.
      */
     record Call(Candidates candidates, Planner planner, Api api, boolean stream, boolean includeUsage,
-            Admission admission, CacheRequest cache) {}
+            Admission admission, CacheRequest cache, String turnInput) {
+        /** {@code turnInput}: a session turn's new messages as the client sent them (JSON array), else null. */
+        Call {}
+
+        Call(Candidates candidates, Planner planner, Api api, boolean stream, boolean includeUsage,
+                Admission admission, CacheRequest cache) {
+            this(candidates, planner, api, stream, includeUsage, admission, cache, null);
+        }
+    }
 
     /**
      * A request the response cache may answer: its canonical body's digest (the tenant, model and
@@ -67,8 +75,15 @@ final class GenerationPipeline {
     private final ServerMetrics metrics;
     private final Executor blocking;
     private final Gateway gateway;
+    private final LiveTurns live; // null: the node keeps no sessions
 
     GenerationPipeline(ModelRouter router, ServerMetrics metrics, Executor blocking, Gateway gateway) {
+        this(router, metrics, blocking, gateway, null);
+    }
+
+    GenerationPipeline(ModelRouter router, ServerMetrics metrics, Executor blocking, Gateway gateway,
+            LiveTurns live) {
+        this.live = live;
         this.router = router;
         this.metrics = metrics;
         this.blocking = blocking;
@@ -243,6 +258,9 @@ final class GenerationPipeline {
     private boolean submit(Call call, GenerationPlan plan, LoadedModel m, HttpExchange ex, Submission submission,
             int fallbackIndex, String id, ResponseFormat format, ResponseCache.Lookup cached) {
         HttpHeaders headers = headers(plan);
+        if (live != null && plan.session() != null && cached == null) {
+            return submitTurn(call, plan, m, ex, submission, fallbackIndex, id, format, headers);
+        }
         SseStream sse = call.stream()
                 ? new SseStream(ex, format, call.includeUsage(), headers, m.id(), metrics)
                 : null;
@@ -282,6 +300,50 @@ final class GenerationPipeline {
         }
         ex.attach(handle::cancel, sse);
         return true;
+    }
+
+    /**
+     * A session turn: its output goes to its live log, which the sender's stream (and the
+     * session's WebSocket clients) read; the sender leaving does not cancel it (see {@link LiveTurns}).
+     */
+    private boolean submitTurn(Call call, GenerationPlan plan, LoadedModel m, HttpExchange ex, Submission submission,
+            int fallbackIndex, String id, ResponseFormat format, HttpHeaders headers) {
+        long created = System.currentTimeMillis() / 1000;
+        LiveTurns.Turn turn = live.begin(ex, plan.session(), format, () -> chatFormat(plan, m, id, created),
+                call.stream(), call.includeUsage(), headers, call.turnInput());
+        RecordingListener response = new RecordingListener(turn.sink(), plan.hook(), metrics, m.id());
+        RecordStage stage = new RecordStage(response, call.admission(), m.id(), fallbackIndex,
+                call.admission().cacheStatusWithoutEntry(), null, call.stream());
+        var request = plan.toRequest(id, m.engine().config().maxSequenceTokens(),
+                m.spec().sampling().maxTokens().orElse(0), stage)
+                .withTenant(call.admission().tenant(plan.tenant()), 0)
+                .withCacheScope(call.admission().principal().cacheScope(),
+                        gateway.sharedPrefixes().sharedLength(m, plan.promptTokens()));
+        submission.kvHandedOver = true;
+        GenerationHandle handle;
+        try {
+            handle = m.engine().submit(request);
+        } catch (EngineRejectedException e) {
+            turn.refused(e.reason() == EngineRejectedException.Reason.OVERLOADED ? ApiError.overloaded(e.getMessage())
+                    : ApiError.serverError(e.getMessage()));
+            throw e;
+        } catch (RuntimeException | Error e) {
+            turn.refused(ApiError.serverError("internal error"));
+            throw e;
+        }
+        handle.completion().whenComplete((r, t) -> router.release(m));
+        turn.submitted(handle);
+        return true;
+    }
+
+    /** A chat response format for a session turn on {@code m} (a second one, for the turn's log). */
+    private static ResponseFormat chatFormat(GenerationPlan plan, LoadedModel m, String id, long created) {
+        var vocab = m.model().vocab();
+        LogprobsEncoder logprobs = plan.tokens().logprobs()
+                ? new LogprobsEncoder(t -> vocab.pieceBytes(t, false)) : null;
+        return plan.replyParser() != null ? new ToolCallResponseFormat(id, created, m.id(), FINGERPRINT,
+                plan.session(), plan.memory(), plan.replyParser().get())
+                : ResponseFormats.chat(id, created, m.id(), FINGERPRINT, plan.session(), plan.memory(), logprobs);
     }
 
     /** The cache stage: null when this request bypasses the cache (the header says why). */

@@ -43,8 +43,10 @@ final class HttpExchange {
     private HttpHeaders requestHeaders = io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE;
     /** What the access log line says beyond the request itself (served model, tokens, cache); any thread. */
     private final java.util.Map<String, Object> notes = new java.util.concurrent.ConcurrentHashMap<>();
-    private SseStream stream; // event loop only
+    private Drainable stream; // event loop only
     private boolean ended;    // event loop only
+    /** A detached exchange's refusal goes here instead of an HTTP response; null for a normal exchange. */
+    private java.util.function.Consumer<ApiError> detachedFailure;
 
     HttpExchange(Channel channel, Owner owner, boolean keepAlive, HttpHeaders common, String endpoint, long startNanos,
             String sessionHeader, String requestId) {
@@ -56,6 +58,25 @@ final class HttpExchange {
         this.endpoint = endpoint;
         this.startNanos = startNanos;
         this.sessionHeader = sessionHeader;
+    }
+
+    /**
+     * An exchange with no HTTP response of its own: a turn sent over a session's WebSocket, whose
+     * output reaches the clients through the turn's log. A refusal before the turn starts goes to
+     * {@code onFailure} (on the event loop) instead of being written to the channel.
+     */
+    static HttpExchange detached(Channel channel, Owner owner, String endpoint, String requestId,
+            io.edgenode.server.gateway.Principal principal, java.util.function.Consumer<ApiError> onFailure) {
+        HttpExchange ex = new HttpExchange(channel, owner, true, new io.netty.handler.codec.http.DefaultHttpHeaders(),
+                endpoint, System.nanoTime(), null, requestId);
+        ex.principal(principal);
+        ex.detachedFailure = java.util.Objects.requireNonNull(onFailure, "onFailure");
+        return ex;
+    }
+
+    /** Whether this exchange writes no HTTP response (see {@link #detached}). */
+    boolean isDetached() {
+        return detachedFailure != null;
     }
 
     Channel channel() {
@@ -147,7 +168,7 @@ final class HttpExchange {
      * watcher's unsubscribe), run when the connection closes. When {@code stream} is not null,
      * writability changes of the channel resume it.
      */
-    void attach(Runnable cancel, SseStream s) {
+    void attach(Runnable cancel, Drainable s) {
         if (s != null) {
             channel.eventLoop().execute(() -> stream = s);
         }
@@ -180,7 +201,9 @@ final class HttpExchange {
             if (ended) {
                 return;
             }
-            if (channel.isActive()) {
+            if (detachedFailure != null) {
+                detachedFailure.accept(error);
+            } else if (channel.isActive()) {
                 HttpResponses.write(channel, HttpResponses.error(error), keepAlive, common);
             }
             owner.error(this, error);
@@ -195,7 +218,7 @@ final class HttpExchange {
                 response.release();
                 return;
             }
-            if (channel.isActive()) {
+            if (channel.isActive() && detachedFailure == null) {
                 HttpResponses.write(channel, response, keepAlive, common);
             } else {
                 response.release();

@@ -11,6 +11,8 @@ import io.edgenode.server.metrics.ServerMetrics;
 import io.edgenode.server.node.ModelHost;
 import io.edgenode.server.session.SessionService;
 import io.edgenode.server.session.SessionTurns;
+import io.edgenode.server.live.LiveHub;
+import io.edgenode.server.live.LiveSettings;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.edgenode.server.openai.ApiError;
 import io.netty.bootstrap.ServerBootstrap;
@@ -46,6 +48,11 @@ import java.util.function.Consumer;
  */
 public final class HttpNode implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger(HttpNode.class.getName());
+    /** Handler names in a connection's pipeline (a WebSocket upgrade swaps some of them). */
+    static final String IDLE = "idle";
+    static final String DEADLINE_BYTES = "deadline-bytes";
+    static final String DEADLINE_MESSAGES = "deadline-messages";
+    static final String ROUTER = "router";
 
     private final EventLoopGroup group;
     private final ExecutorService blocking;
@@ -55,8 +62,11 @@ public final class HttpNode implements AutoCloseable {
     private final MemoryService memory;
     private final Gateway gateway;
 
+    private final LiveHub hub; // null: no sessions
+
     private HttpNode(EventLoopGroup group, ExecutorService blocking, Channel serverChannel, ModelHost host,
-            SessionService sessions, MemoryService memory, Gateway gateway) {
+            SessionService sessions, MemoryService memory, Gateway gateway, LiveHub hub) {
+        this.hub = hub;
         this.memory = memory;
         this.gateway = gateway;
         this.group = group;
@@ -122,6 +132,12 @@ public final class HttpNode implements AutoCloseable {
 
     static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics, SessionService sessions,
             MemoryService memory, Gateway gateway, Consumer<HttpExchange> observer) throws InterruptedException {
+        return start(settings, host, metrics, sessions, memory, gateway, observer, settings.live());
+    }
+
+    static HttpNode start(ServerSettings settings, ModelHost host, ServerMetrics metrics, SessionService sessions,
+            MemoryService memory, Gateway gateway, Consumer<HttpExchange> observer, LiveSettings live)
+            throws InterruptedException {
         String refusal = BindPolicy.refusal(settings.host(), gateway.requiresKeys(), gateway.allowsKeylessRemote());
         if (refusal != null) {
             throw new IllegalStateException(refusal);
@@ -135,11 +151,27 @@ public final class HttpNode implements AutoCloseable {
                 Thread.ofVirtual().name("edgenode-request-", 0).factory());
         var router = new io.edgenode.server.node.ModelRouter(host, host.routing(),
                 io.edgenode.server.node.ModelRouter.DEFAULT_LOAD_WAIT);
-        GenerationPipeline pipeline = new GenerationPipeline(router, metrics, blocking, gateway);
+        LiveHub hub = sessions == null ? null : new LiveHub(live);
+        GenerationPipeline pipeline = new GenerationPipeline(router, metrics, blocking, gateway,
+                hub == null ? null : new LiveTurns(hub));
         var outputs = new io.edgenode.server.pipeline.ChatOutputs();
         GenerationEndpoint generation = new GenerationEndpoint(pipeline,
                 sessions == null ? null : new SessionTurns(sessions, blocking, outputs), outputs, memory);
         SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory);
+        LiveEndpoint liveEndpoint = hub == null ? null : new LiveEndpoint(sessions, hub, blocking, metrics,
+                new LiveSocket.Node() {
+                    @Override
+                    public void chat(byte[] body, HttpExchange ex) {
+                        generation.chat(body, ex);
+                    }
+
+                    @Override
+                    public void changeState(String sessionId, boolean patch, com.fasterxml.jackson.databind.JsonNode value,
+                            long expectedVersion) {
+                        throw new io.edgenode.server.openai.ApiException(io.edgenode.server.openai.ApiError.invalidRequest(
+                                "type", "session state is not available on this node yet"));
+                    }
+                }, LiveEndpoint.EMPTY_STATE);
         AdminEndpoint admin = new AdminEndpoint(host, blocking);
         IndexesEndpoint indexes = new IndexesEndpoint(memory, blocking);
         EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(host, blocking);
@@ -162,23 +194,26 @@ public final class HttpNode implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ReadDeadlines deadlines = new ReadDeadlines(limits.headerTimeout(), limits.bodyTimeout());
-                        ch.pipeline().addLast(new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(),
+                        ch.pipeline().addLast(IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(),
                                 TimeUnit.MILLISECONDS));
-                        ch.pipeline().addLast(deadlines.bytes());
-                        ch.pipeline().addLast(new HttpServerCodec(4096, 16 * 1024, 16 * 1024));
-                        ch.pipeline().addLast(deadlines.messages());
-                        ch.pipeline().addLast(new LimitedAggregator(maxBody));
-                        ch.pipeline().addLast(new RequestRouter(host, metrics, generation, sessionsApi, admin,
-                                embeddings, indexes, cors, limits, observer, gateway, usage, keys));
+                        ch.pipeline().addLast(DEADLINE_BYTES, deadlines.bytes());
+                        ch.pipeline().addLast("http", new HttpServerCodec(4096, 16 * 1024, 16 * 1024));
+                        ch.pipeline().addLast(DEADLINE_MESSAGES, deadlines.messages());
+                        ch.pipeline().addLast("aggregator", new LimitedAggregator(maxBody));
+                        ch.pipeline().addLast(ROUTER, new RequestRouter(host, metrics, generation, sessionsApi, admin,
+                                embeddings, indexes, cors, limits, observer, gateway, usage, keys, liveEndpoint));
                     }
                 });
         try {
             Channel server = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
             LOG.log(System.Logger.Level.INFO, "listening on {0} ({1})", server.localAddress(), epoll ? "epoll" : "nio");
-            return new HttpNode(group, blocking, server, host, sessions, memory, gateway);
+            return new HttpNode(group, blocking, server, host, sessions, memory, gateway, hub);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             blocking.shutdownNow();
+            if (hub != null) {
+                hub.close();
+            }
             throw e;
         }
     }
@@ -198,6 +233,9 @@ public final class HttpNode implements AutoCloseable {
     public boolean shutdown(Duration deadline) {
         serverChannel.close().syncUninterruptibly();
         boolean drained = host.shutdown(deadline);
+        if (hub != null) {
+            hub.close(); // after the engines: the last turns reached their clients' queues
+        }
         blocking.shutdown();
         try {
             // Session turns that finished during the drain are being stored; their final chunks follow.

@@ -60,6 +60,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private final AccessLog access;
     private final AdminUsageEndpoint usage;    // null: no ledger
     private final AdminKeysEndpoint keys;      // null: no gateway database
+    private final LiveEndpoint live;           // null: no sessions
     private static final String ADMIN_MODELS = "/admin/models/";
 
     private final PipelinedRequests pipelined;
@@ -72,8 +73,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
             AdminEndpoint admin, EmbeddingsEndpoint embeddings, IndexesEndpoint indexes, Cors cors,
             ConnectionLimits limits, Consumer<HttpExchange> observer, Gateway gateway, AdminUsageEndpoint usage,
-            AdminKeysEndpoint keys) {
+            AdminKeysEndpoint keys, LiveEndpoint live) {
         this.keys = keys;
+        this.live = live;
         this.observer = observer;
         this.gateway = gateway;
         this.access = gateway.accessLog();
@@ -157,7 +159,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
         principal = Principal.KEYLESS;
         if (group != null) {
             try {
-                principal = gateway.authenticate(req.headers().get(HttpHeaderNames.AUTHORIZATION), group);
+                String authorization = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+                if (authorization == null && LiveEndpoint.socketSession(path) != null) {
+                    authorization = LiveEndpoint.queryKey(req.uri()); // browsers cannot set headers on a WebSocket
+                }
+                principal = gateway.authenticate(authorization, group);
             } catch (ApiException e) {
                 if (e.error().status() == 401) {
                     corsHeaders.set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer");
@@ -219,7 +225,11 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
                 embeddings.handle(ByteBufUtil.getBytes(req.content()), begin(req, keepAlive, corsHeaders, "embeddings", start));
             }
             default -> {
-                if (path.equals("/v1/sessions") || path.startsWith("/v1/sessions/")) {
+                if (live != null && LiveEndpoint.socketSession(path) != null) {
+                    socket(req, path, keepAlive, corsHeaders, start);
+                } else if (live != null && LiveEndpoint.streamTurn(path) != null) {
+                    turnStream(req, path, keepAlive, corsHeaders, start);
+                } else if (path.equals("/v1/sessions") || path.startsWith("/v1/sessions/")) {
                     sessions(ctx, req, path, keepAlive, corsHeaders, start);
                 } else if (IndexesEndpoint.handles(path)) {
                     indexes.handle(method, path, ByteBufUtil.getBytes(req.content()),
@@ -254,6 +264,40 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
         byte[] body = ByteBufUtil.getBytes(req.content());
         var ex = begin(req, keepAlive, corsHeaders, "sessions", start);
         sessions.handle(req.method(), path, req.uri(), body, ex);
+    }
+
+    /** {@code GET /v1/sessions/{id}/ws}: checks the session, then upgrades this connection to its WebSocket. */
+    private void socket(FullHttpRequest req, String path, boolean keepAlive, HttpHeaders corsHeaders, long start) {
+        Channel ch = ctx.channel();
+        if (!req.method().equals(HttpMethod.GET)) {
+            error(ch, "ws", start, ApiError.methodNotAllowed(req.method().name(), path), keepAlive, corsHeaders);
+            return;
+        }
+        if (!"websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE))) {
+            error(ch, "ws", start, ApiError.invalidRequest(null, "this is a session's WebSocket: connect with"
+                    + " `Upgrade: websocket`"), keepAlive, corsHeaders);
+            return;
+        }
+        var ex = begin(req, keepAlive, corsHeaders, "ws", start);
+        live.upgrade(req.retainedDuplicate(), ex, LiveEndpoint.socketSession(path), pipelined::clear);
+    }
+
+    /** {@code GET /v1/sessions/{id}/turns/{turn}/stream}: a turn's events after {@code Last-Event-ID}. */
+    private void turnStream(FullHttpRequest req, String path, boolean keepAlive, HttpHeaders corsHeaders, long start) {
+        if (!req.method().equals(HttpMethod.GET)) {
+            error(ctx.channel(), "turn_stream", start, ApiError.methodNotAllowed(req.method().name(), path), keepAlive,
+                    corsHeaders);
+            return;
+        }
+        String[] parts = LiveEndpoint.streamTurn(path);
+        var q = new io.netty.handler.codec.http.QueryStringDecoder(req.uri());
+        String lastEventId = req.headers().get("Last-Event-ID");
+        if (lastEventId == null) {
+            lastEventId = LiveEndpoint.first(q, "last_event_id");
+        }
+        boolean includeUsage = !"false".equals(LiveEndpoint.first(q, "include_usage"));
+        var ex = begin(req, keepAlive, corsHeaders, "turn_stream", start);
+        live.stream(ex, parts[0], Integer.parseInt(parts[1]), lastEventId, includeUsage);
     }
 
     private static ModelInfo info(ModelStatus status) {

@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * resumes it. A client that cannot keep up, so that more than {@link #MAX_PENDING_CHARS} wait,
  * is cancelled: the decode loop never waits on a slow client.
  */
-final class SseStream implements ResponseSink {
+final class SseStream implements ResponseSink, Drainable {
     static final int MAX_PENDING_CHARS = 256 * 1024;
     private static final System.Logger LOG = System.getLogger(SseStream.class.getName());
 
@@ -132,7 +132,8 @@ final class SseStream implements ResponseSink {
     }
 
     /** Event loop: writes what is pending while the channel takes it. Also called on writability changes. */
-    void drain() {
+    @Override
+    public void drain() {
         drainScheduled.set(false);
         if (done || !channel.isActive()) {
             return;

@@ -79,6 +79,7 @@ public final class ServerMetrics {
     private final Histogram timeToFirstToken;
     private final Histogram queueTime;
     private final Histogram interTokenLatency;
+    private final io.prometheus.metrics.core.metrics.Gauge liveClients;
 
     private final ConcurrentHashMap<String, EndpointChildren> endpoints = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ModelChildren> models = new ConcurrentHashMap<>();
@@ -117,7 +118,19 @@ public final class ServerMetrics {
                 "From submit to the engine to the request's first scheduled step.", TTFT_BUCKETS, "model");
         interTokenLatency = histogram(props, "edgenode_inter_token_latency_seconds",
                 "Time between consecutive tokens of one stream.", ITL_BUCKETS, "model");
+        liveClients = io.prometheus.metrics.core.metrics.Gauge.builder(props).name("edgenode_live_clients")
+                .help("WebSocket clients connected to sessions.").register(registry);
         registry.register(engines);
+    }
+
+    /** A WebSocket client joined a session. */
+    public void liveClientJoined() {
+        liveClients.inc();
+    }
+
+    /** A WebSocket client of a session left. */
+    public void liveClientLeft() {
+        liveClients.dec();
     }
 
     private Counter counter(PrometheusProperties props, String name, String help, String... labels) {

@@ -156,6 +156,15 @@ public record ApiError(int status, String type, String code, String param, Strin
         return new ApiError(499, INVALID_REQUEST, "client_closed", null, "The client closed the connection.");
     }
 
+    /**
+     * 499 {@code turn_cancelled}: a session turn was cancelled (by a live client, or because nobody
+     * watched it past the disconnect grace); nothing of it was stored.
+     */
+    public static ApiError turnCancelled() {
+        return new ApiError(499, INVALID_REQUEST, "turn_cancelled", null,
+                "The turn was cancelled before it finished; nothing was stored.");
+    }
+
     /** 408: the client did not send its whole request in time (the connection is closed after). */
     public static ApiError requestTimeout(String what) {
         return new ApiError(408, INVALID_REQUEST, "request_timeout", null,
