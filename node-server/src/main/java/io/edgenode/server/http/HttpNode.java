@@ -139,7 +139,8 @@ public final class HttpNode implements AutoCloseable {
         var outputs = new io.edgenode.server.pipeline.ChatOutputs();
         GenerationEndpoint generation = new GenerationEndpoint(pipeline,
                 sessions == null ? null : new SessionTurns(sessions, blocking, outputs), outputs, memory);
-        SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory);
+        SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory,
+                (id, state) -> { }); // live clients (WebSockets) will be told here
         AdminEndpoint admin = new AdminEndpoint(host, blocking);
         IndexesEndpoint indexes = new IndexesEndpoint(memory, blocking);
         EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(host, blocking);
