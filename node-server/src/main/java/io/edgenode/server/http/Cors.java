@@ -41,8 +41,8 @@ final class Cors {
         if (h.isEmpty()) {
             return h;
         }
-        h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, DELETE, OPTIONS");
-        h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type, X-Session-Id");
+        h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_METHODS, "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+        h.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_HEADERS, "Authorization, Content-Type, X-Session-Id, If-Match");
         h.set(HttpHeaderNames.ACCESS_CONTROL_MAX_AGE, "600");
         return h;
     }

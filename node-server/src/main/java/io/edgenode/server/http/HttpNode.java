@@ -13,6 +13,7 @@ import io.edgenode.server.session.SessionService;
 import io.edgenode.server.session.SessionTurns;
 import io.edgenode.server.live.LiveHub;
 import io.edgenode.server.live.LiveSettings;
+import io.edgenode.server.live.LiveMessages;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.edgenode.server.openai.ApiError;
 import io.netty.bootstrap.ServerBootstrap;
@@ -157,7 +158,18 @@ public final class HttpNode implements AutoCloseable {
         var outputs = new io.edgenode.server.pipeline.ChatOutputs();
         GenerationEndpoint generation = new GenerationEndpoint(pipeline,
                 sessions == null ? null : new SessionTurns(sessions, blocking, outputs), outputs, memory);
-        SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory);
+        var states = sessions == null ? null : new io.edgenode.server.session.SessionStates(sessions::store);
+        java.util.function.BiConsumer<String, io.edgenode.server.session.SessionState> stateChanged = (id, st) -> {
+            if (hub != null) {
+                hub.existing(id).ifPresent(s -> s.broadcast(LiveMessages.state(id, st.version(), st.json())));
+            }
+        };
+        SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory, stateChanged,
+                id -> {
+                    if (hub != null) {
+                        hub.deleted(id);
+                    }
+                });
         LiveEndpoint liveEndpoint = hub == null ? null : new LiveEndpoint(sessions, hub, blocking, metrics,
                 new LiveSocket.Node() {
                     @Override
@@ -166,12 +178,15 @@ public final class HttpNode implements AutoCloseable {
                     }
 
                     @Override
-                    public void changeState(String sessionId, boolean patch, com.fasterxml.jackson.databind.JsonNode value,
-                            long expectedVersion) {
-                        throw new io.edgenode.server.openai.ApiException(io.edgenode.server.openai.ApiError.invalidRequest(
-                                "type", "session state is not available on this node yet"));
+                    public void changeState(String sessionId, boolean patch,
+                            com.fasterxml.jackson.databind.JsonNode value, long expectedVersion) {
+                        stateChanged.accept(sessionId, SessionStateEndpoint.change(states, sessionId, !patch, value,
+                                expectedVersion, current -> { }));
                     }
-                }, LiveEndpoint.EMPTY_STATE);
+                }, id -> {
+                    var st = io.edgenode.server.session.SessionErrors.call(() -> states.get(id));
+                    return new Object[] {st.version(), st.json()};
+                });
         AdminEndpoint admin = new AdminEndpoint(host, blocking);
         IndexesEndpoint indexes = new IndexesEndpoint(memory, blocking);
         EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(host, blocking);

@@ -213,7 +213,5 @@ final class LiveEndpoint {
         return v == null || v.isEmpty() ? null : v.getFirst();
     }
 
-    /** Reads the session's state for hellos when the node keeps none yet: version 0, an empty document. */
-    static final StateReader EMPTY_STATE = id -> new Object[] {0L, "{}"};
 
 }

@@ -20,21 +20,38 @@ import java.util.concurrent.Executor;
 /**
  * The sessions API (our extension): {@code POST /v1/sessions}, {@code GET /v1/sessions}
  * ({@code ?after=ID&limit=N}), {@code GET /v1/sessions/{id}} (with its turns) and
- * {@code DELETE /v1/sessions/{id}} (history, KV snapshot and the session's memory namespace
- * {@code session:<id>} in every vector index gone). Store I/O runs on a virtual
- * thread. Thread-safe (stateless).
+ * {@code DELETE /v1/sessions/{id}} (history, state, KV snapshot and the session's memory namespace
+ * {@code session:<id>} in every vector index gone); {@code /v1/sessions/{id}/state} goes to
+ * {@link SessionStateEndpoint}. Store I/O runs on a virtual thread. Thread-safe (stateless).
  */
 final class SessionsEndpoint {
     private final ModelHost host;
     private final SessionService sessions; // null: the node keeps no sessions
     private final Executor blocking;
     private final MemoryService memory; // null: the node keeps no vector indexes
+    private final SessionStateEndpoint state; // null when sessions is null
 
+    private final java.util.function.Consumer<String> onDeleted;
+
+    /** Without listeners for state changes. */
     SessionsEndpoint(ModelHost host, SessionService sessions, Executor blocking, MemoryService memory) {
+        this(host, sessions, blocking, memory, (id, s) -> { }, id -> { });
+    }
+
+    /**
+     * {@code onStateChange}: see {@link SessionStateEndpoint}; told of every committed state write.
+     * {@code onDeleted}: told of every deleted session (its live clients are disconnected).
+     */
+    SessionsEndpoint(ModelHost host, SessionService sessions, Executor blocking, MemoryService memory,
+            java.util.function.BiConsumer<String, io.edgenode.server.session.SessionState> onStateChange,
+            java.util.function.Consumer<String> onDeleted) {
+        this.onDeleted = onDeleted;
         this.host = host;
         this.sessions = sessions;
         this.blocking = blocking;
         this.memory = memory;
+        this.state = sessions == null ? null
+                : new SessionStateEndpoint(new io.edgenode.server.session.SessionStates(sessions::store), onStateChange);
     }
 
     /** {@code path} is {@code /v1/sessions} or below it; {@code uri} carries the query. */
@@ -44,15 +61,15 @@ final class SessionsEndpoint {
                 if (sessions == null) {
                     throw new ApiException(ApiError.notFound(method.name(), path));
                 }
-                return route(method, path, uri, body, ex.principal().scopes());
+                return route(method, path, uri, body, ex);
             } catch (IllegalArgumentException e) {
                 throw new ApiException(ApiError.invalidRequest(null, e.getMessage()));
             }
         });
     }
 
-    private byte[] route(HttpMethod method, String path, String uri, byte[] body,
-            io.edgenode.server.gateway.KeyScopes scopes) {
+    private byte[] route(HttpMethod method, String path, String uri, byte[] body, HttpExchange ex) {
+        io.edgenode.server.gateway.KeyScopes scopes = ex.principal().scopes();
         String prefix = scopes.sessionPrefix();
         if (path.equals("/v1/sessions")) {
             if (method.equals(HttpMethod.POST)) {
@@ -77,13 +94,18 @@ final class SessionsEndpoint {
             }
             throw new ApiException(ApiError.methodNotAllowed(method.name(), path));
         }
-        String id = path.substring("/v1/sessions/".length());
+        String rest = path.substring("/v1/sessions/".length());
+        boolean statePath = rest.endsWith("/state");
+        String id = statePath ? rest.substring(0, rest.length() - "/state".length()) : rest;
         if (id.isEmpty() || id.contains("/")) {
             throw new ApiException(ApiError.notFound(method.name(), path));
         }
         if (!scopes.allowsSession(id)) {
             throw new ApiException(ApiError.forbidden("This API key may only use sessions whose id starts with `"
                     + prefix + "`."));
+        }
+        if (statePath) {
+            return state.handle(method, id, uri, body, ex);
         }
         if (method.equals(HttpMethod.GET)) {
             var store = SessionErrors.call(sessions::store);
@@ -112,6 +134,7 @@ final class SessionsEndpoint {
                             + e.getCause().getMessage()));
                 }
             }
+            onDeleted.accept(id);
             return SessionJson.deleted(id);
         }
         throw new ApiException(ApiError.methodNotAllowed(method.name(), path));

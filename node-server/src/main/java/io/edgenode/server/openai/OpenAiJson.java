@@ -93,6 +93,14 @@ public final class OpenAiJson {
      * (which would accept a UTF-16 body) never runs. One leading byte-order mark is skipped.
      */
     public static ObjectNode readObject(byte[] body) {
+        return readObject(body, null);
+    }
+
+    /**
+     * As {@link #readObject(byte[])} for a body that is one parameter's value (a session's state document):
+     * a body that is not an object is a 400 {@code invalid_type} about {@code param}.
+     */
+    public static ObjectNode readObject(byte[] body, String param) {
         Objects.requireNonNull(body, "body");
         CharBuffer chars = decodeUtf8(body);
         int start = chars.length() > 0 && chars.charAt(0) == '\uFEFF' ? 1 : 0;
@@ -109,9 +117,9 @@ public final class OpenAiJson {
             throw new ApiException(ApiError.invalidJson("the body is empty"));
         }
         if (!root.isObject()) {
-            throw new ApiException(ApiError.invalidRequest(null, ParamReader.INVALID_TYPE,
-                    "Invalid type for request body: expected an object, but got " + ParamReader.describe(root)
-                            + " instead."));
+            throw new ApiException(ApiError.invalidRequest(param, ParamReader.INVALID_TYPE,
+                    "Invalid type for " + (param == null ? "request body" : "`" + param + "` (the request body)")
+                            + ": expected an object, but got " + ParamReader.describe(root) + " instead."));
         }
         return (ObjectNode) root;
     }

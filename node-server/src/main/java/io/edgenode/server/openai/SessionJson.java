@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import io.edgenode.server.session.Session;
 import io.edgenode.server.session.SessionMessage;
 import io.edgenode.server.session.SessionPage;
+import io.edgenode.server.session.SessionState;
 import io.edgenode.server.session.Turn;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -47,6 +48,23 @@ public final class SessionJson {
             g.writeStringField("id", id);
             g.writeStringField("object", "session.deleted");
             g.writeBooleanField("deleted", true);
+            g.writeEndObject();
+        });
+    }
+
+    /**
+     * {@code {"object":"session.state","session_id":...,"version":N,"state":{...},"updated_at":seconds}}; the
+     * document is written as stored (compact JSON), not parsed again.
+     */
+    public static byte[] state(SessionState s) {
+        return write(g -> {
+            g.writeStartObject();
+            g.writeStringField("object", "session.state");
+            g.writeStringField("session_id", s.sessionId());
+            g.writeNumberField("version", s.version());
+            g.writeFieldName("state");
+            g.writeRawValue(s.json());
+            g.writeNumberField("updated_at", s.updatedAtMillis() / 1000);
             g.writeEndObject();
         });
     }

@@ -57,7 +57,13 @@ public final class SchemaMigrations {
                         finish_reason     TEXT,
                         created_at        INTEGER NOT NULL,
                         PRIMARY KEY (session_id, idx)
-                    ) STRICT""")));
+                    ) STRICT""")),
+            // Columns of the session row, not a table of their own: the state lives and dies with its session (a
+            // delete or the sweeper removes both in one statement), and a turn reads it with the session.
+            new Migration(2, "session state documents", List.of(
+                    "ALTER TABLE sessions ADD COLUMN state_json TEXT NOT NULL DEFAULT '{}'",
+                    "ALTER TABLE sessions ADD COLUMN state_version INTEGER NOT NULL DEFAULT 0",
+                    "ALTER TABLE sessions ADD COLUMN state_updated_at INTEGER NOT NULL DEFAULT 0")));
 
     private SchemaMigrations() {}
 

@@ -42,6 +42,8 @@ public final class SessionErrors {
             case NOT_FOUND -> new ApiError(404, ApiError.INVALID_REQUEST, "session_not_found", "session_id",
                     e.getMessage());
             case CONFLICT -> new ApiError(409, ApiError.INVALID_REQUEST, "session_exists", "id", e.getMessage());
+            case STALE_VERSION -> new ApiError(409, ApiError.INVALID_REQUEST, "state_version_conflict", "version",
+                    "The session's state has changed: " + e.getMessage() + ".");
             case UNAVAILABLE -> unavailable(e);
         };
     }

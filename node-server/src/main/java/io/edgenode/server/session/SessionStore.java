@@ -58,7 +58,32 @@ public interface SessionStore extends AutoCloseable {
             int completionTokens, int cachedTokens, String finishReason, Continuation continuation)
             throws SessionStoreException;
 
-    /** Deletes the session and its turns; false when there was no such session. */
+    /**
+     * The session's state document; version 0 and {@code {}} when it was never written.
+     *
+     * @throws SessionStoreException NOT_FOUND when the session is unknown or expired
+     */
+    SessionState state(String sessionId) throws SessionStoreException;
+
+    /**
+     * Atomically (one transaction, durably committed before returning, like {@link #appendTurn}): reads the current
+     * document, checks its version, writes {@code change.apply(current json)} as the next version and returns it.
+     * {@code change} runs under the store's lock inside the transaction: it must be quick and pure (parse, merge,
+     * write JSON) and must not call the store. It returns a JSON object's compact text.
+     *
+     * @param expectedVersion the version the caller last read; negative: write whatever the current version is
+     * @throws IllegalArgumentException when {@code change} throws it or returns something that is not a JSON object;
+     *                                  {@link StateTooLargeException} for a document over
+     *                                  {@link SessionState#MAX_JSON_BYTES}. Nothing is written.
+     * @throws SessionStoreException    NOT_FOUND when the session is unknown or expired; STALE_VERSION (with the
+     *                                  current version) when {@code expectedVersion >= 0} is not the current
+     *                                  version, in which case {@code change} is not called; UNAVAILABLE on storage
+     *                                  failure. Nothing is written.
+     */
+    SessionState updateState(String sessionId, long expectedVersion, java.util.function.UnaryOperator<String> change)
+            throws SessionStoreException;
+
+    /** Deletes the session, its turns and its state; false when there was no such session. */
     boolean delete(String id) throws SessionStoreException;
 
     /**

@@ -43,12 +43,14 @@ public final class SessionTurns {
     private final SessionService sessions;
     private final Executor blocking;
     private final ChatOutputs outputs;
+    private final SessionStates states;
 
     /** {@code outputs}: the node's output shaping (tools and structured output), shared with stateless chat. */
     public SessionTurns(SessionService sessions, Executor blocking, ChatOutputs outputs) {
         this.sessions = Objects.requireNonNull(sessions, "sessions");
         this.blocking = Objects.requireNonNull(blocking, "blocking");
         this.outputs = Objects.requireNonNull(outputs, "outputs");
+        this.states = new SessionStates(sessions::store);
     }
 
     /**
@@ -105,8 +107,20 @@ public final class SessionTurns {
                         + session.model() + ", not " + m.id()));
             }
             checkLimits(session);
-            List<Turn> turns = SessionErrors.call(() -> store.turns(sessionId));
+            String systemPrompt = session.systemPrompt();
             Continuation continuation = SessionErrors.call(() -> store.continuation(sessionId)).orElse(null);
+            if (StatePrompt.usesState(systemPrompt)) {
+                // Not under the session's gate: a state write during the turn is seen by the next turn.
+                SessionState state = SessionErrors.call(() -> store.state(sessionId));
+                systemPrompt = StatePrompt.render(systemPrompt, states.document(state));
+                // SessionPrompt accepts whitespace-only differences between the continuation and the new text (a
+                // template's joint); a state value that changed only in whitespace ("A B" -> "AB") must not keep the
+                // old ids: continue only when the model saw exactly this system prompt.
+                if (continuation != null && !continuation.text().contains(systemPrompt)) {
+                    continuation = null;
+                }
+            }
+            List<Turn> turns = SessionErrors.call(() -> store.turns(sessionId));
             int limit = m.engine().config().maxSequenceTokens();
             int reserve = req.maxTokens() > 0 ? req.maxTokens() : Math.min(DEFAULT_REPLY_RESERVE, limit / 4);
             req.tokens().check(m.model().vocab().size());
@@ -114,7 +128,7 @@ public final class SessionTurns {
             SessionPrompt.Plan prompt;
             try {
                 prompt = SessionPrompt.plan(output.renderer(), m.template(), m.model().vocab(), m.id(),
-                        session.systemPrompt(), turns, req.promptMessages(), continuation, limit - reserve);
+                        systemPrompt, turns, req.promptMessages(), continuation, limit - reserve);
             } catch (ChatTemplateException e) {
                 throw new ApiException(ApiError.invalidRequest("messages", e.getMessage()));
             }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.UnaryOperator;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -43,7 +44,8 @@ public final class SqliteSessionStore implements SessionStore {
     static final int MAX_PAGE = 100;
     private static final String SESSION_COLUMNS = "id, model, system_prompt, metadata_json, created_at, updated_at,"
             + " expires_at, turn_count, prompt_tokens, completion_tokens";
-    private static final String LIVE = "(expires_at = 0 OR expires_at > ?)";
+    /** A live session: not expired at the bound time (the sweeper may not have deleted it yet). */
+    static final String LIVE = "(expires_at = 0 OR expires_at > ?)";
 
     private final Path dbFile;
     private final InstantSource clock;
@@ -367,9 +369,25 @@ public final class SqliteSessionStore implements SessionStore {
     }
 
     @Override
+    public SessionState state(String sessionId) throws SessionStoreException {
+        Objects.requireNonNull(sessionId, "sessionId");
+        return withConnection("read a session's state",
+                c -> SqliteStateRows.read(c, sessionId, clock.millis()).orElseThrow(() -> notFound(sessionId)));
+    }
+
+    @Override
+    public SessionState updateState(String sessionId, long expectedVersion, UnaryOperator<String> change)
+            throws SessionStoreException {
+        Objects.requireNonNull(sessionId, "sessionId");
+        Objects.requireNonNull(change, "change");
+        return inTransaction("write a session's state",
+                c -> SqliteStateRows.update(c, sessionId, expectedVersion, change, clock.millis()));
+    }
+
+    @Override
     public boolean delete(String id) throws SessionStoreException {
         Objects.requireNonNull(id, "id");
-        // One statement is its own transaction; the foreign key deletes the turns in it.
+        // One statement is its own transaction; the foreign key deletes the turns in it, the state is in the row.
         return withConnection("delete a session", c -> {
             try (PreparedStatement st = c.prepareStatement("DELETE FROM sessions WHERE id = ?")) {
                 st.setString(1, id);

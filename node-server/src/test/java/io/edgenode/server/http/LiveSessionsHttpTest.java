@@ -295,6 +295,52 @@ class LiveSessionsHttpTest {
     }
 
     @Test
+    void shouldBroadcastEveryStateChangeAndRefuseAStaleVersion() throws Exception {
+        try (TestNode n = node("")) {
+            String id = session(n);
+            try (WsClient a = WsClient.connect(n, id); WsClient b = WsClient.connect(n, id)) {
+                a.next("hello");
+                b.next("hello");
+                // Over HTTP: both clients hear it.
+                HttpResponse<String> put = n.client.send(HttpRequest.newBuilder(n.uri("/v1/sessions/" + id + "/state"))
+                        .PUT(HttpRequest.BodyPublishers.ofString("{\"cart\":[\"tea\"],\"user\":{\"name\":\"Ada\"}}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, put.statusCode(), put.body());
+                for (WsClient c : List.of(a, b)) {
+                    JsonNode st = c.next("state");
+                    assertEquals(1, st.get("version").asInt());
+                    assertEquals("Ada", st.path("state").path("user").path("name").asText());
+                }
+                // Over the WebSocket: a merge patch, broadcast to everyone, the sender too.
+                a.send("{\"type\":\"state.patch\",\"version\":1,\"patch\":{\"user\":{\"name\":null},\"n\":2}}");
+                for (WsClient c : List.of(a, b)) {
+                    JsonNode st = c.next("state");
+                    assertEquals(2, st.get("version").asInt());
+                    assertEquals("{\"cart\":[\"tea\"],\"user\":{},\"n\":2}", st.get("state").toString());
+                }
+                // A stale version: 409 to the sender only, nothing written.
+                b.send("{\"type\":\"state.set\",\"ref\":\"s1\",\"version\":1,\"state\":{\"x\":1}}");
+                JsonNode err = b.next("error");
+                assertEquals("s1", err.get("ref").asText());
+                assertEquals("state_version_conflict", err.path("error").path("code").asText());
+                HttpResponse<String> stale = n.client.send(HttpRequest.newBuilder(n.uri("/v1/sessions/" + id + "/state"))
+                        .header("If-Match", "\"1\"").method("PATCH", HttpRequest.BodyPublishers.ofString("{\"x\":1}"))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(409, stale.statusCode(), stale.body());
+                assertEquals(2, JSON.readTree(n.get("/v1/sessions/" + id + "/state").body()).get("version").asInt());
+                // A new client's hello carries the state.
+                try (WsClient c = WsClient.connect(n, id)) {
+                    assertEquals(2, c.next("hello").path("state").path("version").asInt());
+                }
+                // Deleting the session disconnects its clients.
+                assertEquals(200, n.client.send(HttpRequest.newBuilder(n.uri("/v1/sessions/" + id)).DELETE().build(),
+                        HttpResponse.BodyHandlers.ofString()).statusCode());
+                assertEquals(4404, a.closed.get(10, TimeUnit.SECONDS));
+            }
+        }
+    }
+
+    @Test
     void shouldRefuseWebSocketsOfUnknownSessionsAndPlainRequests() throws Exception {
         try (TestNode n = node("")) {
             try (Socket s = new Socket("127.0.0.1", n.node.port())) {

@@ -168,4 +168,29 @@ class SessionPromptTest {
         assertEquals(tokensDropping(turns, 50), p.tokens().length);
         assertTrue(steps.renders <= 8, steps.renders + " renders");
     }
+
+    @Test
+    void shouldContinueWhileTheStateIsUnchangedAndTokenizeAgainAfterItChanged() throws Exception {
+        var mapper = new com.fasterxml.jackson.databind.ObjectMapper();
+        String stored = "You are terse. The user is {{state.user.name}}.";
+        String before = StatePrompt.render(stored, mapper.readTree("{\"user\":{\"name\":\"Ada\"}}"));
+        List<Turn> turns = turns(3);
+        // The continuation of the last turn, rendered with the state as it was then.
+        String history = template.render(SessionPrompt.conversation(before, turns, List.of()), false);
+        String seen = history.substring(0, history.lastIndexOf("answer 2") + "answer 2".length());
+        Continuation c = new Continuation("tiny", SessionPrompt.tokenize(template, model.vocab(), seen), seen);
+
+        String same = StatePrompt.render(stored, mapper.readTree("{\"user\":{\"name\":\"Ada\"},\"x\":1}"));
+        SessionPrompt.Plan unchanged = SessionPrompt.plan(new CountingSteps(), "tiny", same, turns, NEW, c,
+                Integer.MAX_VALUE);
+        String after = StatePrompt.render(stored, mapper.readTree("{\"user\":{\"name\":\"Grace\"}}"));
+        SessionPrompt.Plan changed = SessionPrompt.plan(new CountingSteps(), "tiny", after, turns, NEW, c,
+                Integer.MAX_VALUE);
+
+        assertEquals("You are terse. The user is Ada.", same);
+        assertTrue(unchanged.continued(), "the same rendered text keeps the exact ids");
+        assertFalse(changed.continued(), "a changed state renders another prompt: tokenized again");
+        assertTrue(changed.text().contains("The user is Grace."));
+        assertEquals(SessionPrompt.tokenize(template, model.vocab(), changed.text()).length, changed.tokens().length);
+    }
 }

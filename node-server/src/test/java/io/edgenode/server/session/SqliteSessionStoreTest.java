@@ -404,13 +404,14 @@ class SqliteSessionStoreTest {
     void shouldApplyOnlyTheNewStepsToAnOlderDatabase() throws Exception {
         store.create(newSession("s"));
         store.close();
+        int next = SchemaMigrations.latestVersion(SchemaMigrations.ALL) + 1;
         List<SchemaMigrations.Migration> withV2 = new ArrayList<>(SchemaMigrations.ALL);
-        withV2.add(new SchemaMigrations.Migration(2, "test column",
+        withV2.add(new SchemaMigrations.Migration(next, "test column",
                 List.of("ALTER TABLE sessions ADD COLUMN note TEXT NOT NULL DEFAULT 'v2'")));
 
         store = SqliteSessionStore.open(dataDir(), clock, withV2, 1_000);
 
-        assertEquals(2, store.schemaVersion());
+        assertEquals(next, store.schemaVersion());
         assertTrue(store.get("s").isPresent());
         try (Connection c = rawConnection(); Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT note FROM sessions WHERE id = 's'")) {
@@ -423,17 +424,19 @@ class SqliteSessionStoreTest {
     void shouldRollBackAFailedMigrationAndKeepTheData() throws Exception {
         store.create(newSession("s"));
         store.close();
+        int latest = SchemaMigrations.latestVersion(SchemaMigrations.ALL);
         List<SchemaMigrations.Migration> broken = new ArrayList<>(SchemaMigrations.ALL);
-        broken.add(new SchemaMigrations.Migration(2, "half broken", List.of(
+        broken.add(new SchemaMigrations.Migration(latest + 1, "half broken", List.of(
                 "CREATE TABLE extra (x INTEGER)", "THIS IS NOT SQL")));
 
         SessionStoreException e = assertThrows(SessionStoreException.class,
                 () -> SqliteSessionStore.open(dataDir(), clock, broken, 1_000));
 
         assertEquals(Kind.UNAVAILABLE, e.kind());
-        assertTrue(e.getMessage().contains("migration to schema version 2 (half broken) failed"), e.getMessage());
+        assertTrue(e.getMessage().contains("migration to schema version " + (latest + 1) + " (half broken) failed"),
+                e.getMessage());
         store = SqliteSessionStore.open(dataDir(), clock);
-        assertEquals(1, store.schemaVersion());
+        assertEquals(latest, store.schemaVersion());
         assertTrue(store.get("s").isPresent());
         assertEquals(0, countRows("sqlite_master WHERE name = 'extra'"), "the step's first statement was rolled back");
     }
@@ -449,6 +452,126 @@ class SqliteSessionStoreTest {
         assertEquals(Kind.UNAVAILABLE, e.kind());
         assertTrue(e.getMessage().contains("has schema version 99, newer than this edgenode knows ("
                 + SchemaMigrations.latestVersion(SchemaMigrations.ALL) + ")"), e.getMessage());
+    }
+
+    // ---- state documents ----
+
+    @Test
+    void shouldGiveAFreshSessionVersionZeroAndAnEmptyDocument() throws Exception {
+        store.create(newSession("s"));
+
+        SessionState st = store.state("s");
+
+        assertEquals(new SessionState("s", 0, "{}", 0), st);
+    }
+
+    @Test
+    void shouldBumpTheVersionOnEveryWrite() throws Exception {
+        store.create(newSession("s"));
+        clock.advance(1_000);
+
+        SessionState v1 = store.updateState("s", 0, doc -> "{\"a\":1}");
+        SessionState v2 = store.updateState("s", -1, doc -> doc.replace("}", ",\"b\":2}"));
+
+        assertEquals(new SessionState("s", 1, "{\"a\":1}", T0 + 1_000), v1);
+        assertEquals(2, v2.version());
+        assertEquals("{\"a\":1,\"b\":2}", v2.json());
+        assertEquals(v2, store.state("s"));
+    }
+
+    @Test
+    void shouldRefuseAStaleVersionAndWriteNothing() throws Exception {
+        store.create(newSession("s"));
+        store.updateState("s", 0, doc -> "{\"a\":1}");
+        boolean[] called = {false};
+
+        SessionStoreException e = assertThrows(SessionStoreException.class,
+                () -> store.updateState("s", 0, doc -> {
+                    called[0] = true;
+                    return "{\"a\":2}";
+                }));
+
+        assertEquals(Kind.STALE_VERSION, e.kind());
+        assertEquals(1, e.currentVersion());
+        assertTrue(e.getMessage().contains("version 1"), e.getMessage());
+        assertFalse(called[0], "the change is not computed for a stale version");
+        assertEquals(new SessionState("s", 1, "{\"a\":1}", T0), store.state("s"));
+    }
+
+    @Test
+    void shouldRefuseADocumentOver64KibAndKeepTheOldOne() throws Exception {
+        store.create(newSession("s"));
+        store.updateState("s", 0, doc -> "{\"a\":1}");
+        // 'é' is two bytes of UTF-8: 40,000 characters are 80,000 bytes although under 64 Ki characters.
+        String big = "{\"t\":\"" + "é".repeat(40_000) + "\"}";
+
+        StateTooLargeException e = assertThrows(StateTooLargeException.class,
+                () -> store.updateState("s", 1, doc -> big));
+
+        assertEquals(big.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, e.bytes());
+        assertEquals(1, store.state("s").version());
+        String justFits = "{\"t\":\"" + "x".repeat(SessionState.MAX_JSON_BYTES - 8) + "\"}";
+        assertEquals(SessionState.MAX_JSON_BYTES, justFits.length());
+        assertEquals(2, store.updateState("s", 1, doc -> justFits).version());
+    }
+
+    @Test
+    void shouldRefuseANonObjectAndAnUnknownSession() throws Exception {
+        store.create(newSession("s"));
+
+        assertThrows(IllegalArgumentException.class, () -> store.updateState("s", 0, doc -> "[1]"));
+        assertEquals(0, store.state("s").version());
+        assertEquals(Kind.NOT_FOUND, assertThrows(SessionStoreException.class, () -> store.state("nope")).kind());
+        assertEquals(Kind.NOT_FOUND,
+                assertThrows(SessionStoreException.class, () -> store.updateState("nope", -1, d -> "{}")).kind());
+    }
+
+    @Test
+    void shouldHideTheStateOfAnExpiredSession() throws Exception {
+        store.create(new NewSession("s", "demo", null, Map.of(), 1_000));
+        clock.advance(1_001);
+
+        assertEquals(Kind.NOT_FOUND, assertThrows(SessionStoreException.class, () -> store.state("s")).kind());
+    }
+
+    @Test
+    void shouldKeepTheStateAcrossReopeningAndDeleteItWithTheSession() throws Exception {
+        store.create(newSession("s"));
+        store.updateState("s", 0, doc -> "{\"user\":{\"name\":\"Ada\"}}");
+        store.close();
+
+        store = SqliteSessionStore.open(dataDir(), clock);
+
+        assertEquals(new SessionState("s", 1, "{\"user\":{\"name\":\"Ada\"}}", T0), store.state("s"));
+        assertTrue(store.delete("s"));
+        store.create(newSession("s"));
+        assertEquals(SessionState.initial("s"), store.state("s"), "a new session of the same id starts empty");
+    }
+
+    @Test
+    void shouldSerializeConcurrentConditionalWrites() throws Exception {
+        store.create(newSession("s"));
+        ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor();
+        List<Future<Boolean>> writers = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            writers.add(pool.submit(() -> {
+                try {
+                    store.updateState("s", 0, doc -> "{\"won\":true}");
+                    return true;
+                } catch (SessionStoreException e) {
+                    assertEquals(Kind.STALE_VERSION, e.kind());
+                    return false;
+                }
+            }));
+        }
+        int won = 0;
+        for (Future<Boolean> w : writers) {
+            won += w.get(30, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        pool.shutdown();
+
+        assertEquals(1, won, "exactly one write based on version 0 wins");
+        assertEquals(1, store.state("s").version());
     }
 
     // ---- durability ----
