@@ -92,12 +92,14 @@ final class LiveEndpoint {
         String lastEventId = first(new QueryStringDecoder(req.uri()), "last_event_id");
         Offload.run(blocking, ex, () -> {
             String hello;
+            String model;
             int[] resume;
             try {
                 resume = resumePoint(lastEventId);
                 var store = SessionErrors.call(sessions::store);
                 Session s = SessionErrors.call(() -> store.get(sessionId))
                         .orElseThrow(() -> new ApiException(SessionErrors.notFound(sessionId)));
+                model = s.model();
                 Object[] state = states.read(sessionId);
                 Integer running = hub.existing(sessionId).flatMap(l -> l.running()).map(TurnLog::turn).orElse(null);
                 hello = LiveMessages.hello(sessionId, hub.existing(sessionId).map(l -> l.clientCount() + 1).orElse(1),
@@ -107,7 +109,7 @@ final class LiveEndpoint {
                 throw e;
             }
             Channel ch = ex.channel();
-            ch.eventLoop().execute(() -> handshake(ch, req, ex, sessionId, hello, resume, beforeSwap));
+            ch.eventLoop().execute(() -> handshake(ch, req, ex, sessionId, model, hello, resume, beforeSwap));
         });
     }
 
@@ -132,7 +134,8 @@ final class LiveEndpoint {
                 + lastEventId + "`"));
     }
 
-    private void handshake(Channel ch, FullHttpRequest req, HttpExchange ex, String sessionId, String hello,
+    private void handshake(Channel ch, FullHttpRequest req, HttpExchange ex, String sessionId, String model,
+            String hello,
             int[] resume, Runnable beforeSwap) {
         try {
             if (!ch.isActive()) {
@@ -158,7 +161,7 @@ final class LiveEndpoint {
             long ping = hub.settings().pingInterval().toMillis();
             p.replace(HttpNode.IDLE, HttpNode.IDLE, new IdleStateHandler(2 * ping, ping, 0, TimeUnit.MILLISECONDS));
             p.addBefore(HttpNode.ROUTER, "ws-aggregator", new WebSocketFrameAggregator(maxMessage));
-            p.replace(HttpNode.ROUTER, "live", new LiveSocket(sessionId, ex.principal(), hub, node, metrics, hello,
+            p.replace(HttpNode.ROUTER, "live", new LiveSocket(sessionId, model, ex.principal(), hub, node, metrics, hello,
                     resume[0], resume[1]));
             ex.done(101);
         } finally {

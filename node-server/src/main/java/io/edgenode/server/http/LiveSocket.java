@@ -58,6 +58,7 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
     }
 
     private final String sessionId;
+    private final String sessionModel;
     private final Principal principal;
     private final LiveHub hub;
     private final Node node;
@@ -81,9 +82,10 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
      * @param resumeTurn the turn to resume ({@code last_event_id} given at connect), or -1
      * @param resumeFrom the first event of {@code resumeTurn} to send
      */
-    LiveSocket(String sessionId, Principal principal, LiveHub hub, Node node, ServerMetrics metrics, String hello,
+    LiveSocket(String sessionId, String sessionModel, Principal principal, LiveHub hub, Node node, ServerMetrics metrics, String hello,
             int resumeTurn, int resumeFrom) {
         this.sessionId = sessionId;
+        this.sessionModel = sessionModel;
         this.principal = principal;
         this.hub = hub;
         this.node = node;
@@ -298,6 +300,9 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
         body.remove("ref");
         body.remove("stream_options");
         body.put("session_id", sessionId);
+        if (!body.hasNonNull("model")) {
+            body.put("model", sessionModel); // a session's turns run on its own model anyway
+        }
         body.put("stream", true);
         HttpExchange ex = HttpExchange.detached(channel, this, "ws_turn", RequestIds.generate(), principal,
                 error -> reply(ref, error));

@@ -128,8 +128,8 @@ class LiveSessionsHttpTest {
                 // A turn sent over the WebSocket reaches everyone, the sender too, and is stored.
                 b.send("{\"type\":\"turn\",\"ref\":\"t1\",\"max_tokens\":24,\"temperature\":0,\"ignore_eos\":true,"
                         + "\"messages\":[{\"role\":\"user\",\"content\":\"and again\"}]}");
-                List<JsonNode> wa = a.turn(1);
                 List<JsonNode> wb = b.turn(1);
+                List<JsonNode> wa = a.turn(1);
                 assertEquals(wa, wb);
                 assertEquals("ws", a.all.stream().filter(m -> m.path("type").asText().equals("turn.started")
                         && m.path("turn").asInt() == 1).findFirst().orElseThrow().path("source").asText());

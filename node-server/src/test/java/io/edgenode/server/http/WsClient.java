@@ -18,21 +18,20 @@ import java.util.function.Predicate;
 final class WsClient implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    final WebSocket socket;
+    WebSocket socket;
+    // Made before the connection: messages can arrive before buildAsync completes.
     final LinkedBlockingQueue<JsonNode> inbox = new LinkedBlockingQueue<>();
     final List<JsonNode> all = java.util.Collections.synchronizedList(new ArrayList<>());
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
 
-    private WsClient(WebSocket socket) {
-        this.socket = socket;
-    }
+    private WsClient() {}
 
     static WsClient connect(TestNode n, String sessionId) throws Exception {
         return connectTo(n, "/v1/sessions/" + sessionId + "/ws");
     }
 
     static WsClient connectTo(TestNode n, String pathAndQuery) throws Exception {
-        CompletableFuture<WsClient> self = new CompletableFuture<>();
+        WsClient c = new WsClient();
         StringBuilder partial = new StringBuilder();
         WebSocket.Listener listener = new WebSocket.Listener() {
             @Override
@@ -41,7 +40,6 @@ final class WsClient implements AutoCloseable {
                 if (last) {
                     try {
                         JsonNode m = JSON.readTree(partial.toString());
-                        WsClient c = self.join();
                         c.all.add(m);
                         c.inbox.add(m);
                     } catch (Exception e) {
@@ -55,20 +53,18 @@ final class WsClient implements AutoCloseable {
 
             @Override
             public CompletionStage<?> onClose(WebSocket ws, int statusCode, String reason) {
-                self.join().closed.complete(statusCode);
+                c.closed.complete(statusCode);
                 return null;
             }
 
             @Override
             public void onError(WebSocket ws, Throwable error) {
-                self.join().closed.complete(-1);
+                c.closed.complete(-1);
             }
         };
-        WebSocket ws = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+        c.socket = HttpClient.newHttpClient().newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
                 .buildAsync(URI.create("ws://127.0.0.1:" + n.node.port() + pathAndQuery), listener)
                 .get(10, TimeUnit.SECONDS);
-        WsClient c = new WsClient(ws);
-        self.complete(c);
         return c;
     }
 
