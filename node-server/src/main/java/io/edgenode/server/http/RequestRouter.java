@@ -61,6 +61,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private final AdminUsageEndpoint usage;    // null: no ledger
     private final AdminKeysEndpoint keys;      // null: no gateway database
     private static final String ADMIN_MODELS = "/admin/models/";
+    private static final ConsoleFiles CONSOLE = ConsoleFiles.fromClasspath(); // TEMPORARY (live-console): the lead injects it from HttpNode
 
     private final PipelinedRequests pipelined;
     private final Consumer<HttpExchange> observer;
@@ -219,7 +220,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
                 embeddings.handle(ByteBufUtil.getBytes(req.content()), begin(req, keepAlive, corsHeaders, "embeddings", start));
             }
             default -> {
-                if (path.equals("/v1/sessions") || path.startsWith("/v1/sessions/")) {
+                if (CONSOLE.handles(path)) {
+                    metrics.recordRequest("console", CONSOLE.write(ch, req, path, keepAlive, corsHeaders), System.nanoTime() - start);
+                } else if (path.equals("/v1/sessions") || path.startsWith("/v1/sessions/")) {
                     sessions(ctx, req, path, keepAlive, corsHeaders, start);
                 } else if (IndexesEndpoint.handles(path)) {
                     indexes.handle(method, path, ByteBufUtil.getBytes(req.content()),
