@@ -813,7 +813,7 @@
         el('div', null, 'Loaded: ' + (loaded.length ? loaded.join(', ') : 'none') + '. KV cells in use across models: ' + fmt(totalKv) + '.'),
         el('div', { class: 'muted' },
           'The node\u2019s memory budget (server.memory_budget) and what each loaded model uses are not exported in /metrics yet; '
-          + 'a load that does not fit answers 503 with the MiB needed, the budget and what the loaded models use, shown above.'));
+          + 'a Load that does not fit is refused (503) with the MiB it needs, the budget and what the loaded models use, shown on its row.'));
     }
 
     async function act(id, action) {
@@ -940,9 +940,12 @@
     const now = samples.length ? samples[samples.length - 1].t : Date.now();
     const t0 = now - METRICS_WINDOW_MS;
     const values = samples.map((s) => s[key]).filter((v) => v !== null && Number.isFinite(v));
-    const max = niceMax(values.length ? Math.max(...values) : 0);
+    const top = values.length ? Math.max(...values) : 0;
+    const step = niceStep(top / 4);
+    const ticks = Math.max(1, Math.ceil(top / step - 1e-9));
+    const max = step * ticks;
     canvas.dataset.points = String(values.length);
-    canvas.dataset.max = String(values.length ? Math.max(...values) : 0);
+    canvas.dataset.max = String(top);
 
     g.font = '11px system-ui, sans-serif';
     g.fillStyle = '#687083';
@@ -950,13 +953,14 @@
     g.lineWidth = 1;
     g.textAlign = 'right';
     g.textBaseline = 'middle';
-    for (let i = 0; i <= 4; i++) {
-      const y = pad.t + h - (h * i) / 4;
+    const decimals = step >= 1 ? 0 : Math.min(3, Math.ceil(-Math.log10(step)));
+    for (let i = 0; i <= ticks; i++) {
+      const y = pad.t + h - (h * i) / ticks;
       g.beginPath();
       g.moveTo(pad.l, Math.round(y) + 0.5);
       g.lineTo(pad.l + w, Math.round(y) + 0.5);
       g.stroke();
-      g.fillText(fmt((max * i) / 4, max < 4 ? 1 : 0), pad.l - 6, y);
+      g.fillText(fmt(step * i, decimals), pad.l - 6, y);
     }
     g.textAlign = 'center';
     g.textBaseline = 'top';
@@ -1002,10 +1006,11 @@
     }
   }
 
-  function niceMax(v) {
-    if (!(v > 0)) return 1;
+  /** The smallest of 1, 2, 5 times a power of ten that is at least v (an axis step). */
+  function niceStep(v) {
+    if (!(v > 0)) return 0.25;
     const p = Math.pow(10, Math.floor(Math.log10(v)));
-    for (const m of [1, 2, 2.5, 5, 10]) if (v <= m * p) return m * p;
+    for (const m of [1, 2, 5, 10]) if (v <= m * p * (1 + 1e-9)) return m * p;
     return 10 * p;
   }
 
