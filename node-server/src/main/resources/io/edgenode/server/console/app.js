@@ -473,6 +473,8 @@
           const v = turnView(msg.turn);
           setInputs(v, msg.messages);
           v.text.textContent = '';
+          v.lastSeq = -1;
+          v.deltas = 0;
           v.done = false;
           v.failed = false;
           v.root.classList.remove('failed');

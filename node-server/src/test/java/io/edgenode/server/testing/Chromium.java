@@ -248,6 +248,7 @@ public final class Chromium implements AutoCloseable {
 
         /** A PNG of the viewport, written to {@code file} (folders created). */
         public Path screenshot(Path file) throws IOException {
+            send("Page.bringToFront", null); // a headless tab behind another never paints: the capture would hang
             String data = send("Page.captureScreenshot", obj().put("format", "png")).get("data").asText();
             Files.createDirectories(file.toAbsolutePath().getParent());
             Files.write(file, Base64.getDecoder().decode(data));
