@@ -85,7 +85,7 @@
     const text = (context ? context + ': ' : '') + describe(err);
     $('banner-text').textContent = text;
     $('banner').hidden = false;
-    if (window.console) console.error(text, err);
+    if (window.console) console.warn(text, err); // the banner is the report; console.error is left for bugs
   }
 
   function clearError() {

@@ -219,11 +219,52 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(5)
+    void shouldShowKeyErrorsAndRefuseAdminActionsWithoutAnAdminKey() throws Exception {
+        Path gatewayDir = Files.createTempDirectory("console-gateway-");
+        try (TestNode keyed = TestNode.withGateway(TestNode.tinyModel("demo", 1, 512, 4), "", gatewayDir,
+                SessionSettings.defaults(gatewayDir.resolve("sessions")))) {
+            var user = keyed.gateway.keys().create("app", GatewayHttpTest.INFERENCE,
+                    io.edgenode.server.gateway.KeyLimits.NONE);
+            Chromium.Page p = browser.newPage(1280, 820);
+            try {
+                // The console itself loads without a key; its first API call shows the node's 401.
+                p.navigate(keyed.uri("/").toString() + "#/models");
+                String banner = "document.getElementById('banner').hidden ? '' : document.getElementById('banner-text').textContent";
+                Eventually.until(WAIT, "the 401 shown", () -> p.evalString(banner).contains("401"));
+                assertTrue(p.evalString(banner).contains("API key"), p.evalString(banner));
+
+                // An inference key: models are listed, /metrics and admin actions are refused, and said so.
+                p.eval("document.getElementById('api-key').value = " + js(user.secret()) + ";"
+                        + "document.getElementById('key-form').requestSubmit()");
+                String row = "#models-table tr[data-model=demo]";
+                until(p, "the model listed with the key", "document.querySelector(" + js(row + " .status")
+                        + ")?.textContent === 'loaded'");
+                until(p, "the /metrics refusal shown", "document.getElementById('memory').textContent.includes('403')");
+                p.eval("[...document.querySelectorAll(" + js(row + " button") + ")].find(b => b.textContent === 'Unload').click()");
+                Eventually.until(WAIT, "the admin refusal shown on the row", () -> p.evalTrue(
+                        "(document.querySelector(" + js(row + " [data-error]") + ")?.textContent || '').includes('403')"));
+                assertTrue(p.evalString(banner).startsWith("Unloading demo: 403"), p.evalString(banner));
+                assertEquals("loaded", p.evalString("document.querySelector(" + js(row + " .status") + ").textContent"));
+                p.screenshot(SHOTS.resolve("08-models-without-admin-key.png"));
+            } finally {
+                p.close();
+            }
+        } finally {
+            try (var s = Files.walk(gatewayDir)) {
+                s.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    @Test
+    @Order(6)
     void shouldRunWithoutScriptErrorsOrPolicyViolations() {
         Assumptions.assumeTrue(browser != null);
         // A node without the session WebSocket makes the browser log the failed handshake: expected.
         List<String> problems = browser.problems().stream()
                 .filter(p -> !(p.contains("WebSocket connection to") && p.contains("/ws")))
+                // the keyed node's refusals (401, 403) are logged by the browser as failed loads: expected
+                .filter(p -> !(p.startsWith("log.network:") && (p.contains("401") || p.contains("403"))))
                 .toList();
         assertEquals(List.of(), problems);
     }
