@@ -1010,7 +1010,7 @@
 
   /** The smallest of 1, 2, 5 times a power of ten that is at least v (an axis step). */
   function niceStep(v) {
-    if (!(v > 0)) return 0.25;
+    if (!(v > 0)) return 1; // an all-zero series: an axis of 0..1
     const p = Math.pow(10, Math.floor(Math.log10(v)));
     for (const m of [1, 2, 5, 10]) if (v <= m * p * (1 + 1e-9)) return m * p;
     return 10 * p;
