@@ -1,6 +1,9 @@
 // Edgenode console: chat on sessions, models, live metrics. Plain browser JavaScript, no build
 // step, no third-party code, nothing fetched from outside the node (the page's CSP forbids it).
 // Routes: #/chat, #/chat/<sessionId>, #/models, #/metrics.
+// Past 800 lines on purpose, for one file to serve while the console settles; the split is along
+// its sections: api.js (fetch, errors, banner), chat.js, models.js, metrics.js (Prometheus parser
+// and charts), as ES modules (CSP 'self' allows them), each added to ConsoleFiles' fixed list.
 'use strict';
 
 (() => {
