@@ -10,6 +10,9 @@ final class EndpointGroups {
         if (path.equals("/health") || path.equals("/ready")) {
             return null; // load balancers and orchestrators probe without keys
         }
+        if (ConsoleFiles.isConsolePath(path)) {
+            return null; // the console's static files load before a key is typed; its API calls carry the key
+        }
         if (path.equals("/metrics") || path.equals("/admin") || path.startsWith("/admin/")) {
             return EndpointGroup.ADMIN;
         }

@@ -191,6 +191,7 @@ public final class HttpNode implements AutoCloseable {
         IndexesEndpoint indexes = new IndexesEndpoint(memory, blocking);
         EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(host, blocking);
         Cors cors = new Cors(settings.corsAllowedOrigins());
+        ConsoleFiles console = ConsoleFiles.fromClasspath();
         if (gateway.cache() != null) {
             host.specs().forEach(gateway::modelDigest); // cache keys need each file's digest: hash them now
         }
@@ -216,7 +217,8 @@ public final class HttpNode implements AutoCloseable {
                         ch.pipeline().addLast(DEADLINE_MESSAGES, deadlines.messages());
                         ch.pipeline().addLast("aggregator", new LimitedAggregator(maxBody));
                         ch.pipeline().addLast(ROUTER, new RequestRouter(host, metrics, generation, sessionsApi, admin,
-                                embeddings, indexes, cors, limits, observer, gateway, usage, keys, liveEndpoint));
+                                embeddings, indexes, cors, limits, observer, gateway, usage, keys, liveEndpoint,
+                                console));
                     }
                 });
         try {

@@ -61,6 +61,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private final AdminUsageEndpoint usage;    // null: no ledger
     private final AdminKeysEndpoint keys;      // null: no gateway database
     private final LiveEndpoint live;           // null: no sessions
+    private final ConsoleFiles console;
     private static final String ADMIN_MODELS = "/admin/models/";
 
     private final PipelinedRequests pipelined;
@@ -73,7 +74,8 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
             AdminEndpoint admin, EmbeddingsEndpoint embeddings, IndexesEndpoint indexes, Cors cors,
             ConnectionLimits limits, Consumer<HttpExchange> observer, Gateway gateway, AdminUsageEndpoint usage,
-            AdminKeysEndpoint keys, LiveEndpoint live) {
+            AdminKeysEndpoint keys, LiveEndpoint live, ConsoleFiles console) {
+        this.console = console;
         this.keys = keys;
         this.live = live;
         this.observer = observer;
@@ -225,7 +227,10 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
                 embeddings.handle(ByteBufUtil.getBytes(req.content()), begin(req, keepAlive, corsHeaders, "embeddings", start));
             }
             default -> {
-                if (live != null && LiveEndpoint.socketSession(path) != null) {
+                if (console.handles(path)) {
+                    metrics.recordRequest("console", console.write(ch, req, path, keepAlive, corsHeaders),
+                            System.nanoTime() - start);
+                } else if (live != null && LiveEndpoint.socketSession(path) != null) {
                     socket(req, path, keepAlive, corsHeaders, start);
                 } else if (live != null && LiveEndpoint.streamTurn(path) != null) {
                     turnStream(req, path, keepAlive, corsHeaders, start);
