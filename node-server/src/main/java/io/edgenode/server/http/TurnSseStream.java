@@ -63,7 +63,14 @@ final class TurnSseStream implements Drainable {
 
     /** Starts reading: the head and whatever the log holds go out now, the rest as it comes. */
     void start() {
+        if (left.get()) {
+            return; // the client left while the turn was being submitted
+        }
         log.subscribe(signal);
+        if (left.get()) {
+            log.unsubscribe(signal); // left meanwhile: leave() may have run before the subscription
+            return;
+        }
         signal();
     }
 
