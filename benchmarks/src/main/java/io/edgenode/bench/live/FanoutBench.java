@@ -92,7 +92,9 @@ public final class FanoutBench {
             lagMs.put(v, new ArrayList<>());
         });
         List<Double> resumeFirstByteMs = new ArrayList<>();
-        turn(0, -1, null); // warm-up: the model's first turn pays for page faults and JIT
+        for (int v : variants) {
+            turn(v, -1, null); // warm-up: first turns pay for page faults and the JIT of each path
+        }
         for (int r = 0; r < rounds; r++) {
             Map<Integer, Double> thisRound = new LinkedHashMap<>();
             for (int i = 0; i < variants.size(); i++) {

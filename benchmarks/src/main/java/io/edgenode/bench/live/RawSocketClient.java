@@ -45,12 +45,12 @@ final class RawSocketClient implements AutoCloseable {
         if (!head.toString().startsWith("HTTP/1.1 101")) {
             throw new IOException("handshake refused: " + head);
         }
-        DataInputStream data = new DataInputStream(new java.io.BufferedInputStream(in, 64 * 1024));
+        DataInputStream data = new DataInputStream(new java.io.BufferedInputStream(in, 8 * 1024));
         reader = Thread.ofVirtual().name("bench-ws-client").start(() -> read(data));
     }
 
     private void read(DataInputStream in) {
-        byte[] buf = new byte[16 * 1024];
+        byte[] buf = new byte[1024];
         try {
             while (true) {
                 int b0 = in.readUnsignedByte();
