@@ -311,21 +311,25 @@ final class GenerationPipeline {
         long created = System.currentTimeMillis() / 1000;
         LiveTurns.Turn turn = live.begin(ex, plan.session(), format, () -> chatFormat(plan, m, id, created),
                 call.stream(), call.includeUsage(), headers, call.turnInput());
-        RecordingListener response = new RecordingListener(turn.sink(), plan.hook(), metrics, m.id());
-        RecordStage stage = new RecordStage(response, call.admission(), m.id(), fallbackIndex,
-                call.admission().cacheStatusWithoutEntry(), null, call.stream());
-        var request = plan.toRequest(id, m.engine().config().maxSequenceTokens(),
-                m.spec().sampling().maxTokens().orElse(0), stage)
-                .withTenant(call.admission().tenant(plan.tenant()), 0)
-                .withCacheScope(call.admission().principal().cacheScope(),
-                        gateway.sharedPrefixes().sharedLength(m, plan.promptTokens()));
-        submission.kvHandedOver = true;
         GenerationHandle handle;
         try {
+            RecordingListener response = new RecordingListener(turn.sink(), plan.hook(), metrics, m.id());
+            RecordStage stage = new RecordStage(response, call.admission(), m.id(), fallbackIndex,
+                    call.admission().cacheStatusWithoutEntry(), null, call.stream());
+            var request = plan.toRequest(id, m.engine().config().maxSequenceTokens(),
+                    m.spec().sampling().maxTokens().orElse(0), stage)
+                    .withTenant(call.admission().tenant(plan.tenant()), 0)
+                    .withCacheScope(call.admission().principal().cacheScope(),
+                            gateway.sharedPrefixes().sharedLength(m, plan.promptTokens()));
+            submission.kvHandedOver = true;
             handle = m.engine().submit(request);
         } catch (EngineRejectedException e) {
-            turn.refused(e.reason() == EngineRejectedException.Reason.OVERLOADED ? ApiError.overloaded(e.getMessage())
-                    : ApiError.serverError(e.getMessage()));
+            // The log ends, so that watchers do not wait for a turn that never runs.
+            turn.refused(switch (e.reason()) {
+                case OVERLOADED -> ApiError.overloaded(e.getMessage());
+                case CONTEXT_LENGTH_EXCEEDED -> ApiError.contextLengthExceeded(e.getMessage());
+                case SHUT_DOWN -> ApiError.notReady();
+            });
             throw e;
         } catch (RuntimeException | Error e) {
             turn.refused(ApiError.serverError("internal error"));

@@ -262,6 +262,9 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
     }
 
     private void message(String text) {
+        if (session == null) {
+            return; // refused at join: the connection is closing
+        }
         String ref = null;
         try {
             ObjectNode m = OpenAiJson.readObject(text.getBytes(StandardCharsets.UTF_8));

@@ -86,6 +86,22 @@ class NodeConfigReaderTest {
     }
 
     @Test
+    void shouldReadTheLiveSessionSettings() {
+        String models = "models:\n  - id: m\n    path: m.gguf\n";
+        var live = parse("server:\n  live:\n    disconnect_grace: 0s\n    max_clients_per_session: 3\n"
+                + "    max_message_bytes: 4KiB\n    ping_interval: 500ms\n    max_client_lag: 64\n"
+                + "    retain_turns: 2\n    retain_for: 1m\n" + models).server().live();
+        assertEquals(new io.edgenode.server.live.LiveSettings(java.time.Duration.ZERO, 3, 4096,
+                java.time.Duration.ofMillis(500), 64, 2, java.time.Duration.ofMinutes(1)), live);
+        assertEquals(io.edgenode.server.live.LiveSettings.DEFAULTS, parse(models).server().live());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> parse("server:\n  live:\n    max_client_lag: 2\n" + models));
+        assertTrue(e.getMessage().contains("max_client_lag"), e.getMessage());
+        e = assertThrows(ConfigException.class, () -> parse("server:\n  live:\n    grace: 5s\n" + models));
+        assertTrue(e.getMessage().contains("grace"), e.getMessage());
+    }
+
+    @Test
     void shouldReadTheRegistryKeys() {
         NodeConfig config = parse("""
                 server:

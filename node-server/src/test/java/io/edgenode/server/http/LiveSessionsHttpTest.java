@@ -341,6 +341,53 @@ class LiveSessionsHttpTest {
     }
 
     @Test
+    void shouldAuthenticateSocketsLikeHttp() throws Exception {
+        try (TestNode n = TestNode.withGateway(TestNode.tinyModel("demo", 2, 8192, 16), "", dataDir.resolve("gw"),
+                SessionSettings.defaults(dataDir))) {
+            var key = n.gateway.keys().create("app", io.edgenode.server.gateway.KeyScopes.DEFAULT,
+                    io.edgenode.server.gateway.KeyLimits.NONE);
+            HttpResponse<String> created = n.client.send(HttpRequest.newBuilder(n.uri("/v1/sessions"))
+                    .header("Authorization", "Bearer " + key.secret())
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"demo\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, created.statusCode(), created.body());
+            String id = JSON.readTree(created.body()).get("id").asText();
+            assertEquals("HTTP/1.1 401 Unauthorized", upgradeStatus(n, "/v1/sessions/" + id + "/ws"));
+            assertEquals("HTTP/1.1 401 Unauthorized", upgradeStatus(n, "/v1/sessions/" + id + "/ws?api_key=en_nope_x"));
+            try (WsClient c = WsClient.connectTo(n, "/v1/sessions/" + id + "/ws?api_key=" + key.secret())) {
+                assertEquals(id, c.next("hello").get("session_id").asText());
+                c.send("{\"type\":\"turn\",\"max_tokens\":4,\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}");
+                assertEquals("turn.finished", c.turn(0).getLast().get("type").asText());
+            }
+        }
+    }
+
+    @Test
+    void shouldLimitClientsPerSessionAndMessageSize() throws Exception {
+        try (TestNode n = node("    max_clients_per_session: 1\n    max_message_bytes: 2KiB\n")) {
+            String id = session(n);
+            try (WsClient a = WsClient.connect(n, id); WsClient b = WsClient.connect(n, id)) {
+                a.next("hello");
+                assertEquals(1013, b.closed.get(10, TimeUnit.SECONDS), "a full session refuses the next client");
+                a.send("{\"type\":\"ping\",\"ref\":\"" + "x".repeat(4096) + "\"}");
+                assertEquals(1009, a.closed.get(10, TimeUnit.SECONDS), "a message over the limit closes the socket");
+            }
+            try (WsClient c = WsClient.connect(n, id)) {
+                assertEquals(1, c.next("hello").get("clients").asInt(), "the place is free again");
+            }
+        }
+    }
+
+    private static String upgradeStatus(TestNode n, String pathAndQuery) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", n.node.port())) {
+            s.getOutputStream().write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
+    @Test
     void shouldRefuseWebSocketsOfUnknownSessionsAndPlainRequests() throws Exception {
         try (TestNode n = node("")) {
             try (Socket s = new Socket("127.0.0.1", n.node.port())) {
