@@ -55,4 +55,21 @@ final class HttpResponses {
         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         return channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
     }
+
+    /**
+     * The head of a server-sent-events response of {@code ex}: 200, chunked, no caching, the
+     * exchange's common headers and {@code extra}.
+     */
+    static io.netty.handler.codec.http.HttpResponse sseHead(HttpExchange ex, HttpHeaders extra) {
+        var head = new io.netty.handler.codec.http.DefaultHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                HttpResponseStatus.OK);
+        head.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/event-stream; charset=utf-8");
+        head.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache");
+        head.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        head.headers().set(HttpHeaderNames.CONNECTION, ex.keepAlive() ? HttpHeaderValues.KEEP_ALIVE
+                : HttpHeaderValues.CLOSE);
+        head.headers().add(ex.headers());
+        head.headers().add(extra);
+        return head;
+    }
 }
