@@ -341,6 +341,65 @@ class LiveSessionsHttpTest {
     }
 
     @Test
+    void shouldResumeATurnOnANewSocketAfterItsLastEvent() throws Exception {
+        try (TestNode n = node("")) {
+            String id = session(n);
+            List<JsonNode> whole;
+            try (WsClient a = WsClient.connect(n, id)) {
+                a.next("hello");
+                assertEquals(200, n.post("/v1/chat/completions", turnBody(id, "count", 30, false)).statusCode());
+                whole = a.turn(0);
+            }
+            String seen = whole.get(5).get("event_id").asText(); // the client saw up to here, then lost the socket
+            try (WsClient b = WsClient.connectTo(n, "/v1/sessions/" + id + "/ws?last_event_id=" + seen)) {
+                List<JsonNode> rest = new ArrayList<>();
+                for (JsonNode m; !(m = b.next(x -> x.path("type").asText().startsWith("turn."))).path("type").asText()
+                        .equals("turn.finished"); ) {
+                    rest.add(m);
+                }
+                int seq = Integer.parseInt(seen.substring(2));
+                assertEquals("0:" + (seq + 1), rest.getFirst().get("event_id").asText(), "right after the last one seen");
+                assertEquals(whole.subList(6, whole.size() - 1), rest, "exactly the events missed");
+            }
+            assertEquals(400, upgradeStatus(n, "/v1/sessions/" + id + "/ws?last_event_id=banana")
+                    .equals("HTTP/1.1 400 Bad Request") ? 400 : 0);
+        }
+    }
+
+    @Test
+    void shouldKeepAnsweringClientsAliveAndCloseSilentOnes() throws Exception {
+        try (TestNode n = node("    ping_interval: 200ms\n")) {
+            String id = session(n);
+            try (WsClient answering = WsClient.connect(n, id); Socket silent = rawSocket(n, id)) {
+                answering.next("hello");
+                silent.setSoTimeout(10_000);
+                InputStream in = silent.getInputStream();
+                // The silent client is pinged, then closed with 4001 after two silent intervals.
+                int closeCode = -1;
+                while (closeCode < 0) {
+                    int b0 = in.read();
+                    assertTrue(b0 >= 0, "a close frame before the end of the stream");
+                    int len = in.read() & 0x7f;
+                    if (len == 126) {
+                        len = (in.read() << 8) | in.read();
+                    } else if (len == 127) {
+                        len = (int) java.nio.ByteBuffer.wrap(in.readNBytes(8)).getLong();
+                    }
+                    byte[] payload = in.readNBytes(len);
+                    if ((b0 & 0x0f) == 0x8) {
+                        closeCode = ((payload[0] & 0xff) << 8) | (payload[1] & 0xff);
+                    }
+                }
+                assertEquals(4001, closeCode);
+                // The java.net.http client answers the pings: still connected, still served.
+                answering.send("{\"type\":\"ping\",\"ref\":\"still\"}");
+                assertEquals("still", answering.next("pong").get("ref").asText());
+                assertFalse(answering.closed.isDone());
+            }
+        }
+    }
+
+    @Test
     void shouldAuthenticateSocketsLikeHttp() throws Exception {
         try (TestNode n = TestNode.withGateway(TestNode.tinyModel("demo", 2, 8192, 16), "", dataDir.resolve("gw"),
                 SessionSettings.defaults(dataDir))) {
