@@ -43,11 +43,23 @@ final class ConsoleFiles {
     static final String CSP = "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:;"
             + " base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'";
 
-    /** The files served, by name, with their content types. */
-    private static final Map<String, String> FILES = Map.of(
-            "index.html", "text/html; charset=utf-8",
-            "app.js", "text/javascript; charset=utf-8",
-            "app.css", "text/css; charset=utf-8");
+    private static final String JS = "text/javascript; charset=utf-8";
+
+    /**
+     * The files served, by name, with their content types. index.html loads app.js as an ES module,
+     * which imports the others (same origin, so the policy's {@code 'self'} admits them); a module
+     * script served with any other content type is refused by the browser.
+     */
+    private static final Map<String, String> FILES = Map.ofEntries(
+            Map.entry("index.html", "text/html; charset=utf-8"),
+            Map.entry("app.css", "text/css; charset=utf-8"),
+            Map.entry("app.js", JS),
+            Map.entry("api.js", JS),
+            Map.entry("dom.js", JS),
+            Map.entry("chat.js", JS),
+            Map.entry("transcript.js", JS),
+            Map.entry("models.js", JS),
+            Map.entry("metrics.js", JS));
 
     private record File(byte[] body, String contentType, String etag) {}
 

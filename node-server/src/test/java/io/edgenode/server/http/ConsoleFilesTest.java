@@ -15,11 +15,20 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** The console's static files: what is served, with which headers, and what never is. */
 class ConsoleFilesTest {
+    /** The console's ES modules: app.js, loaded by index.html, and those it imports. */
+    private static final List<String> SCRIPTS = List.of("/console/app.js", "/console/api.js", "/console/dom.js",
+            "/console/chat.js", "/console/transcript.js", "/console/models.js", "/console/metrics.js");
+
     private final ConsoleFiles files = ConsoleFiles.fromClasspath();
 
     private FullHttpResponse get(String path) {
@@ -40,7 +49,7 @@ class ConsoleFilesTest {
         assertEquals(200, root.status().code());
         assertEquals("text/html; charset=utf-8", root.headers().get(HttpHeaderNames.CONTENT_TYPE));
         String html = body(root);
-        assertTrue(html.contains("<script src=\"/console/app.js\""), html);
+        assertTrue(html.contains("<script type=\"module\" src=\"/console/app.js\"></script>"), html);
         byte[] expected;
         try (InputStream in = getClass().getClassLoader().getResourceAsStream("io/edgenode/server/console/index.html")) {
             expected = in.readAllBytes();
@@ -51,8 +60,12 @@ class ConsoleFilesTest {
 
     @Test
     void shouldGiveEachFileItsContentTypeAndLength() {
-        for (var c : List.of(List.of("/console/app.js", "text/javascript; charset=utf-8"),
-                List.of("/console/app.css", "text/css; charset=utf-8"))) {
+        List<List<String>> cases = new ArrayList<>();
+        for (String script : SCRIPTS) {
+            cases.add(List.of(script, "text/javascript; charset=utf-8")); // browsers refuse a module of another type
+        }
+        cases.add(List.of("/console/app.css", "text/css; charset=utf-8"));
+        for (var c : cases) {
             FullHttpResponse r = get(c.get(0));
             assertEquals(200, r.status().code(), c.get(0));
             assertEquals(c.get(1), r.headers().get(HttpHeaderNames.CONTENT_TYPE));
@@ -103,10 +116,26 @@ class ConsoleFilesTest {
             assertFalse(files.handles(path), path);
             assertFalse(ConsoleFiles.isConsolePath(path), path);
         }
-        for (String path : List.of("/", "/console/index.html", "/console/app.js", "/console/app.css")) {
+        List<String> served = new ArrayList<>(List.of("/", "/console/index.html", "/console/app.css"));
+        served.addAll(SCRIPTS);
+        for (String path : served) {
             assertTrue(files.handles(path), path);
             assertTrue(ConsoleFiles.isConsolePath(path), path);
         }
+    }
+
+    @Test
+    void shouldServeEveryModuleTheScriptsImport() {
+        // A module missing from ConsoleFiles' list would 404 and stop the whole console loading.
+        Pattern from = Pattern.compile("from '\\./([a-z-]+\\.js)'");
+        Set<String> imported = new TreeSet<>();
+        for (String script : SCRIPTS) {
+            Matcher m = from.matcher(body(get(script)));
+            while (m.find()) {
+                imported.add(ConsoleFiles.PREFIX + m.group(1));
+            }
+        }
+        assertEquals(new TreeSet<>(SCRIPTS.subList(1, SCRIPTS.size())), imported, "imported modules");
     }
 
     @Test
@@ -123,7 +152,9 @@ class ConsoleFilesTest {
     @Test
     void shouldLeaveTheConsoleOutsideKeyChecks() {
         assertNull(EndpointGroups.of("/"));
-        assertNull(EndpointGroups.of("/console/app.js"));
+        for (String script : SCRIPTS) {
+            assertNull(EndpointGroups.of(script), script);
+        }
         assertNotNull(EndpointGroups.of("/console/other.js"));
         assertNotNull(EndpointGroups.of("/v1/models"));
     }
@@ -137,7 +168,9 @@ class ConsoleFilesTest {
     @Test
     void shouldReferenceNothingOutsideTheNode() {
         // Offline and CSP-clean: no CDN, no inline handlers or styles the policy would block.
-        for (String path : List.of("/", "/console/app.js", "/console/app.css")) {
+        List<String> paths = new ArrayList<>(List.of("/", "/console/app.css"));
+        paths.addAll(SCRIPTS);
+        for (String path : paths) {
             String text = body(get(path));
             assertFalse(text.contains("http://") || text.contains("https://"), path + " links outside the node");
             assertFalse(text.matches("(?s).*\\son[a-z]+=\".*"), path + " has an inline event handler");
