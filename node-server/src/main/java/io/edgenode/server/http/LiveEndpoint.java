@@ -206,7 +206,7 @@ final class LiveEndpoint {
         HttpHeaders headers = new DefaultHttpHeaders().set("X-Session-Id", sessionId)
                 .set("X-Session-Turn", Integer.toString(turn));
         TurnSseStream stream = new TurnSseStream(ex, l, from, includeUsage, headers, hub.settings().maxClientLag(),
-                hub.watch(l));
+                hub.watch(l), false);
         ex.attach(stream::leave, stream);
         stream.start();
     }

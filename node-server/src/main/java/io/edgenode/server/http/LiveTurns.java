@@ -94,7 +94,7 @@ final class LiveTurns {
             LiveTurnFeed feed = new LiveTurnFeed(log, clientFormat);
             feed.start();
             TurnSseStream sse = new TurnSseStream(ex, log, 0, includeUsage, headers, hub.settings().maxClientLag(),
-                    hub.watch(log));
+                    hub.watch(log), true);
             return new Turn(ex, feed, feed, sse, null);
         }
         LiveTurnFeed feed = new LiveTurnFeed(log, freshFormat.get());

@@ -32,6 +32,7 @@ final class TurnSseStream implements Drainable {
     private final HttpHeaders headers;
     private final int maxLag;
     private final AutoCloseable watch;
+    private final boolean sender;
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     private final AtomicBoolean left = new AtomicBoolean();
     private final Runnable signal = this::signal;
@@ -43,9 +44,12 @@ final class TurnSseStream implements Drainable {
      * @param from the first event to send (0: all; a resumed stream starts after its last event id)
      * @param headers the response's extra headers (the exchange adds its own)
      * @param watch the stream's watch on the session (see {@code LiveSession.watch}), closed when it leaves
+     * @param sender whether this is the response of the client that sent the turn (woken on the
+     *     producer's thread, see {@link TurnLog#subscribeInline}); resumed streams are woken by the hub
      */
     TurnSseStream(HttpExchange exchange, TurnLog log, int from, boolean includeUsage, HttpHeaders headers, int maxLag,
-            AutoCloseable watch) {
+            AutoCloseable watch, boolean sender) {
+        this.sender = sender;
         this.exchange = exchange;
         this.channel = exchange.channel();
         this.log = log;
@@ -61,7 +65,11 @@ final class TurnSseStream implements Drainable {
         if (left.get()) {
             return; // the client left while the turn was being submitted
         }
-        log.subscribe(signal);
+        if (sender) {
+            log.subscribeInline(signal);
+        } else {
+            log.subscribe(signal);
+        }
         if (left.get()) {
             log.unsubscribe(signal); // left meanwhile: leave() may have run before the subscription
             return;

@@ -85,6 +85,7 @@ public final class TurnLog {
     private volatile int count;
     private volatile long completedAtNanos; // 0 while running
     private final CopyOnWriteArrayList<Runnable> readers = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<Runnable> inlineReaders = new CopyOnWriteArrayList<>();
     private final AtomicBoolean signalPending = new AtomicBoolean();
     private Runnable onComplete = () -> { };  // guarded by this
     private Runnable canceller;               // guarded by this
@@ -195,6 +196,9 @@ public final class TurnLog {
             count = n + 1;
         }
         signal();
+        for (Runnable r : inlineReaders) {
+            r.run();
+        }
         if (completed != null) {
             completed.run();
         }
@@ -208,13 +212,24 @@ public final class TurnLog {
         readers.add(reader);
     }
 
+    /**
+     * Registers a reader woken on the producer's thread right after each append, without the hop
+     * through the signalling executor: for the turn's sender, whose stream then gets its events as
+     * soon as a stateless stream would. {@code reader} must only schedule work (never block, never
+     * throw); the producer pays for it on every event, so only the sender's own stream is inline.
+     */
+    public void subscribeInline(Runnable reader) {
+        inlineReaders.add(reader);
+    }
+
     public void unsubscribe(Runnable reader) {
         readers.remove(reader);
+        inlineReaders.remove(reader);
     }
 
     /** Readers currently subscribed. */
     public int readerCount() {
-        return readers.size();
+        return readers.size() + inlineReaders.size();
     }
 
     private void signal() {
