@@ -15,7 +15,13 @@ import java.util.Optional;
  * @param gateway keys, limits, ledger, cache, guardrails and prices ({@code gateway:})
  */
 public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path baseDir,
-        List<EmbeddingModelSpec> embeddingModels, GatewaySettings gateway) {
+        List<EmbeddingModelSpec> embeddingModels, GatewaySettings gateway, JobSettings jobs) {
+    /** A config with the default job settings. */
+    public NodeConfig(ServerSettings server, List<ModelSpec> models, Path baseDir,
+            List<EmbeddingModelSpec> embeddingModels, GatewaySettings gateway) {
+        this(server, models, baseDir, embeddingModels, gateway, JobSettings.DEFAULTS);
+    }
+
     /**
      * The embedded default: what the repository's models.yaml says, without its comments. Kept as
      * YAML so that it goes through the same reader and rules as a file.
@@ -83,7 +89,7 @@ public record NodeConfig(ServerSettings server, List<ModelSpec> models, Path bas
         Path newModels = settings.dataDir().resolve("models");
         List<ModelSpec> moved = models.stream().map(m -> m.source().isPresent() && m.path().startsWith(oldModels)
                 ? m.withPath(newModels.resolve(oldModels.relativize(m.path())).normalize()) : m).toList();
-        return new NodeConfig(settings, moved, baseDir, embeddingModels, gateway);
+        return new NodeConfig(settings, moved, baseDir, embeddingModels, gateway, jobs);
     }
 
     /** The model whose id or alias is {@code name}. */

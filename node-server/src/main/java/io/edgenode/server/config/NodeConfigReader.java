@@ -115,7 +115,10 @@ import java.util.regex.Pattern;
  * <p>Stateless; safe from any thread. Reading a file is blocking I/O: not on an event loop.
  */
 public final class NodeConfigReader {
-    private static final List<String> TOP_KEYS = List.of("server", "models", "gateway");
+    private static final List<String> TOP_KEYS = List.of("server", "models", "gateway", "jobs");
+    private static final List<String> JOB_KEYS = List.of("max_concurrent_runs", "missed", "webhook_allow",
+            "webhook_timeout");
+    private static final Pattern WEBHOOK_PREFIX = Pattern.compile("https?://[^/?#@\\s]+(/[^\\s]*)?");
     private static final List<String> GATEWAY_KEYS = List.of("allow_keyless_remote", "node_id", "cache", "ledger",
             "guardrails", "shared_prefixes", "prices");
     private static final List<String> CACHE_KEYS = List.of("enabled", "ttl", "max_bytes", "deterministic_only");
@@ -249,7 +252,30 @@ public final class NodeConfigReader {
                         + " (known: " + String.join(", ", models.stream().map(ModelSpec::id).toList()) + ")");
             }
         }
-        return new NodeConfig(server, models, baseDir, embedding, gateway);
+        Entry jobsEntry = doc.entry("jobs");
+        JobSettings jobs = jobsEntry == null ? JobSettings.DEFAULTS : jobs(doc, jobsEntry);
+        return new NodeConfig(server, models, baseDir, embedding, gateway, jobs);
+    }
+
+    // jobs:
+
+    private JobSettings jobs(Section doc, Entry entry) {
+        if (!(entry.value() instanceof Mapping m)) {
+            throw doc.invalid(entry, "must be a mapping");
+        }
+        Section j = new Section(m, "jobs", JOB_KEYS, Map.of());
+        JobSettings d = JobSettings.DEFAULTS;
+        String missed = j.string("missed").orElse("run_once");
+        if (!missed.equals("run_once") && !missed.equals("skip")) {
+            throw j.invalid(j.entry("missed"), "must be run_once or skip");
+        }
+        return new JobSettings(
+                j.integer("max_concurrent_runs", d.maxConcurrentRuns(), 1, 1024, "must be an integer from 1 to 1024"),
+                missed.equals("run_once"),
+                j.stringList("webhook_allow", WEBHOOK_PREFIX, "must be an http(s) URL prefix such as"
+                        + " https://hooks.example.com/edgenode/"),
+                positiveDuration(j, "webhook_timeout", "must be a positive duration such as 10s")
+                        .orElse(d.webhookTimeout()));
     }
 
     // gateway:

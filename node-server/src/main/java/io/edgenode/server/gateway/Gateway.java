@@ -140,6 +140,30 @@ public final class Gateway implements AutoCloseable {
         return new Principal(key);
     }
 
+    /**
+     * Who a request made on behalf of key {@code keyId} is, now (a scheduled run acts for the key
+     * that created its schedule): keyless when the node has no keys or {@code keyId} is null on a
+     * keyless node.
+     *
+     * @throws ApiException 401 when the key is unknown or has been revoked since, or when the node
+     *     has keys and {@code keyId} is null (made while it was keyless)
+     */
+    public Principal principalOf(String keyId) {
+        if (keys == null || !keys.anyKeys()) {
+            return Principal.KEYLESS;
+        }
+        if (keyId == null) {
+            throw new ApiException(ApiError.unauthorized("invalid_api_key", "This was created without an API key,"
+                    + " and the node now requires one."));
+        }
+        ApiKey key = keys.key(keyId).orElse(null);
+        if (key == null || key.revoked()) {
+            throw new ApiException(ApiError.unauthorized("invalid_api_key", "The API key that created this has been"
+                    + " revoked."));
+        }
+        return new Principal(key);
+    }
+
     /** A new request's admission (not yet admitted: call {@link Admission#admit}). */
     public Admission admission(Principal principal, Admission.Request request) {
         return new Admission(this, principal, request);

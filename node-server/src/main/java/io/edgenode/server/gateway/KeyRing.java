@@ -68,6 +68,13 @@ public final class KeyRing implements AutoCloseable {
         return new Authentication(k.key(), null);
     }
 
+    /** The key with id {@code id} (revoked ones too), as of now (reloads when another process wrote). */
+    public java.util.Optional<ApiKey> key(String id) {
+        refresh(false);
+        KeyStore.StoredKey k = keys.get(id);
+        return k == null ? java.util.Optional.empty() : java.util.Optional.of(k.key());
+    }
+
     /** Whether any key works: then every route needs one. */
     public boolean anyKeys() {
         refresh(false);

@@ -26,7 +26,8 @@ final class HttpExchange {
         void error(HttpExchange exchange, ApiError error);
     }
 
-    private final Channel channel;
+    private final Channel channel; // null for a detached exchange made without a connection (a scheduled run)
+    private final io.netty.channel.EventLoop loop;
     private final Owner owner;
     private final boolean keepAlive;
     /** Every response of the exchange carries these: CORS, request id, node, rate limits. */
@@ -50,7 +51,13 @@ final class HttpExchange {
 
     HttpExchange(Channel channel, Owner owner, boolean keepAlive, HttpHeaders common, String endpoint, long startNanos,
             String sessionHeader, String requestId) {
+        this(channel, channel.eventLoop(), owner, keepAlive, common, endpoint, startNanos, sessionHeader, requestId);
+    }
+
+    private HttpExchange(Channel channel, io.netty.channel.EventLoop loop, Owner owner, boolean keepAlive,
+            HttpHeaders common, String endpoint, long startNanos, String sessionHeader, String requestId) {
         this.channel = channel;
+        this.loop = loop;
         this.owner = owner;
         this.keepAlive = keepAlive;
         this.common = common;
@@ -67,7 +74,17 @@ final class HttpExchange {
      */
     static HttpExchange detached(Channel channel, Owner owner, String endpoint, String requestId,
             io.edgenode.server.gateway.Principal principal, java.util.function.Consumer<ApiError> onFailure) {
-        HttpExchange ex = new HttpExchange(channel, owner, true, new io.netty.handler.codec.http.DefaultHttpHeaders(),
+        return detached(channel, channel.eventLoop(), owner, endpoint, requestId, principal, onFailure);
+    }
+
+    /**
+     * A detached exchange with no connection at all ({@code channel} null: a scheduled run), whose
+     * owner is told on {@code loop}.
+     */
+    static HttpExchange detached(Channel channel, io.netty.channel.EventLoop loop, Owner owner, String endpoint,
+            String requestId, io.edgenode.server.gateway.Principal principal,
+            java.util.function.Consumer<ApiError> onFailure) {
+        HttpExchange ex = new HttpExchange(channel, loop, owner, true, new io.netty.handler.codec.http.DefaultHttpHeaders(),
                 endpoint, System.nanoTime(), null, requestId);
         ex.principal(principal);
         ex.detachedFailure = java.util.Objects.requireNonNull(onFailure, "onFailure");
@@ -81,6 +98,11 @@ final class HttpExchange {
 
     Channel channel() {
         return channel;
+    }
+
+    /** The event loop the exchange ends on (its channel's). */
+    io.netty.channel.EventLoop loop() {
+        return loop;
     }
 
     boolean keepAlive() {
@@ -170,7 +192,7 @@ final class HttpExchange {
      */
     void attach(Runnable cancel, Drainable s) {
         if (s != null) {
-            channel.eventLoop().execute(() -> stream = s);
+            loop.execute(() -> stream = s);
         }
         canceller = cancel;
         if (closed) {
@@ -218,7 +240,7 @@ final class HttpExchange {
                 response.release();
                 return;
             }
-            if (channel.isActive() && detachedFailure == null) {
+            if (detachedFailure == null && channel.isActive()) {
                 HttpResponses.write(channel, response, keepAlive, common);
             } else {
                 response.release();
@@ -242,10 +264,10 @@ final class HttpExchange {
     }
 
     private void onEventLoop(Runnable r) {
-        if (channel.eventLoop().inEventLoop()) {
+        if (loop.inEventLoop()) {
             r.run();
         } else {
-            channel.eventLoop().execute(r);
+            loop.execute(r);
         }
     }
 }

@@ -126,12 +126,12 @@ final class LiveTurns {
         public void onComplete(GenerationResult result) {
             int status = result.failed() ? 500 : result.finishReason() == io.edgenode.core.engine.FinishReason.CANCELLED
                     ? 499 : 200;
-            ex.channel().eventLoop().execute(() -> ex.done(status));
+            ex.loop().execute(() -> ex.done(status));
         }
 
         @Override
         public void fail(ApiError error) {
-            ex.channel().eventLoop().execute(() -> ex.done(error.status()));
+            ex.loop().execute(() -> ex.done(error.status()));
         }
     }
 }
