@@ -51,8 +51,9 @@ public interface Cadence {
         ExecutionTime times = ExecutionTime.forCron(
                 new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX)).parse(cron.expression()));
         return after -> {
-            // cron-utils answers strictly after the given time; the zone makes it handle DST (a skipped 02:30 runs
-            // at 03:30 the next valid instant per the library, a repeated hour once).
+            // cron-utils answers strictly after the given time and works in local time of the zone, so DST is its
+            // business: "0 8 * * *" stays at 08:00 local across a change, and a local time that does not exist
+            // that day (02:30 on the March change in Paris) is not fired (CadenceTest shows both).
             ZonedDateTime from = Instant.ofEpochMilli(after).atZone(cron.zone());
             Optional<ZonedDateTime> next = times.nextExecution(from);
             if (next.isEmpty()) {
