@@ -1,10 +1,11 @@
 package io.edgenode.server.jobs;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.edgenode.server.openai.ApiException;
 import io.edgenode.server.openai.OpenAiJson;
+import java.nio.charset.StandardCharsets;
 import java.time.ZoneId;
 import java.util.Objects;
 
@@ -14,8 +15,6 @@ import java.util.Objects;
  * {@link #toJson()}.
  */
 public sealed interface ScheduleSpec {
-    ObjectMapper JSON = OpenAiJson.mapper();
-
     /** Due once, at {@code atMillis}. */
     record Once(long atMillis) implements ScheduleSpec {}
 
@@ -41,7 +40,7 @@ public sealed interface ScheduleSpec {
 
     /** {@code {"kind":"once","at_ms":...}}, {@code {"kind":"every",...}}, {@code {"kind":"cron",...}}. */
     default String toJson() {
-        ObjectNode o = JSON.createObjectNode();
+        ObjectNode o = JsonNodeFactory.instance.objectNode();
         switch (this) {
             case Once once -> o.put("kind", "once").put("at_ms", once.atMillis());
             case Every every -> o.put("kind", "every").put("every_seconds", every.periodSeconds())
@@ -55,8 +54,8 @@ public sealed interface ScheduleSpec {
     static ScheduleSpec fromJson(String json) {
         JsonNode o;
         try {
-            o = JSON.readTree(json);
-        } catch (JsonProcessingException e) {
+            o = OpenAiJson.readObject(json.getBytes(StandardCharsets.UTF_8));
+        } catch (ApiException e) {
             throw new IllegalArgumentException("schedule spec is not JSON: " + json, e);
         }
         return switch (o.path("kind").asText()) {
