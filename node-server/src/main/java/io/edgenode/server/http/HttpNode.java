@@ -14,6 +14,7 @@ import io.edgenode.server.session.SessionTurns;
 import io.edgenode.server.live.LiveHub;
 import io.edgenode.server.live.LiveSettings;
 import io.edgenode.server.live.LiveMessages;
+import io.edgenode.server.jobs.Jobs;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.edgenode.server.openai.ApiError;
 import io.netty.bootstrap.ServerBootstrap;
@@ -64,10 +65,12 @@ public final class HttpNode implements AutoCloseable {
     private final Gateway gateway;
 
     private final LiveHub hub; // null: no sessions
+    private final Jobs jobs;   // null: no sessions
 
     private HttpNode(EventLoopGroup group, ExecutorService blocking, Channel serverChannel, ModelHost host,
-            SessionService sessions, MemoryService memory, Gateway gateway, LiveHub hub) {
+            SessionService sessions, MemoryService memory, Gateway gateway, LiveHub hub, Jobs jobs) {
         this.hub = hub;
+        this.jobs = jobs;
         this.memory = memory;
         this.gateway = gateway;
         this.group = group;
@@ -164,12 +167,22 @@ public final class HttpNode implements AutoCloseable {
                 hub.existing(id).ifPresent(s -> s.broadcast(LiveMessages.state(id, st.version(), st.json())));
             }
         };
+        Jobs jobs = sessions == null ? null : Jobs.start(sessions.settings().dataDir(), host.jobSettings(),
+                new ScheduledTurns(generation, sessions, gateway, group, blocking, metrics)::run, metrics.jobMetrics());
         SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory, stateChanged,
                 id -> {
                     if (hub != null) {
                         hub.deleted(id);
                     }
-                });
+                    if (jobs != null) {
+                        try {
+                            jobs.sessionDeleted(id);
+                        } catch (io.edgenode.server.jobs.ScheduleStoreException e) {
+                            throw new io.edgenode.server.openai.ApiException(io.edgenode.server.openai.ApiError
+                                    .serverError("session deleted, but not its schedules: " + e.getMessage()));
+                        }
+                    }
+                }, jobs == null ? null : new SchedulesEndpoint(jobs, sessions));
         LiveEndpoint liveEndpoint = hub == null ? null : new LiveEndpoint(sessions, hub, blocking, metrics,
                 new LiveSocket.Node() {
                     @Override
@@ -224,12 +237,15 @@ public final class HttpNode implements AutoCloseable {
         try {
             Channel server = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
             LOG.log(System.Logger.Level.INFO, "listening on {0} ({1})", server.localAddress(), epoll ? "epoll" : "nio");
-            return new HttpNode(group, blocking, server, host, sessions, memory, gateway, hub);
+            return new HttpNode(group, blocking, server, host, sessions, memory, gateway, hub, jobs);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             blocking.shutdownNow();
             if (hub != null) {
                 hub.close();
+            }
+            if (jobs != null) {
+                jobs.close();
             }
             throw e;
         }
@@ -249,6 +265,9 @@ public final class HttpNode implements AutoCloseable {
      */
     public boolean shutdown(Duration deadline) {
         serverChannel.close().syncUninterruptibly();
+        if (jobs != null) {
+            jobs.stopScheduling(); // no run starts during the drain (a later start runs what falls due)
+        }
         boolean drained = host.shutdown(deadline);
         if (hub != null) {
             hub.close(); // after the engines: the last turns reached their clients' queues
@@ -263,6 +282,9 @@ public final class HttpNode implements AutoCloseable {
         // Let the last chunks of finished streams reach their sockets before the loops stop.
         group.shutdownGracefully(100, 2000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         blocking.shutdownNow();
+        if (jobs != null) {
+            jobs.close(); // after the engines and request threads: running actions have recorded their ends
+        }
         if (sessions != null) {
             sessions.close(); // after the engines: their last turns' snapshots are queued by now
         }

@@ -83,7 +83,7 @@ final class LiveTurns {
     Turn begin(HttpExchange ex, SessionUsage session, ResponseFormat clientFormat,
             Supplier<ResponseFormat> freshFormat, boolean stream, boolean includeUsage, HttpHeaders headers,
             String inputJson) {
-        TurnLog log = hub.beginTurn(session.id(), session.turn(), ex.requestId(), ex.isDetached() ? "ws" : "http",
+        TurnLog log = hub.beginTurn(session.id(), session.turn(), ex.requestId(), source(ex),
                 inputJson);
         if (ex.isDetached()) {
             LiveTurnFeed feed = new LiveTurnFeed(log, clientFormat);
@@ -101,6 +101,14 @@ final class LiveTurns {
         feed.start();
         return new Turn(ex, feed, new TeeSink(new BufferedResponse(ex, clientFormat, headers), feed), null,
                 hub.watch(log));
+    }
+
+    /** Who sent a turn: {@code http}, {@code ws} (a session's socket) or {@code schedule}. */
+    private static String source(HttpExchange ex) {
+        if (!ex.isDetached()) {
+            return "http";
+        }
+        return ex.endpoint().equals(ScheduledTurns.ENDPOINT) ? "schedule" : "ws";
     }
 
     private static void close(AutoCloseable c) {

@@ -32,10 +32,11 @@ final class SessionsEndpoint {
     private final SessionStateEndpoint state; // null when sessions is null
 
     private final java.util.function.Consumer<String> onDeleted;
+    private final SchedulesEndpoint schedules; // null: the node runs no schedules
 
     /** Without listeners for state changes. */
     SessionsEndpoint(ModelHost host, SessionService sessions, Executor blocking, MemoryService memory) {
-        this(host, sessions, blocking, memory, (id, s) -> { }, id -> { });
+        this(host, sessions, blocking, memory, (id, s) -> { }, id -> { }, null);
     }
 
     /**
@@ -44,8 +45,9 @@ final class SessionsEndpoint {
      */
     SessionsEndpoint(ModelHost host, SessionService sessions, Executor blocking, MemoryService memory,
             java.util.function.BiConsumer<String, io.edgenode.server.session.SessionState> onStateChange,
-            java.util.function.Consumer<String> onDeleted) {
+            java.util.function.Consumer<String> onDeleted, SchedulesEndpoint schedules) {
         this.onDeleted = onDeleted;
+        this.schedules = schedules;
         this.host = host;
         this.sessions = sessions;
         this.blocking = blocking;
@@ -95,9 +97,12 @@ final class SessionsEndpoint {
             throw new ApiException(ApiError.methodNotAllowed(method.name(), path));
         }
         String rest = path.substring("/v1/sessions/".length());
-        boolean statePath = rest.endsWith("/state");
-        String id = statePath ? rest.substring(0, rest.length() - "/state".length()) : rest;
-        if (id.isEmpty() || id.contains("/")) {
+        int slash = rest.indexOf('/');
+        String id = slash < 0 ? rest : rest.substring(0, slash);
+        String sub = slash < 0 ? "" : rest.substring(slash + 1); // state, schedules, schedules/{sid}
+        boolean statePath = sub.equals("state");
+        boolean schedulesPath = schedules != null && (sub.equals("schedules") || sub.startsWith("schedules/"));
+        if (id.isEmpty() || (!sub.isEmpty() && !statePath && !schedulesPath)) {
             throw new ApiException(ApiError.notFound(method.name(), path));
         }
         if (!scopes.allowsSession(id)) {
@@ -106,6 +111,9 @@ final class SessionsEndpoint {
         }
         if (statePath) {
             return state.handle(method, id, uri, body, ex);
+        }
+        if (schedulesPath) {
+            return schedules.handle(method, id, sub.substring("schedules".length()), body, ex);
         }
         if (method.equals(HttpMethod.GET)) {
             var store = SessionErrors.call(sessions::store);

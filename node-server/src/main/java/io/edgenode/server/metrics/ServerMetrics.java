@@ -80,6 +80,8 @@ public final class ServerMetrics {
     private final Histogram queueTime;
     private final Histogram interTokenLatency;
     private final io.prometheus.metrics.core.metrics.Gauge liveClients;
+    private final Counter jobRuns;
+    private final Histogram jobLateness;
 
     private final ConcurrentHashMap<String, EndpointChildren> endpoints = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, ModelChildren> models = new ConcurrentHashMap<>();
@@ -118,9 +120,51 @@ public final class ServerMetrics {
                 "From submit to the engine to the request's first scheduled step.", TTFT_BUCKETS, "model");
         interTokenLatency = histogram(props, "edgenode_inter_token_latency_seconds",
                 "Time between consecutive tokens of one stream.", ITL_BUCKETS, "model");
+        jobRuns = counter(props, "edgenode_job_runs_total", "Scheduled runs by event: started, ok, failed, retried"
+                + " (after a crash), abandoned, skipped (missed while down).", "event");
+        jobLateness = histogram(props, "edgenode_job_lateness_seconds", "From a run's due time to its start.",
+                DURATION_BUCKETS);
         liveClients = io.prometheus.metrics.core.metrics.Gauge.builder(props).name("edgenode_live_clients")
                 .help("WebSocket clients connected to sessions.").register(registry);
         registry.register(engines);
+    }
+
+    /** What the scheduler reports, as {@code edgenode_job_runs_total{event}} and a lateness histogram. */
+    public io.edgenode.server.jobs.JobMetrics jobMetrics() {
+        var runs = jobRuns;
+        var late = jobLateness;
+        return new io.edgenode.server.jobs.JobMetrics() {
+            @Override
+            public void runStarted(long latenessMillis) {
+                runs.labelValues("started").inc();
+                late.observe(latenessMillis / 1000.0);
+            }
+
+            @Override
+            public void runOk() {
+                runs.labelValues("ok").inc();
+            }
+
+            @Override
+            public void runFailed() {
+                runs.labelValues("failed").inc();
+            }
+
+            @Override
+            public void runRetried() {
+                runs.labelValues("retried").inc();
+            }
+
+            @Override
+            public void runAbandoned() {
+                runs.labelValues("abandoned").inc();
+            }
+
+            @Override
+            public void runSkipped() {
+                runs.labelValues("skipped").inc();
+            }
+        };
     }
 
     /** A WebSocket client joined a session. */

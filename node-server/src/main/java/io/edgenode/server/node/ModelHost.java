@@ -229,6 +229,11 @@ public final class ModelHost implements AutoCloseable {
         return config.model(name);
     }
 
+    /** How scheduled work runs ({@code jobs:} in models.yaml). */
+    public io.edgenode.server.config.JobSettings jobSettings() {
+        return config.jobs();
+    }
+
     /** How {@code "model": "auto"} routes (models.yaml {@code server.routing}). */
     public RoutingSettings routing() {
         return config.server().routing();
