@@ -91,6 +91,21 @@ final class HttpExchange {
         return ex;
     }
 
+    /** What a detached exchange's turn replied: its text, finish reason and usage (set before it ends). */
+    record DetachedReply(String text, String finishReason, io.edgenode.core.engine.Usage usage) {}
+
+    private volatile DetachedReply reply;
+
+    /** Records a detached turn's reply (any thread, before {@link #done}). */
+    void reply(DetachedReply r) {
+        reply = r;
+    }
+
+    /** The detached turn's reply once it ended (null before, or when it failed before replying). */
+    DetachedReply reply() {
+        return reply;
+    }
+
     /** Whether this exchange writes no HTTP response (see {@link #detached}). */
     boolean isDetached() {
         return detachedFailure != null;

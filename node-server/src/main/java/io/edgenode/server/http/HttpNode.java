@@ -168,7 +168,10 @@ public final class HttpNode implements AutoCloseable {
             }
         };
         Jobs jobs = sessions == null ? null : Jobs.start(sessions.settings().dataDir(), host.jobSettings(),
-                new ScheduledTurns(generation, sessions, gateway, group, blocking, metrics)::run, metrics.jobMetrics());
+                new ScheduledTurns(generation, sessions, gateway, group, blocking, metrics)::run, metrics.jobMetrics(),
+                (schedule, run, result) -> hub.existing(schedule.sessionId()).ifPresent(l -> l.broadcast(
+                        LiveMessages.scheduleRun(schedule.sessionId(), schedule.id(), run.runId(), run.attempt(),
+                                result.succeeded(), result.error()))));
         SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory, stateChanged,
                 id -> {
                     if (hub != null) {

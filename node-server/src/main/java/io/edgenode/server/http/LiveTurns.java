@@ -119,19 +119,26 @@ final class LiveTurns {
         }
     }
 
-    /** Ends a WebSocket turn's exchange (its metrics) when the turn ends; writes nothing. */
+    /**
+     * Ends a detached turn's exchange (a socket's or a schedule's) when the turn ends, after
+     * handing it the reply (a workflow step reads it); writes nothing. Engine thread for the text.
+     */
     private static final class DetachedEnd implements ResponseSink {
         private final HttpExchange ex;
+        private final StringBuilder text = new StringBuilder();
 
         DetachedEnd(HttpExchange ex) {
             this.ex = ex;
         }
 
         @Override
-        public void onText(String delta) {}
+        public void onText(String delta) {
+            text.append(delta);
+        }
 
         @Override
         public void onComplete(GenerationResult result) {
+            ex.reply(new HttpExchange.DetachedReply(text.toString(), result.finishReason().apiName(), result.usage()));
             int status = result.failed() ? 500 : result.finishReason() == io.edgenode.core.engine.FinishReason.CANCELLED
                     ? 499 : 200;
             ex.loop().execute(() -> ex.done(status));

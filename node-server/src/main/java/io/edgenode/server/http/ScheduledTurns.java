@@ -50,16 +50,24 @@ final class ScheduledTurns {
      * stored, else with why not.
      */
     CompletionStage<String> run(String sessionId, String actionJson, String keyId) {
-        CompletableFuture<String> done = new CompletableFuture<>();
+        return runForReply(sessionId, actionJson, keyId).thenApply(Outcome::error);
+    }
+
+    /** How a turn run by the node ended: its reply when stored, else why not. */
+    record Outcome(String error, HttpExchange.DetachedReply reply) {}
+
+    /** As {@link #run}, with the reply (a workflow's turn step hands it to the next steps). */
+    CompletionStage<Outcome> runForReply(String sessionId, String actionJson, String keyId) {
+        CompletableFuture<Outcome> done = new CompletableFuture<>();
         try {
             blocking.execute(() -> start(sessionId, actionJson, keyId, done));
         } catch (RuntimeException e) {
-            done.complete("the node is stopping");
+            done.complete(new Outcome("the node is stopping", null));
         }
         return done;
     }
 
-    private void start(String sessionId, String actionJson, String keyId, CompletableFuture<String> done) {
+    private void start(String sessionId, String actionJson, String keyId, CompletableFuture<Outcome> done) {
         try {
             Principal principal = gateway.principalOf(keyId);
             var store = SessionErrors.call(sessions::store);
@@ -73,28 +81,29 @@ final class ScheduledTurns {
                 body.put("model", s.model());
             }
             HttpExchange ex = HttpExchange.detached(null, loops.next(), new Owner(done), ENDPOINT,
-                    RequestIds.generate(), principal, error -> done.complete(error.message()));
+                    RequestIds.generate(), principal, error -> done.complete(new Outcome(error.message(), null)));
             generation.chat(body.toString().getBytes(StandardCharsets.UTF_8), ex);
         } catch (ApiException e) {
             metrics.recordError(ENDPOINT, e.error().status(), e.error().type());
-            done.complete(e.error().message());
+            done.complete(new Outcome(e.error().message(), null));
         } catch (RuntimeException e) {
-            done.complete("internal error: " + e.getClass().getSimpleName());
+            done.complete(new Outcome("internal error: " + e.getClass().getSimpleName(), null));
         }
     }
 
     /** Ends a scheduled turn's run when its exchange ends: stored (200) or not. */
     private final class Owner implements HttpExchange.Owner {
-        private final CompletableFuture<String> done;
+        private final CompletableFuture<Outcome> done;
 
-        Owner(CompletableFuture<String> done) {
+        Owner(CompletableFuture<Outcome> done) {
             this.done = done;
         }
 
         @Override
         public void ended(HttpExchange exchange, int status) {
             metrics.recordRequest(exchange.endpoint(), status, System.nanoTime() - exchange.startNanos());
-            done.complete(status == 200 ? null : "the turn ended with status " + status);
+            done.complete(status == 200 ? new Outcome(null, exchange.reply())
+                    : new Outcome("the turn ended with status " + status, exchange.reply()));
         }
 
         @Override

@@ -31,7 +31,8 @@ public final class Jobs implements AutoCloseable {
     }
 
     /** Opens the store, recovers interrupted runs and starts the scheduler. */
-    public static Jobs start(Path dataDir, JobSettings settings, TurnRunner turns, JobMetrics metrics) {
+    public static Jobs start(Path dataDir, JobSettings settings, TurnRunner turns, JobMetrics metrics,
+            RunListener listener) {
         Objects.requireNonNull(settings, "settings");
         WebhookSender webhooks = new WebhookSender(settings);
         ScheduleStore store;
@@ -41,7 +42,7 @@ public final class Jobs implements AutoCloseable {
             LOG.log(System.Logger.Level.ERROR, "schedules unavailable: " + e.getMessage());
             return new Jobs(settings, null, e, null, webhooks);
         }
-        JobScheduler scheduler = new JobScheduler(store, new ScheduleActions(turns, webhooks),
+        JobScheduler scheduler = new JobScheduler(store, new ScheduleActions(turns, webhooks, listener),
                 settings.maxConcurrentRuns(), metrics);
         try {
             scheduler.start();

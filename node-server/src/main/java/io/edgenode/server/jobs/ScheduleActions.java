@@ -17,10 +17,12 @@ final class ScheduleActions implements JobAction {
 
     private final TurnRunner turns;
     private final WebhookSender webhooks;
+    private final RunListener listener;
 
-    ScheduleActions(TurnRunner turns, WebhookSender webhooks) {
+    ScheduleActions(TurnRunner turns, WebhookSender webhooks, RunListener listener) {
         this.turns = turns;
         this.webhooks = webhooks;
+        this.listener = listener;
     }
 
     @Override
@@ -38,6 +40,15 @@ final class ScheduleActions implements JobAction {
                     schedule.sessionId());
             default -> CompletableFuture.completedFuture("unknown action type " + action.path("type"));
         };
-        return outcome.thenApply(error -> error == null ? RunResult.ok() : RunResult.failed(error));
+        return outcome.thenApply(error -> {
+            RunResult result = error == null ? RunResult.ok() : RunResult.failed(error);
+            try {
+                listener.finished(schedule, run, result);
+            } catch (RuntimeException e) {
+                System.getLogger(ScheduleActions.class.getName()).log(System.Logger.Level.WARNING,
+                        "run listener failed", e);
+            }
+            return result;
+        });
     }
 }

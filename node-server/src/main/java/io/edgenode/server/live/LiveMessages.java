@@ -68,6 +68,14 @@ public final class LiveMessages {
                 + stateJson + "}";
     }
 
+    /** A scheduled run of the session ended ({@code error} null when it succeeded). */
+    public static String scheduleRun(String sessionId, String scheduleId, String runId, int attempt, boolean ok,
+            String error) {
+        return "{\"type\":\"schedule.run\",\"session_id\":" + quote(sessionId) + ",\"schedule_id\":" + quote(scheduleId)
+                + ",\"run_id\":" + quote(runId) + ",\"attempt\":" + attempt + ",\"outcome\":\"" + (ok ? "ok" : "failed")
+                + "\",\"error\":" + (error == null ? "null" : quote(error)) + "}";
+    }
+
     /** A reply to a client message that could not be done; {@code errorJson} is {@code {"error":{...}}}. */
     public static String error(String ref, String errorJson) {
         return "{\"type\":\"error\",\"ref\":" + (ref == null ? "null" : quote(ref)) + "," + errorJson.substring(1);

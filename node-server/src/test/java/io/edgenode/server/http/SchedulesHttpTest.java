@@ -110,6 +110,9 @@ class SchedulesHttpTest {
                         return false;
                     }
                 });
+                JsonNode run = ws.next("schedule.run");
+                assertEquals("ok", run.get("outcome").asText());
+                assertEquals(s.get("id").asText(), run.get("schedule_id").asText());
                 JsonNode done = get(n, path);
                 assertEquals("done", done.get("state").asText());
                 assertEquals(1, done.get("run_count").asInt());
