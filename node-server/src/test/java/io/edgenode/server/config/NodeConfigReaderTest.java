@@ -102,6 +102,22 @@ class NodeConfigReaderTest {
     }
 
     @Test
+    void shouldReadTheJobSettings() {
+        String models = "models:\n  - id: m\n    path: m.gguf\n";
+        var jobs = parse(models + "jobs:\n  max_concurrent_runs: 8\n  missed: skip\n"
+                + "  webhook_allow: [\"https://hooks.example.com/edgenode/\"]\n  webhook_timeout: 3s\n").jobs();
+        assertEquals(new JobSettings(8, false, List.of("https://hooks.example.com/edgenode/"),
+                java.time.Duration.ofSeconds(3)), jobs);
+        assertEquals(JobSettings.DEFAULTS, parse(models).jobs());
+        assertTrue(jobs.allowsWebhook(java.net.URI.create("https://HOOKS.example.com:443/edgenode/a?b=1")));
+        assertFalse(jobs.allowsWebhook(java.net.URI.create("https://hooks.example.com/edgenode/../admin")));
+        assertFalse(jobs.allowsWebhook(java.net.URI.create("https://hooks.example.com.evil.net/edgenode/")));
+        assertFalse(jobs.allowsWebhook(java.net.URI.create("https://user@hooks.example.com/edgenode/")));
+        assertThrows(ConfigException.class, () -> parse(models + "jobs:\n  missed: sometimes\n"));
+        assertThrows(ConfigException.class, () -> parse(models + "jobs:\n  webhook_allow: [\"ftp://x/\"]\n"));
+    }
+
+    @Test
     void shouldReadTheRegistryKeys() {
         NodeConfig config = parse("""
                 server:
@@ -444,7 +460,7 @@ class NodeConfigReaderTest {
                     path: a.gguf
                     paralel: 8
                 """);
-        assertError("test.yaml:1:1: sever: unknown key; did you mean 'server'? (known: server, models, gateway; your own keys"
+        assertError("test.yaml:1:1: sever: unknown key; did you mean 'server'? (known: server, models, gateway, jobs; your own keys"
                 + " need an 'x-' prefix)", """
                 sever:
                   port: 1
