@@ -31,4 +31,13 @@ final class WorkflowJson {
     static String write(JsonNode node) {
         return node == null || node.isNull() || node.isMissingNode() ? null : node.toString();
     }
+
+    /** UTF-8 JSON bytes of a tree this package built. */
+    static byte[] bytes(JsonNode node) {
+        try {
+            return MAPPER.writeValueAsBytes(node);
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e); // an in-memory tree; cannot happen
+        }
+    }
 }
