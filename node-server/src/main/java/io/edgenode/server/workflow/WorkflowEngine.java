@@ -299,8 +299,8 @@ public final class WorkflowEngine implements AutoCloseable {
         switch (step) {
             case Step.WaitEvent e when !e.continueOnTimeout() -> {
                 String why = "timed out after " + e.timeoutSeconds() + " s waiting for event '" + e.event() + "'";
-                tell(() -> listener.stepFinished(w.id(), w.sessionId(), step.id(), false, why));
-                finish(w, WorkflowStatus.FAILED, "step '" + step.id() + "' " + why, row.failed(why, now), now);
+                finish(w, WorkflowStatus.FAILED, "step '" + step.id() + "' " + why, row.failed(why, now), now,
+                        () -> tell(() -> listener.stepFinished(w.id(), w.sessionId(), step.id(), false, why)));
                 return null;
             }
             case Step.Sleep s -> {
@@ -488,11 +488,14 @@ public final class WorkflowEngine implements AutoCloseable {
         }
         StepOutcome o = c.outcome();
         StepRecord done = o.ok() ? row.succeeded(WorkflowJson.write(o.result()), now) : row.failed(o.error(), now);
-        tell(() -> listener.stepFinished(w.id(), w.sessionId(), row.stepId(), o.ok(), o.ok() ? null : o.error()));
+        // Told after the commit, like every listener call: a listener never hears of a state the store may lose.
+        Runnable told = () -> tell(() -> listener.stepFinished(w.id(), w.sessionId(), row.stepId(), o.ok(),
+                o.ok() ? null : o.error()));
         boolean current = w.status() == WorkflowStatus.RUNNING && w.stepSeq() == c.seq()
                 && w.attempt() == c.attempt();
         if (!current) {
             store.recordStep(done); // cancelled meanwhile: the outcome is kept for the record and moves nothing
+            told.run();
             return;
         }
         WorkflowDefinition def = definition(w, now);
@@ -503,22 +506,33 @@ public final class WorkflowEngine implements AutoCloseable {
         if (o.ok()) {
             WorkflowRecord next = w.movedTo(w.currentStep() + 1, now);
             store.commit(next, done, 0);
+            told.run();
             proceed(next, def, now);
         } else if (c.attempt() < step.retry().maxAttempts()) {
             long wakeAt = now + step.retry().backoffMillis(c.attempt());
             store.commit(w.waiting(wakeAt, null, now), done, 0);
+            told.run();
             schedule(w.id(), wakeAt);
         } else {
             finish(w, WorkflowStatus.FAILED, "step '" + step.id() + "' failed after " + c.attempt() + " attempt"
-                    + (c.attempt() == 1 ? "" : "s") + ": " + o.error(), done, now);
+                    + (c.attempt() == 1 ? "" : "s") + ": " + o.error(), done, now, told);
         }
     }
 
     private void finish(WorkflowRecord w, WorkflowStatus status, String error, StepRecord row, long now)
             throws WorkflowStoreException {
+        finish(w, status, error, row, now, null);
+    }
+
+    /** Commits the end; {@code stepTold} (the last step's news, may be null) is told before the workflow's. */
+    private void finish(WorkflowRecord w, WorkflowStatus status, String error, StepRecord row, long now,
+            Runnable stepTold) throws WorkflowStoreException {
         store.commit(w.finished(status, error, now), row, 0);
         definitions.remove(w.id());
         unschedule(w.id());
+        if (stepTold != null) {
+            stepTold.run();
+        }
         tell(() -> listener.workflowFinished(w.id(), w.sessionId(), status, error));
     }
 
