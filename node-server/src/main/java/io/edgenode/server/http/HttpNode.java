@@ -15,6 +15,7 @@ import io.edgenode.server.live.LiveHub;
 import io.edgenode.server.live.LiveSettings;
 import io.edgenode.server.live.LiveMessages;
 import io.edgenode.server.jobs.Jobs;
+import io.edgenode.server.workflow.Workflows;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.edgenode.server.openai.ApiError;
 import io.netty.bootstrap.ServerBootstrap;
@@ -66,9 +67,14 @@ public final class HttpNode implements AutoCloseable {
 
     private final LiveHub hub; // null: no sessions
     private final Jobs jobs;   // null: no sessions
+    private final Workflows workflows; // null: no sessions
+    private final WorkflowSteps workflowSteps;
 
     private HttpNode(EventLoopGroup group, ExecutorService blocking, Channel serverChannel, ModelHost host,
-            SessionService sessions, MemoryService memory, Gateway gateway, LiveHub hub, Jobs jobs) {
+            SessionService sessions, MemoryService memory, Gateway gateway, LiveHub hub, Jobs jobs, Workflows workflows,
+            WorkflowSteps workflowSteps) {
+        this.workflows = workflows;
+        this.workflowSteps = workflowSteps;
         this.hub = hub;
         this.jobs = jobs;
         this.memory = memory;
@@ -167,11 +173,16 @@ public final class HttpNode implements AutoCloseable {
                 hub.existing(id).ifPresent(s -> s.broadcast(LiveMessages.state(id, st.version(), st.json())));
             }
         };
+        ScheduledTurns scheduledTurns = new ScheduledTurns(generation, sessions, gateway, group, blocking, metrics);
         Jobs jobs = sessions == null ? null : Jobs.start(sessions.settings().dataDir(), host.jobSettings(),
-                new ScheduledTurns(generation, sessions, gateway, group, blocking, metrics)::run, metrics.jobMetrics(),
+                scheduledTurns::run, metrics.jobMetrics(),
                 (schedule, run, result) -> hub.existing(schedule.sessionId()).ifPresent(l -> l.broadcast(
                         LiveMessages.scheduleRun(schedule.sessionId(), schedule.id(), run.runId(), run.attempt(),
                                 result.succeeded(), result.error()))));
+        WorkflowSteps workflowSteps = sessions == null ? null : new WorkflowSteps(scheduledTurns, host.jobSettings());
+        Workflows workflows = sessions == null ? null : Workflows.start(sessions.settings().dataDir(),
+                host.jobSettings()::allowsWebhook, id -> sessionExists(sessions, id), workflowSteps,
+                new WorkflowEvents(hub, metrics));
         SessionsEndpoint sessionsApi = new SessionsEndpoint(host, sessions, blocking, memory, stateChanged,
                 id -> {
                     if (hub != null) {
@@ -208,6 +219,7 @@ public final class HttpNode implements AutoCloseable {
         EmbeddingsEndpoint embeddings = new EmbeddingsEndpoint(host, blocking);
         Cors cors = new Cors(settings.corsAllowedOrigins());
         ConsoleFiles console = ConsoleFiles.fromClasspath();
+        WorkflowsEndpoint workflowsApi = new WorkflowsEndpoint(workflows, blocking);
         if (gateway.cache() != null) {
             host.specs().forEach(gateway::modelDigest); // cache keys need each file's digest: hash them now
         }
@@ -234,13 +246,14 @@ public final class HttpNode implements AutoCloseable {
                         ch.pipeline().addLast("aggregator", new LimitedAggregator(maxBody));
                         ch.pipeline().addLast(ROUTER, new RequestRouter(host, metrics, generation, sessionsApi, admin,
                                 embeddings, indexes, cors, limits, observer, gateway, usage, keys, liveEndpoint,
-                                console));
+                                console, workflowsApi));
                     }
                 });
         try {
             Channel server = b.bind(new InetSocketAddress(settings.host(), settings.port())).sync().channel();
             LOG.log(System.Logger.Level.INFO, "listening on {0} ({1})", server.localAddress(), epoll ? "epoll" : "nio");
-            return new HttpNode(group, blocking, server, host, sessions, memory, gateway, hub, jobs);
+            return new HttpNode(group, blocking, server, host, sessions, memory, gateway, hub, jobs, workflows,
+                    workflowSteps);
         } catch (InterruptedException | RuntimeException e) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             blocking.shutdownNow();
@@ -250,7 +263,20 @@ public final class HttpNode implements AutoCloseable {
             if (jobs != null) {
                 jobs.close();
             }
+            if (workflows != null) {
+                workflows.close();
+                workflowSteps.close();
+            }
             throw e;
+        }
+    }
+
+    /** Whether session {@code id} exists (a workflow's turn steps need it); false when the store is down. */
+    private static boolean sessionExists(SessionService sessions, String id) {
+        try {
+            return sessions.store().get(id).isPresent();
+        } catch (io.edgenode.server.session.SessionStoreException e) {
+            return false;
         }
     }
 
@@ -287,6 +313,10 @@ public final class HttpNode implements AutoCloseable {
         blocking.shutdownNow();
         if (jobs != null) {
             jobs.close(); // after the engines and request threads: running actions have recorded their ends
+        }
+        if (workflows != null) {
+            workflows.close(); // a step still in flight is re-run at the next start (its idempotency key kept)
+            workflowSteps.close();
         }
         if (sessions != null) {
             sessions.close(); // after the engines: their last turns' snapshots are queued by now

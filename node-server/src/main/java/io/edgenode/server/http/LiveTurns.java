@@ -103,12 +103,16 @@ final class LiveTurns {
                 hub.watch(log));
     }
 
-    /** Who sent a turn: {@code http}, {@code ws} (a session's socket) or {@code schedule}. */
+    /** Who sent a turn: {@code http}, {@code ws} (a session's socket), {@code schedule} or {@code workflow}. */
     private static String source(HttpExchange ex) {
         if (!ex.isDetached()) {
             return "http";
         }
-        return ex.endpoint().equals(ScheduledTurns.ENDPOINT) ? "schedule" : "ws";
+        return switch (ex.endpoint()) {
+            case ScheduledTurns.ENDPOINT -> "schedule";
+            case ScheduledTurns.WORKFLOW_ENDPOINT -> "workflow";
+            default -> "ws";
+        };
     }
 
     private static void close(AutoCloseable c) {

@@ -62,6 +62,7 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     private final AdminKeysEndpoint keys;      // null: no gateway database
     private final LiveEndpoint live;           // null: no sessions
     private final ConsoleFiles console;
+    private final WorkflowsEndpoint workflows;
     private static final String ADMIN_MODELS = "/admin/models/";
 
     private final PipelinedRequests pipelined;
@@ -74,8 +75,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
     RequestRouter(ModelHost host, ServerMetrics metrics, GenerationEndpoint generation, SessionsEndpoint sessions,
             AdminEndpoint admin, EmbeddingsEndpoint embeddings, IndexesEndpoint indexes, Cors cors,
             ConnectionLimits limits, Consumer<HttpExchange> observer, Gateway gateway, AdminUsageEndpoint usage,
-            AdminKeysEndpoint keys, LiveEndpoint live, ConsoleFiles console) {
+            AdminKeysEndpoint keys, LiveEndpoint live, ConsoleFiles console, WorkflowsEndpoint workflows) {
         this.console = console;
+        this.workflows = workflows;
         this.keys = keys;
         this.live = live;
         this.observer = observer;
@@ -236,6 +238,9 @@ final class RequestRouter extends SimpleChannelInboundHandler<FullHttpRequest> i
                     turnStream(req, path, keepAlive, corsHeaders, start);
                 } else if (path.equals("/v1/sessions") || path.startsWith("/v1/sessions/")) {
                     sessions(ctx, req, path, keepAlive, corsHeaders, start);
+                } else if (workflows != null && WorkflowsEndpoint.handles(path)) {
+                    workflows.handle(method, path, ByteBufUtil.getBytes(req.content()),
+                            begin(req, keepAlive, corsHeaders, "workflows", start));
                 } else if (IndexesEndpoint.handles(path)) {
                     indexes.handle(method, path, ByteBufUtil.getBytes(req.content()),
                             begin(req, keepAlive, corsHeaders, "indexes", start));

@@ -26,6 +26,7 @@ import java.util.concurrent.Executor;
  */
 final class ScheduledTurns {
     static final String ENDPOINT = "scheduled_turn";
+    static final String WORKFLOW_ENDPOINT = "workflow_turn";
 
     private final GenerationEndpoint generation;
     private final SessionService sessions;
@@ -50,24 +51,25 @@ final class ScheduledTurns {
      * stored, else with why not.
      */
     CompletionStage<String> run(String sessionId, String actionJson, String keyId) {
-        return runForReply(sessionId, actionJson, keyId).thenApply(Outcome::error);
+        return runForReply(sessionId, actionJson, keyId, ENDPOINT).thenApply(Outcome::error);
     }
 
     /** How a turn run by the node ended: its reply when stored, else why not. */
     record Outcome(String error, HttpExchange.DetachedReply reply) {}
 
     /** As {@link #run}, with the reply (a workflow's turn step hands it to the next steps). */
-    CompletionStage<Outcome> runForReply(String sessionId, String actionJson, String keyId) {
+    CompletionStage<Outcome> runForReply(String sessionId, String actionJson, String keyId, String endpoint) {
         CompletableFuture<Outcome> done = new CompletableFuture<>();
         try {
-            blocking.execute(() -> start(sessionId, actionJson, keyId, done));
+            blocking.execute(() -> start(sessionId, actionJson, keyId, endpoint, done));
         } catch (RuntimeException e) {
             done.complete(new Outcome("the node is stopping", null));
         }
         return done;
     }
 
-    private void start(String sessionId, String actionJson, String keyId, CompletableFuture<Outcome> done) {
+    private void start(String sessionId, String actionJson, String keyId, String endpoint,
+            CompletableFuture<Outcome> done) {
         try {
             Principal principal = gateway.principalOf(keyId);
             var store = SessionErrors.call(sessions::store);
@@ -80,11 +82,11 @@ final class ScheduledTurns {
             if (!body.hasNonNull("model")) {
                 body.put("model", s.model());
             }
-            HttpExchange ex = HttpExchange.detached(null, loops.next(), new Owner(done), ENDPOINT,
+            HttpExchange ex = HttpExchange.detached(null, loops.next(), new Owner(done), endpoint,
                     RequestIds.generate(), principal, error -> done.complete(new Outcome(error.message(), null)));
             generation.chat(body.toString().getBytes(StandardCharsets.UTF_8), ex);
         } catch (ApiException e) {
-            metrics.recordError(ENDPOINT, e.error().status(), e.error().type());
+            metrics.recordError(endpoint, e.error().status(), e.error().type());
             done.complete(new Outcome(e.error().message(), null));
         } catch (RuntimeException e) {
             done.complete(new Outcome("internal error: " + e.getClass().getSimpleName(), null));

@@ -76,6 +76,20 @@ public final class LiveMessages {
                 + "\",\"error\":" + (error == null ? "null" : quote(error)) + "}";
     }
 
+    /** A step of a workflow on the session started ({@code status} "started") or ended ("succeeded", "failed"). */
+    public static String workflowStep(String sessionId, String workflowId, String stepId, String status, String error) {
+        return "{\"type\":\"workflow.step\",\"session_id\":" + quote(sessionId) + ",\"workflow_id\":"
+                + quote(workflowId) + ",\"step_id\":" + quote(stepId) + ",\"status\":" + quote(status) + ",\"error\":"
+                + (error == null ? "null" : quote(error)) + "}";
+    }
+
+    /** A workflow on the session ended ({@code status}: succeeded, failed, cancelled). */
+    public static String workflowFinished(String sessionId, String workflowId, String status, String error) {
+        return "{\"type\":\"workflow.finished\",\"session_id\":" + quote(sessionId) + ",\"workflow_id\":"
+                + quote(workflowId) + ",\"status\":" + quote(status) + ",\"error\":"
+                + (error == null ? "null" : quote(error)) + "}";
+    }
+
     /** A reply to a client message that could not be done; {@code errorJson} is {@code {"error":{...}}}. */
     public static String error(String ref, String errorJson) {
         return "{\"type\":\"error\",\"ref\":" + (ref == null ? "null" : quote(ref)) + "," + errorJson.substring(1);

@@ -81,6 +81,8 @@ public final class ServerMetrics {
     private final Histogram interTokenLatency;
     private final io.prometheus.metrics.core.metrics.Gauge liveClients;
     private final Counter jobRuns;
+    private final Counter workflowSteps;
+    private final Counter workflowsFinished;
     private final Histogram jobLateness;
 
     private final ConcurrentHashMap<String, EndpointChildren> endpoints = new ConcurrentHashMap<>();
@@ -124,6 +126,10 @@ public final class ServerMetrics {
                 + " (after a crash), abandoned, skipped (missed while down).", "event");
         jobLateness = histogram(props, "edgenode_job_lateness_seconds", "From a run's due time to its start.",
                 DURATION_BUCKETS);
+        workflowSteps = counter(props, "edgenode_workflow_steps_total", "Workflow steps by event: started,"
+                + " succeeded, failed (an attempt; retries start again).", "event");
+        workflowsFinished = counter(props, "edgenode_workflows_finished_total", "Workflows ended, by status.",
+                "status");
         liveClients = io.prometheus.metrics.core.metrics.Gauge.builder(props).name("edgenode_live_clients")
                 .help("WebSocket clients connected to sessions.").register(registry);
         registry.register(engines);
@@ -165,6 +171,16 @@ public final class ServerMetrics {
                 runs.labelValues("skipped").inc();
             }
         };
+    }
+
+    /** A workflow step started or ended ({@code event}: started, succeeded, failed). */
+    public void workflowStep(String event) {
+        workflowSteps.labelValues(event).inc();
+    }
+
+    /** A workflow ended with {@code status}. */
+    public void workflowFinished(String status) {
+        workflowsFinished.labelValues(status).inc();
     }
 
     /** A WebSocket client joined a session. */

@@ -62,7 +62,7 @@ class RequestRouterTest {
         var router = new RequestRouter(null, new ServerMetrics(), null, sessions, null,
                 new EmbeddingsEndpoint(null, blocking), new IndexesEndpoint(null, blocking), new Cors(List.of()), limits,
                 ex -> { }, io.edgenode.server.gateway.Gateway.keyless(io.edgenode.server.config.GatewaySettings.DEFAULTS,
-                        null, name -> java.util.Optional.empty()), null, null, null, ConsoleFiles.fromClasspath());
+                        null, name -> java.util.Optional.empty()), null, null, null, ConsoleFiles.fromClasspath(), null);
         return new EmbeddedChannel(router);
     }
 
