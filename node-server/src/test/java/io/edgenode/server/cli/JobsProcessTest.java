@@ -32,12 +32,28 @@ class JobsProcessTest {
 
     private HttpServer receiver;
     private final List<String> keys = new CopyOnWriteArrayList<>();
+    private final List<String> steps = new CopyOnWriteArrayList<>();
     private final CountDownLatch release = new CountDownLatch(1);
 
     @BeforeEach
     void startReceiver() throws Exception {
         receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         receiver.setExecutor(Executors.newCachedThreadPool());
+        receiver.createContext("/steps/", x -> {
+            x.getRequestBody().readAllBytes();
+            String step = x.getRequestURI().getPath().substring("/steps/".length());
+            steps.add(step + " " + x.getRequestHeaders().getFirst("Idempotency-Key"));
+            try {
+                if (step.equals("second") && steps.stream().filter(s -> s.startsWith("second ")).count() == 1) {
+                    release.await(120, TimeUnit.SECONDS); // its first call never completes: the node dies
+                }
+                x.sendResponseHeaders(204, -1);
+            } catch (Exception e) {
+                // the node that sent it is gone
+            } finally {
+                x.close();
+            }
+        });
         receiver.createContext("/hooks/", x -> {
             x.getRequestBody().readAllBytes();
             keys.add(x.getRequestHeaders().getFirst("Idempotency-Key"));
@@ -63,8 +79,9 @@ class JobsProcessTest {
 
     private Path config() throws Exception {
         Path c = ChildNode.tinyConfig(dir, 2);
-        Files.writeString(c, Files.readString(c) + "jobs:\n  webhook_allow: [\"http://127.0.0.1:"
-                + receiver.getAddress().getPort() + "/hooks/\"]\n");
+        String base = "http://127.0.0.1:" + receiver.getAddress().getPort();
+        Files.writeString(c, Files.readString(c) + "jobs:\n  webhook_allow: [\"" + base + "/hooks/\", \"" + base
+                + "/steps/\"]\n");
         return c;
     }
 
@@ -100,5 +117,42 @@ class JobsProcessTest {
             assertEquals("done", s.get("state").asText());
             assertTrue(n.send("GET", "/metrics", null).body().contains("edgenode_job_runs_total{event=\"retried\"} 1.0"));
         }
+    }
+
+    @Test
+    void shouldResumeAWorkflowCutBySigkillRunningEachCompletedStepOnce() throws Exception {
+        Path config = config();
+        String base = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/steps/";
+        String id;
+        try (ChildNode n = new ChildNode(config)) {
+            var r = n.send("POST", "/v1/workflows", "{\"definition\":{\"steps\":["
+                    + "{\"id\":\"first\",\"type\":\"http\",\"url\":\"" + base + "first\"},"
+                    + "{\"id\":\"second\",\"type\":\"http\",\"url\":\"" + base + "second\"},"
+                    + "{\"id\":\"nap\",\"type\":\"sleep\",\"seconds\":1},"
+                    + "{\"id\":\"third\",\"type\":\"http\",\"url\":\"" + base + "third\"}]}}");
+            assertEquals(200, r.statusCode(), r.body());
+            id = JSON.readTree(r.body()).get("id").asText();
+            Eventually.until(Duration.ofSeconds(20), "the second step in flight",
+                    () -> steps.stream().anyMatch(s -> s.startsWith("second ")));
+            n.kill(); // in the middle of the second step
+        }
+        try (ChildNode n = new ChildNode(config)) {
+            Eventually.until(Duration.ofSeconds(30), "the workflow finished after the restart", () -> {
+                try {
+                    return JSON.readTree(n.send("GET", "/v1/workflows/" + id, null).body()).path("status").asText()
+                            .equals("succeeded");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
+        List<String> first = steps.stream().filter(s -> s.startsWith("first ")).toList();
+        List<String> second = steps.stream().filter(s -> s.startsWith("second ")).toList();
+        List<String> third = steps.stream().filter(s -> s.startsWith("third ")).toList();
+        assertEquals(1, first.size(), "a completed step never runs again: " + steps);
+        assertEquals(2, second.size(), "the interrupted step runs once more: " + steps);
+        assertEquals(second.get(0), second.get(1), "with the same idempotency key");
+        assertEquals(1, third.size(), steps.toString());
+        assertEquals(List.of("first", "second", "second", "third"), steps.stream().map(s -> s.split(" ")[0]).toList());
     }
 }
