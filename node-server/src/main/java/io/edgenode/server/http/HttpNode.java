@@ -188,6 +188,9 @@ public final class HttpNode implements AutoCloseable {
                     if (hub != null) {
                         hub.deleted(id);
                     }
+                    if (workflows != null) {
+                        workflows.sessionDeleted(id);
+                    }
                     if (jobs != null) {
                         try {
                             jobs.sessionDeleted(id);

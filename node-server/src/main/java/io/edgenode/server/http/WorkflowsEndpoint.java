@@ -30,6 +30,12 @@ final class WorkflowsEndpoint {
         this.blocking = blocking;
     }
 
+    /** The key that created {@code w}, an admin key, or anyone on a keyless node. */
+    private static boolean mayUse(io.edgenode.server.gateway.Principal p, WorkflowView w) {
+        return p.keyless() || java.util.Objects.equals(p.keyId(), w.keyId())
+                || p.scopes().allows(io.edgenode.server.gateway.EndpointGroup.ADMIN);
+    }
+
     static boolean handles(String path) {
         return path.equals("/v1/workflows") || path.startsWith("/v1/workflows/");
     }
@@ -56,12 +62,15 @@ final class WorkflowsEndpoint {
             throw new ApiException(ApiError.notFound(method.name(), path));
         }
         String id = m.group(1);
+        // Another key's workflow is not found: its id says nothing about it, nor lets anyone drive it.
+        WorkflowView view = workflows.get(id).filter(w -> mayUse(ex.principal(), w)).orElseThrow(
+                () -> new ApiException(new ApiError(404, ApiError.INVALID_REQUEST, "workflow_not_found", null,
+                        "No workflow " + id + ".")));
         if (m.group(2) == null) {
             if (!method.equals(HttpMethod.GET)) {
                 throw new ApiException(ApiError.methodNotAllowed(method.name(), path));
             }
-            return workflows.get(id).orElseThrow(() -> new ApiException(new ApiError(404, ApiError.INVALID_REQUEST,
-                    "workflow_not_found", null, "No workflow " + id + ".")));
+            return view;
         }
         if (!method.equals(HttpMethod.POST)) {
             throw new ApiException(ApiError.methodNotAllowed(method.name(), path));

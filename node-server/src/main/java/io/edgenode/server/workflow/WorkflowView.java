@@ -18,7 +18,9 @@ import java.util.Objects;
  */
 public record WorkflowView(String id, String name, String sessionId, WorkflowStatus status, String currentStep,
         JsonNode params, List<StepView> steps, String waitingEvent, long waitingUntil, String error, long createdAt,
-        long updatedAt) {
+        long updatedAt, String keyId) {
+    // keyId: the API key that created it (null: keyless); who may see it and act on it. Not in the JSON.
+
 
     /** One executed step (a step run twice in a loop appears twice). */
     public record StepView(String id, String type, StepStatus status, int attempt, JsonNode result, String error,
@@ -42,7 +44,7 @@ public record WorkflowView(String id, String name, String sessionId, WorkflowSta
         boolean waiting = w.status() == WorkflowStatus.WAITING;
         return new WorkflowView(w.id(), w.name(), w.sessionId(), w.status(), current,
                 WorkflowJson.read(w.paramsJson()), steps, waiting ? w.waitingEvent() : null, waiting ? w.wakeAt() : 0,
-                w.error(), w.createdAt(), w.updatedAt());
+                w.error(), w.createdAt(), w.updatedAt(), w.keyId());
     }
 
     /**

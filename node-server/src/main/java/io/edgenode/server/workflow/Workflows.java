@@ -228,6 +228,33 @@ public final class Workflows implements AutoCloseable {
         return get(id).orElseThrow(() -> notFound(id));
     }
 
+    /**
+     * Session {@code sessionId} was deleted: its unfinished workflows are cancelled (their turn steps
+     * could only fail now). Returns how many.
+     */
+    public int sessionDeleted(String sessionId) {
+        Objects.requireNonNull(sessionId, "sessionId");
+        if (store == null) {
+            return 0;
+        }
+        int n = 0;
+        try {
+            for (WorkflowRecord w : store.active()) {
+                if (sessionId.equals(w.sessionId())) {
+                    try {
+                        engine.cancel(w.id());
+                        n++;
+                    } catch (ApiException e) {
+                        // finished meanwhile: nothing to cancel
+                    }
+                }
+            }
+        } catch (WorkflowStoreException e) {
+            throw mapped(e);
+        }
+        return n;
+    }
+
     /** For tests: the engine to tick. */
     WorkflowEngine engine() {
         return engine;

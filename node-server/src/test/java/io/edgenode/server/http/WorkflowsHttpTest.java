@@ -154,6 +154,39 @@ class WorkflowsHttpTest {
             assertEquals(409, n.post("/v1/workflows/" + id + "/events/go", "{}").statusCode());
             assertEquals(404, n.get("/v1/workflows/wf_nope").statusCode());
             assertEquals(0, calls.size(), "a cancelled workflow calls nothing");
+
+            // Deleting its session cancels a workflow on it.
+            String session = ok(n.post("/v1/sessions", "{\"model\":\"demo\"}")).get("id").asText();
+            String onSession = ok(n.post("/v1/workflows", "{\"session_id\":\"" + session + "\",\"definition\":"
+                    + "{\"steps\":[{\"id\":\"w\",\"type\":\"wait_event\",\"event\":\"go\",\"timeout_seconds\":600}]}}"))
+                    .get("id").asText();
+            waitFor(n, onSession, "waiting");
+            assertEquals(200, n.client.send(java.net.http.HttpRequest.newBuilder(n.uri("/v1/sessions/" + session))
+                    .DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals("cancelled", ok(n.get("/v1/workflows/" + onSession)).get("status").asText());
+        }
+    }
+
+    @Test
+    void shouldShowAWorkflowOnlyToTheKeyThatStartedIt() throws Exception {
+        try (TestNode n = TestNode.withGateway(TestNode.tinyModel("demo", 2, 4096, 16) + "jobs:\n  webhook_allow: [\""
+                + hooks() + "\"]\n", "", dataDir.resolve("gw"), SessionSettings.defaults(dataDir))) {
+            var scopes = io.edgenode.server.gateway.KeyScopes.DEFAULT;
+            var limits = io.edgenode.server.gateway.KeyLimits.NONE;
+            String a = n.gateway.keys().create("a", scopes, limits).secret();
+            String b = n.gateway.keys().create("b", scopes, limits).secret();
+            HttpResponse<String> created = n.client.send(java.net.http.HttpRequest.newBuilder(n.uri("/v1/workflows"))
+                    .header("Authorization", "Bearer " + a).POST(java.net.http.HttpRequest.BodyPublishers.ofString(
+                            "{\"definition\":{\"steps\":[{\"id\":\"w\",\"type\":\"wait_event\",\"event\":\"go\","
+                                    + "\"timeout_seconds\":600}]}}")).build(), HttpResponse.BodyHandlers.ofString());
+            String id = ok(created).get("id").asText();
+            assertEquals(200, n.get("/v1/workflows/" + id, "Authorization", "Bearer " + a).statusCode());
+            assertEquals(404, n.get("/v1/workflows/" + id, "Authorization", "Bearer " + b).statusCode());
+            assertEquals(404, n.client.send(java.net.http.HttpRequest.newBuilder(n.uri("/v1/workflows/" + id + "/cancel"))
+                    .header("Authorization", "Bearer " + b).POST(java.net.http.HttpRequest.BodyPublishers.noBody())
+                    .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals("waiting", JSON.readTree(n.get("/v1/workflows/" + id, "Authorization", "Bearer " + a).body())
+                    .get("status").asText());
         }
     }
 }
