@@ -152,6 +152,7 @@ public final class HttpNode implements AutoCloseable {
         if (refusal != null) {
             throw new IllegalStateException(refusal);
         }
+        metrics.registerMemory(host::budgetBytes, host::reservedBytes);
         boolean epoll = Epoll.isAvailable();
         int threads = Math.max(1, Math.min(2, Runtime.getRuntime().availableProcessors()));
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(threads,

@@ -183,6 +183,27 @@ public final class ServerMetrics {
         workflowsFinished.labelValues(status).inc();
     }
 
+    /**
+     * Publishes the memory budget ({@code edgenode_memory_budget_bytes}) and what each model holds of
+     * it ({@code edgenode_model_memory_bytes{model}}), read at scrape time; once per registry.
+     */
+    public synchronized void registerMemory(java.util.function.LongSupplier budget,
+            java.util.function.Supplier<java.util.Map<String, Long>> reserved) {
+        if (memoryRegistered) {
+            return;
+        }
+        memoryRegistered = true;
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("edgenode_memory_budget_bytes")
+                .help("What loaded models may take together (server.memory_budget).")
+                .callback(cb -> cb.call(budget.getAsLong())).register(registry);
+        io.prometheus.metrics.core.metrics.GaugeWithCallback.builder().name("edgenode_model_memory_bytes")
+                .help("What each loading or loaded model holds of the memory budget (weights, KV cache, compute"
+                        + " buffers, estimated from its file).").labelNames("model")
+                .callback(cb -> reserved.get().forEach((model, bytes) -> cb.call(bytes, model))).register(registry);
+    }
+
+    private boolean memoryRegistered; // guarded by this
+
     /** A WebSocket client joined a session. */
     public void liveClientJoined() {
         liveClients.inc();

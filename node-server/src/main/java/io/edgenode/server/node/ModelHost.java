@@ -96,6 +96,11 @@ public final class ModelHost implements AutoCloseable {
         return budgetBytes;
     }
 
+    /** What each model holds of the budget now (estimates reserved for loading and loaded models), by id. */
+    public java.util.Map<String, Long> reservedBytes() {
+        return slots.reservations();
+    }
+
     /** Starts loading the preloaded models and the embedding models in the background. */
     public void startLoading() {
         embeddings.startLoading();

@@ -189,6 +189,19 @@ final class ModelSlots {
         }
     }
 
+    /** What each model holds of the memory budget now (loading or loaded models, embedding models), by id. */
+    java.util.Map<String, Long> reservations() {
+        synchronized (lock) {
+            java.util.Map<String, Long> out = new java.util.TreeMap<>(pinned);
+            for (Slot slot : slots.values()) {
+                if (slot.reservedBytes > 0) {
+                    out.put(slot.spec.id(), slot.reservedBytes);
+                }
+            }
+            return out;
+        }
+    }
+
     /** Returns an embedding model's reservation. */
     void releasePinned(String id) {
         synchronized (lock) {

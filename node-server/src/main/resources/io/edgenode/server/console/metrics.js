@@ -60,6 +60,8 @@ export const M = {
   active: 'edgenode_active_sequences',
   kv: 'edgenode_kv_cells_used',
   prefixReused: 'edgenode_prefix_reused_tokens_total',
+  budget: 'edgenode_memory_budget_bytes',
+  modelMemory: 'edgenode_model_memory_bytes',
 };
 
 // ---------------------------------------------------------------- metrics page

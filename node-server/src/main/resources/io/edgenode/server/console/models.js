@@ -72,11 +72,21 @@ function render(models, metrics, metricsError) {
   }
   const loaded = models.filter((m) => m.status === 'loaded').map((m) => m.id);
   const totalKv = Object.values(kv).reduce((a, b) => a + b, 0);
+  const budget = metrics.find((x) => x.name === M.budget);
+  const held = byModel(metrics, M.modelMemory);
+  const used = Object.values(held).reduce((a, b) => a + b, 0);
+  const mib = (bytes) => fmt(Math.round(bytes / 1048576)) + ' MiB';
+  const budgetLine = budget
+    ? 'Memory budget: ' + mib(budget.value) + '; held by models: ' + mib(used)
+      + ' (' + (budget.value > 0 ? Math.round(100 * used / budget.value) : 0) + '%)'
+      + (Object.keys(held).length ? ' \u2014 ' + Object.entries(held).map(([id, b]) => id + ' ' + mib(b)).join(', ') : '') + '.'
+    : 'Memory budget: not reported by this node.';
   mem.replaceChildren(
+    el('div', { 'data-budget': budget ? String(budget.value) : '' }, budgetLine),
     el('div', null, 'Loaded: ' + (loaded.length ? loaded.join(', ') : 'none') + '. KV cells in use across models: ' + fmt(totalKv) + '.'),
     el('div', { class: 'muted' },
-      'The node\u2019s memory budget (server.memory_budget) and what each loaded model uses are not exported in /metrics yet; '
-      + 'a Load that does not fit is refused (503) with the MiB it needs, the budget and what the loaded models use, shown on its row.'));
+      'A Load that does not fit the budget is refused (503) with the MiB it needs and what the loaded models use, shown on its row;'
+      + ' idle models are unloaded, least recently used first, to make room.'));
 }
 
 async function act(id, action) {

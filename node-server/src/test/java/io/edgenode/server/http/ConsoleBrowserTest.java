@@ -208,6 +208,9 @@ class ConsoleBrowserTest {
         String row = "#models-table tr[data-model=demo]";
         until(page, "the model listed as loaded",
                 "document.querySelector(" + js(row + " .status") + ")?.textContent === 'loaded'");
+        until(page, "the memory budget and the model's share shown",
+                "/Memory budget: [0-9,]+ MiB; held by models: [0-9,]+ MiB .*demo [0-9,]+ MiB/"
+                        + ".test(document.getElementById('memory').textContent)");
         page.screenshot(SHOTS.resolve("06-models.png"));
         page.eval("[...document.querySelectorAll(" + js(row + " button") + ")].find(b => b.textContent === 'Unload').click()");
         until(page, "the model unloaded", "document.querySelector(" + js(row + " .status") + ")?.textContent === 'available'");

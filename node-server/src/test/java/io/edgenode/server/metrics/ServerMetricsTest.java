@@ -179,4 +179,19 @@ class ServerMetricsTest {
                 value(s, "edgenode_http_requests_total{endpoint=\"chat_completions\",status=\"201\"}"), s);
         assertEquals(threads * perThread * 1.0, value(s, "edgenode_inter_token_latency_seconds_count{model=\"demo\"}"));
     }
+
+    @Test
+    void shouldPublishTheMemoryBudgetAndEachModelsShareAtScrapeTime() {
+        ServerMetrics m = new ServerMetrics();
+        java.util.Map<String, Long> held = new java.util.TreeMap<>(java.util.Map.of("demo", 3L << 20));
+        m.registerMemory(() -> 8L << 30, () -> held);
+        m.registerMemory(() -> 1, java.util.Map::of); // once per registry: the second is ignored
+        String text = new String(m.scrape(), java.nio.charset.StandardCharsets.UTF_8);
+        org.junit.jupiter.api.Assertions.assertTrue(text.contains("edgenode_memory_budget_bytes 8.589934592E9"), text);
+        org.junit.jupiter.api.Assertions.assertTrue(text.contains("edgenode_model_memory_bytes{model=\"demo\"} 3145728.0"),
+                text);
+        held.put("other", 1024L);
+        org.junit.jupiter.api.Assertions.assertTrue(new String(m.scrape(), java.nio.charset.StandardCharsets.UTF_8)
+                .contains("edgenode_model_memory_bytes{model=\"other\"} 1024.0"));
+    }
 }
