@@ -3,21 +3,18 @@ package io.edgenode.server.jobs;
 import io.edgenode.server.jobs.ScheduleStoreException.Kind;
 import io.edgenode.server.session.SchemaMigrations;
 import io.edgenode.server.session.SessionStoreException;
+import io.edgenode.server.session.SqliteFile;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
-import org.sqlite.SQLiteConfig;
 
 /**
  * Schedules and their runs in one SQLite file, {@code <dataDir>/jobs.db} (WAL, {@code synchronous=FULL}: a write
@@ -43,14 +40,10 @@ public final class ScheduleStore implements AutoCloseable {
             "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".toCharArray();
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Path dbFile;
-    private final ReentrantLock lock = new ReentrantLock();
-    /** Guarded by {@link #lock}; null once closed. */
-    private Connection conn;
+    private final SqliteFile db;
 
-    private ScheduleStore(Path dbFile, Connection conn) {
-        this.dbFile = dbFile;
-        this.conn = conn;
+    private ScheduleStore(SqliteFile db) {
+        this.db = db;
     }
 
     /** Opens (creating when missing) {@code <dataDir>/jobs.db} and migrates it to the current schema. */
@@ -59,40 +52,18 @@ public final class ScheduleStore implements AutoCloseable {
         Path dir = dataDir.toAbsolutePath();
         Path dbFile = dir.resolve(DB_FILE_NAME);
         try {
-            Files.createDirectories(dir);
+            return new ScheduleStore(SqliteFile.open(dbFile, ScheduleMigrations.ALL, false, BUSY_TIMEOUT_MILLIS));
         } catch (IOException e) {
             throw new ScheduleStoreException(Kind.UNAVAILABLE, "cannot create the data directory " + dir + ": " + e, e);
-        }
-        Connection c = null;
-        try {
-            SQLiteConfig config = new SQLiteConfig();
-            config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-            config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-            config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
-            c = config.createConnection("jdbc:sqlite:" + dbFile);
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
-                String mode = rs.next() ? rs.getString(1) : null;
-                if (!"wal".equalsIgnoreCase(mode)) {
-                    throw new ScheduleStoreException(Kind.UNAVAILABLE, "jobs database " + dbFile
-                            + " could not be switched to WAL mode (journal_mode is " + mode + ")");
-                }
-            }
-            SchemaMigrations.migrate(c, ScheduleMigrations.ALL, dbFile.toString());
-            return new ScheduleStore(dbFile, c);
         } catch (SQLException e) {
-            closeQuietly(c);
             throw unavailable("open the database", dbFile, e);
         } catch (SessionStoreException e) {
-            closeQuietly(c);
             throw new ScheduleStoreException(Kind.UNAVAILABLE, e.getMessage(), e);
-        } catch (ScheduleStoreException | RuntimeException e) {
-            closeQuietly(c);
-            throw e;
         }
     }
 
     public Path databaseFile() {
-        return dbFile;
+        return db.file();
     }
 
     /** Stores a new schedule as given. CONFLICT when its id exists (also a deleted one: ids are not reused). */
@@ -298,13 +269,7 @@ public final class ScheduleStore implements AutoCloseable {
     /** Closes the connection; later calls fail as UNAVAILABLE. */
     @Override
     public void close() {
-        lock.lock();
-        try {
-            closeQuietly(conn);
-            conn = null;
-        } finally {
-            lock.unlock();
-        }
+        db.close();
     }
 
     // ---- rows ----
@@ -379,35 +344,20 @@ public final class ScheduleStore implements AutoCloseable {
     }
 
     private <T> T withConnection(String what, SqlWork<T> work) throws ScheduleStoreException {
-        lock.lock();
         try {
-            if (conn == null) {
-                throw new ScheduleStoreException(Kind.UNAVAILABLE, "jobs store " + dbFile + " is closed");
-            }
-            return work.run(conn);
+            return db.call(work::run);
         } catch (SQLException e) {
-            throw unavailable(what, dbFile, e);
-        } finally {
-            lock.unlock();
+            throw unavailable(what, db.file(), e);
         }
     }
 
     /** One IMMEDIATE transaction: committed (fsync) before returning, rolled back on any failure. */
     private <T> T inTransaction(String what, SqlWork<T> work) throws ScheduleStoreException {
-        return withConnection(what, c -> {
-            try (Statement st = c.createStatement()) {
-                st.execute("BEGIN IMMEDIATE");
-                T result;
-                try {
-                    result = work.run(c);
-                    st.execute("COMMIT");
-                } catch (SQLException | ScheduleStoreException | RuntimeException e) {
-                    rollbackQuietly(c);
-                    throw e;
-                }
-                return result;
-            }
-        });
+        try {
+            return db.transaction(work::run);
+        } catch (SQLException e) {
+            throw unavailable(what, db.file(), e);
+        }
     }
 
     private static ScheduleStoreException unavailable(String what, Path dbFile, SQLException e) {
@@ -415,23 +365,4 @@ public final class ScheduleStore implements AutoCloseable {
                 + e.getMessage(), e);
     }
 
-    private static void rollbackQuietly(Connection c) {
-        try (Statement st = c.createStatement()) {
-            st.execute("ROLLBACK");
-        } catch (SQLException e) {
-            // SQLite rolled back by itself (I/O error, full disk): nothing to undo
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (SQLException e) {
-            System.getLogger(ScheduleStore.class.getName()).log(System.Logger.Level.WARNING,
-                    "closing the jobs database: {0}", e.getMessage());
-        }
-    }
 }

@@ -2,22 +2,19 @@ package io.edgenode.server.workflow;
 
 import io.edgenode.server.session.SchemaMigrations;
 import io.edgenode.server.session.SessionStoreException;
+import io.edgenode.server.session.SqliteFile;
 import io.edgenode.server.workflow.WorkflowStoreException.Kind;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.sql.Types;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
-import org.sqlite.SQLiteConfig;
 
 /**
  * Workflows, their step rows and buffered events in one SQLite file, {@code <dataDir>/workflows.db} (WAL, {@code
@@ -39,14 +36,10 @@ public final class WorkflowStore implements AutoCloseable {
     private static final String STEP_COLUMNS =
             "workflow_id, seq, step_id, type, attempt, status, result_json, error, started_at, finished_at";
 
-    private final Path dbFile;
-    private final ReentrantLock lock = new ReentrantLock();
-    /** Guarded by {@link #lock}; null once closed. */
-    private Connection conn;
+    private final SqliteFile db;
 
-    private WorkflowStore(Path dbFile, Connection conn) {
-        this.dbFile = dbFile;
-        this.conn = conn;
+    private WorkflowStore(SqliteFile db) {
+        this.db = db;
     }
 
     /** Opens (creating when missing) {@code <dataDir>/workflows.db} and migrates it to the current schema. */
@@ -55,41 +48,18 @@ public final class WorkflowStore implements AutoCloseable {
         Path dir = dataDir.toAbsolutePath();
         Path dbFile = dir.resolve(DB_FILE_NAME);
         try {
-            Files.createDirectories(dir);
+            return new WorkflowStore(SqliteFile.open(dbFile, WorkflowMigrations.ALL, true, BUSY_TIMEOUT_MILLIS));
         } catch (IOException e) {
             throw new WorkflowStoreException(Kind.UNAVAILABLE, "cannot create the data directory " + dir + ": " + e, e);
-        }
-        Connection c = null;
-        try {
-            SQLiteConfig config = new SQLiteConfig();
-            config.setJournalMode(SQLiteConfig.JournalMode.WAL);
-            config.setSynchronous(SQLiteConfig.SynchronousMode.FULL);
-            config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
-            config.enforceForeignKeys(true);
-            c = config.createConnection("jdbc:sqlite:" + dbFile);
-            try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("PRAGMA journal_mode")) {
-                String mode = rs.next() ? rs.getString(1) : null;
-                if (!"wal".equalsIgnoreCase(mode)) {
-                    throw new WorkflowStoreException(Kind.UNAVAILABLE, "workflows database " + dbFile
-                            + " could not be switched to WAL mode (journal_mode is " + mode + ")");
-                }
-            }
-            SchemaMigrations.migrate(c, WorkflowMigrations.ALL, dbFile.toString());
-            return new WorkflowStore(dbFile, c);
         } catch (SQLException e) {
-            closeQuietly(c);
             throw unavailable("open the database", dbFile, e);
         } catch (SessionStoreException e) {
-            closeQuietly(c);
             throw new WorkflowStoreException(Kind.UNAVAILABLE, e.getMessage(), e);
-        } catch (WorkflowStoreException | RuntimeException e) {
-            closeQuietly(c);
-            throw e;
         }
     }
 
     public Path databaseFile() {
-        return dbFile;
+        return db.file();
     }
 
     /** Stores a new workflow. CONFLICT when its id exists. */
@@ -230,13 +200,7 @@ public final class WorkflowStore implements AutoCloseable {
     /** Closes the connection; later calls fail as UNAVAILABLE. */
     @Override
     public void close() {
-        lock.lock();
-        try {
-            closeQuietly(conn);
-            conn = null;
-        } finally {
-            lock.unlock();
-        }
+        db.close();
     }
 
     // ---- rows ----
@@ -324,35 +288,20 @@ public final class WorkflowStore implements AutoCloseable {
     }
 
     private <T> T withConnection(String what, SqlWork<T> work) throws WorkflowStoreException {
-        lock.lock();
         try {
-            if (conn == null) {
-                throw new WorkflowStoreException(Kind.UNAVAILABLE, "workflow store " + dbFile + " is closed");
-            }
-            return work.run(conn);
+            return db.call(work::run);
         } catch (SQLException e) {
-            throw unavailable(what, dbFile, e);
-        } finally {
-            lock.unlock();
+            throw unavailable(what, db.file(), e);
         }
     }
 
     /** One IMMEDIATE transaction: committed (fsync) before returning, rolled back on any failure. */
     private <T> T inTransaction(String what, SqlWork<T> work) throws WorkflowStoreException {
-        return withConnection(what, c -> {
-            try (Statement st = c.createStatement()) {
-                st.execute("BEGIN IMMEDIATE");
-                T result;
-                try {
-                    result = work.run(c);
-                    st.execute("COMMIT");
-                } catch (SQLException | WorkflowStoreException | RuntimeException e) {
-                    rollbackQuietly(c);
-                    throw e;
-                }
-                return result;
-            }
-        });
+        try {
+            return db.transaction(work::run);
+        } catch (SQLException e) {
+            throw unavailable(what, db.file(), e);
+        }
     }
 
     private static WorkflowStoreException unavailable(String what, Path dbFile, SQLException e) {
@@ -360,22 +309,4 @@ public final class WorkflowStore implements AutoCloseable {
                 + e.getMessage(), e);
     }
 
-    private static void rollbackQuietly(Connection c) {
-        try (Statement st = c.createStatement()) {
-            st.execute("ROLLBACK");
-        } catch (SQLException ignored) {
-            // The connection is unusable; the next call reports it.
-        }
-    }
-
-    private static void closeQuietly(Connection c) {
-        if (c == null) {
-            return;
-        }
-        try {
-            c.close();
-        } catch (SQLException ignored) {
-            // Closing: nothing to do about it.
-        }
-    }
 }
