@@ -235,16 +235,10 @@ final class GenerationPipeline {
             int fallbackIndex) {
         String id = call.api() == Api.CHAT ? newChatId() : "cmpl-" + randomId();
         long created = System.currentTimeMillis() / 1000;
-        var vocab = m.model().vocab();
-        LogprobsEncoder logprobs = plan.tokens().logprobs()
-                ? new LogprobsEncoder(t -> vocab.pieceBytes(t, false)) : null;
-        ResponseFormat format = call.api() == Api.TEXT ? ResponseFormats.text(id, created, m.id(), FINGERPRINT, logprobs)
-                : plan.replyParser() != null ? new ToolCallResponseFormat(id, created, m.id(), FINGERPRINT,
-                        plan.session(), plan.memory(), plan.replyParser().get())
-                : ResponseFormats.chat(id, created, m.id(), FINGERPRINT, plan.session(), plan.memory(), logprobs);
+        java.util.function.Supplier<ResponseFormat> formats = () -> format(call.api(), plan, m, id, created);
         ResponseCache.Lookup cached = cacheLookup(call, m, ex);
         try {
-            return submit(call, plan, m, ex, submission, fallbackIndex, id, format, cached);
+            return submit(call, plan, m, ex, submission, fallbackIndex, id, formats, cached);
         } catch (RuntimeException | Error e) {
             if (cached instanceof ResponseCache.Miss miss) {
                 // Identical requests follow this recording: end it, or they would wait for it forever.
@@ -256,10 +250,12 @@ final class GenerationPipeline {
 
     /** Submit and stream {@code format}, from the cache's answer when {@code cached} holds one. */
     private boolean submit(Call call, GenerationPlan plan, LoadedModel m, HttpExchange ex, Submission submission,
-            int fallbackIndex, String id, ResponseFormat format, ResponseCache.Lookup cached) {
+            int fallbackIndex, String id, java.util.function.Supplier<ResponseFormat> formats,
+            ResponseCache.Lookup cached) {
+        ResponseFormat format = formats.get();
         HttpHeaders headers = headers(plan);
         if (live != null && plan.session() != null && cached == null) {
-            return submitTurn(call, plan, m, ex, submission, fallbackIndex, id, format, headers);
+            return submitTurn(call, plan, m, ex, submission, fallbackIndex, id, format, formats, headers);
         }
         SseStream sse = call.stream()
                 ? new SseStream(ex, format, call.includeUsage(), headers, m.id(), metrics)
@@ -286,11 +282,7 @@ final class GenerationPipeline {
         RecordStage stage = new RecordStage(response, call.admission(), m.id(), fallbackIndex,
                 cached != null ? "MISS" : call.admission().cacheStatusWithoutEntry(), cached == null ? null
                         : cached.recording(), call.stream());
-        var request = plan.toRequest(id, m.engine().config().maxSequenceTokens(),
-                m.spec().sampling().maxTokens().orElse(0), stage)
-                .withTenant(call.admission().tenant(plan.tenant()), 0)
-                .withCacheScope(call.admission().principal().cacheScope(),
-                        gateway.sharedPrefixes().sharedLength(m, plan.promptTokens()));
+        var request = engineRequest(call, plan, m, id, stage);
         submission.kvHandedOver = true; // from here the engine owns the snapshot, even when it refuses the request
         GenerationHandle handle = m.engine().submit(request);
         handle.completion().whenComplete((r, t) -> router.release(m));
@@ -307,20 +299,16 @@ final class GenerationPipeline {
      * session's WebSocket clients) read; the sender leaving does not cancel it (see {@link LiveTurns}).
      */
     private boolean submitTurn(Call call, GenerationPlan plan, LoadedModel m, HttpExchange ex, Submission submission,
-            int fallbackIndex, String id, ResponseFormat format, HttpHeaders headers) {
-        long created = System.currentTimeMillis() / 1000;
-        LiveTurns.Turn turn = live.begin(ex, plan.session(), format, () -> chatFormat(plan, m, id, created),
+            int fallbackIndex, String id, ResponseFormat format, java.util.function.Supplier<ResponseFormat> formats,
+            HttpHeaders headers) {
+        LiveTurns.Turn turn = live.begin(ex, plan.session(), format, formats,
                 call.stream(), call.includeUsage(), headers, call.turnInput());
         GenerationHandle handle;
         try {
             RecordingListener response = new RecordingListener(turn.sink(), plan.hook(), metrics, m.id());
             RecordStage stage = new RecordStage(response, call.admission(), m.id(), fallbackIndex,
                     call.admission().cacheStatusWithoutEntry(), null, call.stream());
-            var request = plan.toRequest(id, m.engine().config().maxSequenceTokens(),
-                    m.spec().sampling().maxTokens().orElse(0), stage)
-                    .withTenant(call.admission().tenant(plan.tenant()), 0)
-                    .withCacheScope(call.admission().principal().cacheScope(),
-                            gateway.sharedPrefixes().sharedLength(m, plan.promptTokens()));
+            var request = engineRequest(call, plan, m, id, stage);
             submission.kvHandedOver = true;
             handle = m.engine().submit(request);
         } catch (EngineRejectedException e) {
@@ -340,11 +328,27 @@ final class GenerationPipeline {
         return true;
     }
 
-    /** A chat response format for a session turn on {@code m} (a second one, for the turn's log). */
-    private static ResponseFormat chatFormat(GenerationPlan plan, LoadedModel m, String id, long created) {
+    /** The engine's request for {@code plan} on {@code m}: the key's tenant and cache scope, the shared prefix. */
+    private io.edgenode.core.engine.GenerationRequest engineRequest(Call call, GenerationPlan plan, LoadedModel m,
+            String id, RecordStage stage) {
+        return plan.toRequest(id, m.engine().config().maxSequenceTokens(), m.spec().sampling().maxTokens().orElse(0),
+                        stage)
+                .withTenant(call.admission().tenant(plan.tenant()), 0)
+                .withCacheScope(call.admission().principal().cacheScope(),
+                        gateway.sharedPrefixes().sharedLength(m, plan.promptTokens()));
+    }
+
+    /**
+     * The response format of {@code plan} on {@code m}: text, chat, or chat with tool calls. A new one
+     * each call (a tool-call format holds its parser's state): a session turn's log gets its own.
+     */
+    private static ResponseFormat format(Api api, GenerationPlan plan, LoadedModel m, String id, long created) {
         var vocab = m.model().vocab();
         LogprobsEncoder logprobs = plan.tokens().logprobs()
                 ? new LogprobsEncoder(t -> vocab.pieceBytes(t, false)) : null;
+        if (api == Api.TEXT) {
+            return ResponseFormats.text(id, created, m.id(), FINGERPRINT, logprobs);
+        }
         return plan.replyParser() != null ? new ToolCallResponseFormat(id, created, m.id(), FINGERPRINT,
                 plan.session(), plan.memory(), plan.replyParser().get())
                 : ResponseFormats.chat(id, created, m.id(), FINGERPRINT, plan.session(), plan.memory(), logprobs);
