@@ -47,6 +47,11 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
     private static final System.Logger LOG = System.getLogger(LiveSocket.class.getName());
     static final int CLOSE_TOO_SLOW = 4008;
     static final int MAX_CONTROL = 1024;
+    /**
+     * Turns and state changes one socket may have waiting or running at once: each holds a request
+     * thread (a turn may wait minutes at the session's gate), so a client cannot pile up work.
+     */
+    static final int MAX_IN_FLIGHT = 8;
 
     /** What the socket needs from the rest of the node. */
     interface Node {
@@ -70,6 +75,8 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
     private final ArrayDeque<String> control = new ArrayDeque<>();  // guarded by lock
     private final ArrayDeque<Following> logs = new ArrayDeque<>();  // guarded by lock
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicInteger inFlight =
+            new java.util.concurrent.atomic.AtomicInteger(); // turns and state changes not yet ended
     private final Runnable signal = this::signal;
     private Channel channel;
     private LiveSession session;    // event loop; null until joined
@@ -178,20 +185,27 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
         if (closed || !channel.isActive()) {
             return;
         }
+        // Checked on every drain, writable or not: each append to the turn signals one.
+        if (tooFarBehind()) {
+            LOG.log(System.Logger.Level.WARNING, "WebSocket client {0} of session {1} fell more than {2} events"
+                    + " behind: closing", channel.remoteAddress(), sessionId, hub.settings().maxClientLag());
+            closed = true;
+            channel.writeAndFlush(new CloseWebSocketFrame(CLOSE_TOO_SLOW, "client too slow"))
+                    .addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
         boolean wrote = false;
         while (channel.isWritable()) {
             String msg;
+            Following head;
             synchronized (lock) {
                 msg = control.poll();
+                head = msg == null ? logs.peek() : null;
             }
             if (msg != null) {
                 channel.write(new TextWebSocketFrame(msg));
                 wrote = true;
                 continue;
-            }
-            Following head;
-            synchronized (lock) {
-                head = logs.peek();
             }
             if (head == null) {
                 break;
@@ -201,39 +215,35 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
                 cursor = head.from();
             }
             int n = log.count();
-            if (n - cursor > hub.settings().maxClientLag()) {
-                LOG.log(System.Logger.Level.WARNING, "WebSocket client {0} of session {1} is {2} events behind:"
-                        + " closing", channel.remoteAddress(), sessionId, n - cursor);
-                close(CLOSE_TOO_SLOW, "client too slow");
-                break;
-            }
             while (cursor < n && channel.isWritable()) {
                 channel.write(new TextWebSocketFrame(Unpooled.wrappedBuffer(log.webSocketFrame(log.event(cursor++)))));
                 wrote = true;
             }
-            if (cursor == n && log.isComplete() && n == log.count()) {
-                log.unsubscribe(signal);
-                synchronized (lock) {
-                    logs.poll();
-                }
-                cursor = -1;
-                continue;
+            if (cursor < n || !log.isComplete() || n != log.count()) {
+                break; // not writable, or caught up with a running turn
             }
-            break; // caught up with a running turn, or not writable
+            log.unsubscribe(signal); // the turn is over for this client: on to the next one
+            synchronized (lock) {
+                logs.poll();
+            }
+            cursor = -1;
         }
         if (wrote) {
             channel.flush();
         }
-        // Lag is also checked when not writable: the next append signals another drain.
-        if (!channel.isWritable()) {
-            Following head;
-            synchronized (lock) {
-                head = logs.peek();
-            }
-            if (head != null && cursor >= 0 && head.log().count() - cursor > hub.settings().maxClientLag()) {
-                close(CLOSE_TOO_SLOW, "client too slow");
-            }
+    }
+
+    /** Whether the turn being sent is more than {@code maxClientLag} events ahead of this client. */
+    private boolean tooFarBehind() {
+        Following head;
+        synchronized (lock) {
+            head = logs.peek();
         }
+        if (head == null) {
+            return false;
+        }
+        int at = cursor >= 0 ? cursor : head.from();
+        return head.log().count() - at > hub.settings().maxClientLag();
     }
 
     @Override
@@ -290,6 +300,19 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
             }
         } catch (ApiException e) {
             reply(ref, e.error());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.ERROR, "a message on the socket of session " + sessionId + " failed", e);
+            reply(ref, ApiError.serverError("internal error"));
+        }
+    }
+
+    /** Takes one of this socket's in-flight places; 429 when they are all taken. */
+    private void enter() {
+        if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
+            inFlight.decrementAndGet();
+            throw new ApiException(new ApiError(429, ApiError.INVALID_REQUEST, "too_many_in_flight", null,
+                    "This socket already has " + MAX_IN_FLIGHT + " turns or state changes waiting; wait for one"
+                            + " to end."));
         }
     }
 
@@ -307,6 +330,7 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
             body.put("model", sessionModel); // a session's turns run on its own model anyway
         }
         body.put("stream", true);
+        enter(); // left when the exchange ends (ended), however it ends
         HttpExchange ex = HttpExchange.detached(channel, this, "ws_turn", RequestIds.generate(), principal,
                 error -> reply(ref, error));
         node.chat(body.toString().getBytes(StandardCharsets.UTF_8), ex);
@@ -323,6 +347,7 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
             throw new ApiException(ApiError.invalidRequest("version", "`version` must be an integer"));
         }
         long expected = v == null || v.isNull() ? -1 : v.asLong();
+        enter();
         Thread.ofVirtual().name("edgenode-ws-state").start(() -> {
             try {
                 node.changeState(sessionId, patch, value, expected); // broadcast to everyone by the state's owner
@@ -331,6 +356,8 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.ERROR, "state change of " + sessionId + " failed", e);
                 reply(ref, ApiError.serverError("internal error"));
+            } finally {
+                inFlight.decrementAndGet();
             }
         });
     }
@@ -384,6 +411,7 @@ final class LiveSocket extends SimpleChannelInboundHandler<WebSocketFrame> imple
 
     @Override
     public void ended(HttpExchange exchange, int status) {
+        inFlight.decrementAndGet();
         metrics.recordRequest(exchange.endpoint(), status, System.nanoTime() - exchange.startNanos());
     }
 

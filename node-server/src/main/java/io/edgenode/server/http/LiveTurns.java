@@ -85,22 +85,26 @@ final class LiveTurns {
             String inputJson) {
         TurnLog log = hub.beginTurn(session.id(), session.turn(), ex.requestId(), source(ex),
                 inputJson);
-        if (ex.isDetached()) {
-            LiveTurnFeed feed = new LiveTurnFeed(log, clientFormat);
+        try {
+            // A sender waiting for a whole response keeps its format; the log gets its own (parser state).
+            LiveTurnFeed feed = new LiveTurnFeed(log, ex.isDetached() || stream ? clientFormat : freshFormat.get());
             feed.start();
-            return new Turn(ex, feed, new TeeSink(feed, new DetachedEnd(ex)), null, null);
+            if (ex.isDetached()) {
+                return new Turn(ex, feed, new TeeSink(feed, new DetachedEnd(ex)), null, null);
+            }
+            if (stream) {
+                TurnSseStream sse = new TurnSseStream(ex, log, 0, includeUsage, headers,
+                        hub.settings().maxClientLag(), hub.watch(log), true);
+                return new Turn(ex, feed, feed, sse, null);
+            }
+            return new Turn(ex, feed, new TeeSink(new BufferedResponse(ex, clientFormat, headers), feed), null,
+                    hub.watch(log));
+        } catch (RuntimeException | Error e) {
+            // The log must end: the session's clients follow it, and the next turn's, until it does.
+            log.append(TurnLog.Kind.FAILED, new String(ApiError.serverError("internal error").toJson(),
+                    java.nio.charset.StandardCharsets.UTF_8), null, null);
+            throw e;
         }
-        if (stream) {
-            LiveTurnFeed feed = new LiveTurnFeed(log, clientFormat);
-            feed.start();
-            TurnSseStream sse = new TurnSseStream(ex, log, 0, includeUsage, headers, hub.settings().maxClientLag(),
-                    hub.watch(log), true);
-            return new Turn(ex, feed, feed, sse, null);
-        }
-        LiveTurnFeed feed = new LiveTurnFeed(log, freshFormat.get());
-        feed.start();
-        return new Turn(ex, feed, new TeeSink(new BufferedResponse(ex, clientFormat, headers), feed), null,
-                hub.watch(log));
     }
 
     /** Who sent a turn: {@code http}, {@code ws} (a session's socket), {@code schedule} or {@code workflow}. */

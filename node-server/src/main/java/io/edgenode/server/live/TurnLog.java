@@ -197,10 +197,10 @@ public final class TurnLog {
         }
         signal();
         for (Runnable r : inlineReaders) {
-            r.run();
+            wake(r); // never let a reader's failure reach the producer (the decode thread)
         }
         if (completed != null) {
-            completed.run();
+            wake(completed);
         }
     }
 
@@ -245,11 +245,15 @@ public final class TurnLog {
     private void signalReaders() {
         signalPending.set(false); // before reading: an append from now on schedules another pass
         for (Runnable r : readers) {
-            try {
-                r.run();
-            } catch (RuntimeException e) {
-                LOG.log(System.Logger.Level.WARNING, "a reader of turn " + turn + " of " + sessionId + " failed", e);
-            }
+            wake(r);
+        }
+    }
+
+    private void wake(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) { // an event loop shutting down refuses the task: that reader is leaving
+            LOG.log(System.Logger.Level.WARNING, "a reader of turn " + turn + " of " + sessionId + " failed", e);
         }
     }
 

@@ -437,6 +437,24 @@ class LiveSessionsHttpTest {
         }
     }
 
+    @Test
+    void shouldBoundTheWorkOneSocketMayHaveWaiting() throws Exception {
+        try (TestNode n = node("")) {
+            String id = session(n);
+            try (WsClient a = WsClient.connect(n, id)) {
+                a.next("hello");
+                // The first turn runs, the next ones wait at the session's gate: each holds a place.
+                for (int i = 0; i < LiveSocket.MAX_IN_FLIGHT + 2; i++) {
+                    a.send("{\"type\":\"turn\",\"ref\":\"t" + i + "\",\"max_tokens\":2000,\"ignore_eos\":true,"
+                            + "\"messages\":[{\"role\":\"user\",\"content\":\"go\"}]}");
+                }
+                JsonNode refused = a.next(m -> m.path("type").asText().equals("error"));
+                assertEquals("too_many_in_flight", refused.path("error").path("code").asText(), refused.toString());
+                a.send("{\"type\":\"cancel\"}");
+            }
+        }
+    }
+
     private static String upgradeStatus(TestNode n, String pathAndQuery) throws Exception {
         try (Socket s = new Socket("127.0.0.1", n.node.port())) {
             s.getOutputStream().write(("GET " + pathAndQuery + " HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
